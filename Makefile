@@ -1,0 +1,68 @@
+# Every target creates .venv and installs the project (with its dev extra) when needed,
+# so `make run` and `make test` work from a clean clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+CATALOGS := $(wildcard locales/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: install run test lint format migrate migration check-migrations catalogs extract bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; set PYTHON=python3.x")'
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+# gettext catalogs: compiled from locales/<lang>/LC_MESSAGES/messages.po (the .mo files
+# are build output, not committed).
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(INSTALLED)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+catalogs: $(COMPILED)
+
+# Refresh the catalogs after changing user-facing strings.
+extract: $(INSTALLED)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k __ -k N_ --no-location --sort-output -o locales/messages.pot .
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+
+run: install catalogs
+	$(BIN)/python run.py
+
+test: install catalogs
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrate: install
+	$(BIN)/python -m db.migrate upgrade
+
+# Writes the next migration for PostgreSQL and SQLite: make migration NAME=add_foo
+migration: install
+	@test -n "$(NAME)" || { echo "usage: make migration NAME=what_changed"; exit 2; }
+	$(BIN)/python -m db.migrate make $(NAME)
+
+check-migrations: install
+	$(BIN)/python -m db.migrate check
+
+# Benchmarks (not run by CI): each bench/<name>.py prints one JSON line of figures.
+bench: install catalogs
+	@set -e; found=0; for f in bench/[!_]*.py; do \
+		[ -e "$$f" ] || continue; found=1; \
+		m=$$(basename $$f .py); echo "== bench.$$m"; $(BIN)/python -m bench.$$m; \
+	done; [ $$found = 1 ] || echo "no benchmarks in bench/ yet"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(COMPILED)

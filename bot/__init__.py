@@ -1,0 +1,1 @@
+"""The Telegram bot: aiogram routers (one per feature), keyboards, states, middlewares."""

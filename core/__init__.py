@@ -1,0 +1,1 @@
+"""Domain shared by the bot, the API and the scheduler."""

@@ -1,0 +1,222 @@
+"""Configuration from the environment and `.env`.
+
+Every variable DESIGN.md names is a field here, with its default. Start-up calls
+`load_settings()`; a bad value raises `ConfigError`, whose message is one line naming
+the variable and what is wrong, and run.py turns that into exit code 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "uptime.sqlite3"
+
+# URL schemes we accept, mapped to the scheme Tortoise understands.
+_POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+asyncpg", "asyncpg"}
+_SQLITE_SCHEMES = {"sqlite", "sqlite+aiosqlite"}
+
+
+class ConfigError(Exception):
+    """A setting is invalid; the message names the variable and the problem."""
+
+
+def normalize_database_url(url: str) -> str:
+    """Return the Tortoise form of a PostgreSQL or SQLite URL, or raise ValueError.
+
+    Accepted: `postgres://`, `postgresql://`, `postgresql+asyncpg://`, `asyncpg://`,
+    `sqlite://relative/or/absolute/path` and `sqlite://:memory:`.
+    """
+    url = url.strip()
+    scheme, sep, rest = url.partition("://")
+    scheme = scheme.lower()
+    if not sep or not scheme:
+        raise ValueError("not a URL (expected postgres://... or sqlite://...)")
+    if scheme in _POSTGRES_SCHEMES:
+        try:
+            parts = urlsplit("postgres://" + rest)
+            port = parts.port  # raises ValueError for a non-numeric or out-of-range port
+        except ValueError as exc:
+            raise ValueError(f"unparsable PostgreSQL URL ({exc})") from None
+        if not parts.hostname:
+            raise ValueError("PostgreSQL URL has no host")
+        if not parts.path.strip("/"):
+            raise ValueError("PostgreSQL URL has no database name")
+        del port
+        return "postgres://" + rest
+    if scheme in _SQLITE_SCHEMES:
+        if not rest:
+            raise ValueError("SQLite URL has no file path")
+        return "sqlite://" + rest
+    raise ValueError(f"unsupported scheme {scheme!r} (use postgres:// or sqlite://)")
+
+
+def database_dialect(url: str) -> Literal["postgres", "sqlite"]:
+    """Which dialect a normalised database URL speaks."""
+    return "postgres" if url.startswith("postgres://") else "sqlite"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind an SQLite URL, or None for PostgreSQL and in-memory databases."""
+    if database_dialect(url) != "sqlite":
+        return None
+    path = url.removeprefix("sqlite://").split("?", 1)[0]
+    if path in ("", ":memory:"):
+        return None
+    return Path(path)
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced, for logs."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    userinfo, _, host = rest.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in userinfo else url
+
+
+class Settings(BaseSettings):
+    """All configuration. Field names are the environment variables, case-insensitive."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    database_url: str = f"sqlite://{DEFAULT_SQLITE_PATH}"
+    db_echo: bool = False
+    loglevel: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    bot_username: str | None = None
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    redis_url: str | None = None
+
+    api_access_token: SecretStr | None = None
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(8080, ge=1, le=65535)
+    metrics_token: SecretStr | None = None
+
+    smtp_host: str | None = None
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+
+    check_concurrency: int = Field(100, ge=1, le=10_000)
+    allow_private_targets: bool = False
+    default_monitor_quota: int = Field(50, ge=0, le=1_000_000)
+    min_interval_seconds: int = Field(30, ge=1, le=86_400)
+    raw_retention_days: int = Field(30, ge=1, le=3650)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.strip():  # `DATABASE_URL=` in .env means "the default"
+            return f"sqlite://{DEFAULT_SQLITE_PATH}"
+        return normalize_database_url(value)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            items = [item.strip() for item in value.replace(";", ",").split(",")]
+            ids = []
+            for item in items:
+                if not item:
+                    continue
+                try:
+                    ids.append(int(item))
+                except ValueError:
+                    raise ValueError(f"{item!r} is not an integer Telegram id") from None
+            return frozenset(ids)
+        return value
+
+    @field_validator("loglevel", mode="before")
+    @classmethod
+    def _loglevel(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("smtp_security", mode="before")
+    @classmethod
+    def _smtp_security(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("telegram_api_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator(
+        "telegram_bot_token",
+        "webhook_secret",
+        "api_access_token",
+        "metrics_token",
+        "smtp_password",
+        "bot_username",
+        "redis_url",
+        "smtp_host",
+        "smtp_username",
+        "smtp_from",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def dialect(self) -> Literal["postgres", "sqlite"]:
+        return database_dialect(self.database_url)
+
+    def is_admin(self, telegram_id: int) -> bool:
+        return telegram_id in self.admin_ids
+
+    def secret_values(self) -> list[str]:
+        """Every secret's plain value, so that logging can mask them."""
+        secrets = [
+            self.telegram_bot_token,
+            self.webhook_secret,
+            self.api_access_token,
+            self.metrics_token,
+            self.smtp_password,
+        ]
+        values = [s.get_secret_value() for s in secrets if s is not None]
+        password = urlsplit(self.database_url.replace("postgres://", "http://", 1)).password
+        if password:
+            values.append(password)
+        return [v for v in values if len(v) >= 4]
+
+
+def _describe(error: dict) -> str:
+    field = str(error["loc"][0]) if error.get("loc") else "configuration"
+    message = error.get("msg", "is invalid")
+    message = message.removeprefix("Value error, ")
+    if error.get("type") == "literal_error":
+        message = message.replace("Input should be", "must be")
+    return f"{field.upper()}: {message}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment and `.env`, or raise ConfigError with one line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        errors = exc.errors()
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise ConfigError(_describe(errors[0]) + more) from None
+    except Exception as exc:  # pydantic-settings raises SettingsError for undecodable values
+        raise ConfigError(f"configuration could not be read: {exc}") from None

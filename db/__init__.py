@@ -1,0 +1,1 @@
+"""Tortoise models, configuration, migrations and shared queries."""

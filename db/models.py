@@ -1,0 +1,272 @@
+"""The whole data model.
+
+Indexes follow the queries of DESIGN.md:
+- the scheduler's claim reads monitors by `next_check_at` (a paused monitor has none);
+- statistics and the monitor card read check logs by (monitor, checked_at);
+- the engine finds a monitor's open incident by (monitor, resolved_at IS NULL);
+- the outbox worker reads notifications by (status, next_attempt_at).
+
+Python-side defaults (`default=`) fill new rows; columns added by a migration to tables
+that may already hold rows also carry `db_default`, so the ALTER works on them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+DEFAULT_ACCEPTED_STATUS_CODES = "200-399"
+DEFAULT_CERT_WARNING_DAYS = [14, 7, 3, 1]
+
+
+class MonitorState(StrEnum):
+    UNKNOWN = "unknown"
+    UP = "up"
+    DOWN = "down"
+    PAUSED = "paused"
+
+
+class HttpMethod(StrEnum):
+    GET = "GET"
+    HEAD = "HEAD"
+    POST = "POST"
+    PUT = "PUT"
+    PATCH = "PATCH"
+    DELETE = "DELETE"
+    OPTIONS = "OPTIONS"
+
+
+class KeywordMode(StrEnum):
+    PRESENT = "present"
+    ABSENT = "absent"
+
+
+class NotificationChannel(StrEnum):
+    TELEGRAM = "telegram"
+    EMAIL = "email"
+
+
+class NotificationKind(StrEnum):
+    DOWN = "down"
+    UP = "up"
+    CERT_EXPIRING = "cert_expiring"
+    REMINDER = "reminder"
+    BROADCAST = "broadcast"
+    EMAIL_VERIFICATION = "email_verification"
+
+
+class NotificationStatus(StrEnum):
+    PENDING = "pending"  # waiting for next_attempt_at
+    SENDING = "sending"  # claimed by a worker until lease_until
+    SENT = "sent"
+    DEAD = "dead"  # gave up; last_error says why; visible to admins
+    CANCELLED = "cancelled"  # e.g. the recipient blocked the bot
+
+
+class User(Model):
+    id = fields.IntField(primary_key=True)
+    telegram_id = fields.BigIntField(unique=True)
+    username = fields.CharField(max_length=64, null=True)
+    display_name = fields.CharField(max_length=256, default="")
+    # The language the user chose; null means "use Telegram's language_code".
+    language = fields.CharField(max_length=8, null=True)
+    telegram_language = fields.CharField(max_length=8, null=True)
+
+    email = fields.CharField(max_length=254, null=True)
+    email_verified = fields.BooleanField(default=False)
+    # An address waiting for its code; the code itself is stored hashed.
+    pending_email = fields.CharField(max_length=254, null=True)
+    email_code_hash = fields.CharField(max_length=128, null=True)
+    email_code_expires_at = fields.DatetimeField(null=True)
+    email_code_attempts = fields.SmallIntField(default=0)
+
+    blocked_bot = fields.BooleanField(default=False)
+    # Null means DEFAULT_MONITOR_QUOTA.
+    monitor_quota = fields.IntField(null=True)
+
+    # Alert preferences.
+    telegram_alerts = fields.BooleanField(default=True)
+    email_alerts = fields.BooleanField(default=True, db_default=True)
+    # Minutes between "still down" reminders; 0 means off. A monitor may override it.
+    reminder_interval_minutes = fields.IntField(default=0)
+
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_seen_at = fields.DatetimeField(null=True)
+
+    monitors: fields.ReverseRelation[Monitor]
+
+    class Meta:
+        table = "users"
+
+
+class Monitor(Model):
+    id = fields.IntField(primary_key=True)
+    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="monitors", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=128)
+    url = fields.CharField(max_length=2048)
+    method = fields.CharEnumField(HttpMethod, max_length=8, default=HttpMethod.GET)
+    headers = fields.JSONField(default=dict)
+    body = fields.TextField(null=True)
+
+    interval_seconds = fields.IntField(default=60)
+    # Used instead of the interval while the monitor is failing (before and while down).
+    retry_interval_seconds = fields.IntField(default=20)
+    timeout_seconds = fields.FloatField(default=10.0)
+    # Ranges and lists, e.g. "200-299,301".
+    accepted_status_codes = fields.CharField(max_length=128, default=DEFAULT_ACCEPTED_STATUS_CODES)
+    latency_threshold_ms = fields.IntField(null=True)
+    keyword = fields.CharField(max_length=256, null=True)
+    keyword_mode = fields.CharEnumField(KeywordMode, max_length=8, default=KeywordMode.PRESENT)
+    cert_warning_days = fields.JSONField(default=lambda: list(DEFAULT_CERT_WARNING_DAYS))
+    failure_threshold = fields.SmallIntField(default=3)
+    success_threshold = fields.SmallIntField(default=2)
+    # Null means the owner's preference.
+    reminder_interval_minutes = fields.IntField(null=True)
+
+    paused = fields.BooleanField(default=False)
+    state = fields.CharEnumField(MonitorState, max_length=8, default=MonitorState.UNKNOWN)
+    state_since = fields.DatetimeField(null=True)
+    consecutive_failures = fields.IntField(default=0)
+    consecutive_successes = fields.IntField(default=0)
+
+    # The scheduler's queue: null while paused.
+    next_check_at = fields.DatetimeField(null=True, db_index=True)
+    last_check_at = fields.DatetimeField(null=True)
+    # The last result, so lists and cards need no query into check_logs.
+    last_ok = fields.BooleanField(null=True)
+    last_status_code = fields.SmallIntField(null=True)
+    last_latency_ms = fields.IntField(null=True)
+    last_error_kind = fields.CharField(max_length=32, null=True)
+    last_reminder_at = fields.DatetimeField(null=True)
+
+    cert_expires_at = fields.DatetimeField(null=True)
+    # The smallest warning threshold (in days) already announced for this certificate.
+    cert_warned_days = fields.IntField(null=True)
+
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "monitors"
+        indexes = (("owner_id", "id"),)
+
+
+class MaintenanceWindow(Model):
+    id = fields.IntField(primary_key=True)
+    # The user whose monitors the window covers.
+    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="maintenance_windows", on_delete=fields.CASCADE
+    )
+    # Null means every monitor of the owner.
+    monitor: fields.ForeignKeyNullableRelation[Monitor] = fields.ForeignKeyField(
+        "models.Monitor", related_name="maintenance_windows", null=True, on_delete=fields.CASCADE
+    )
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+    reason = fields.CharField(max_length=256, default="")
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="created_windows", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "maintenance_windows"
+        indexes = (("owner_id", "ends_at"),)
+
+
+class CheckLog(Model):
+    id = fields.BigIntField(primary_key=True)
+    monitor: fields.ForeignKeyRelation[Monitor] = fields.ForeignKeyField(
+        "models.Monitor", related_name="checks", on_delete=fields.CASCADE, db_index=False
+    )
+    checked_at = fields.DatetimeField()
+    ok = fields.BooleanField()
+    status_code = fields.SmallIntField(null=True)
+    latency_ms = fields.IntField(null=True)
+    dns_ms = fields.IntField(null=True)
+    connect_ms = fields.IntField(null=True)
+    tls_ms = fields.IntField(null=True)
+    ttfb_ms = fields.IntField(null=True)
+    error_kind = fields.CharField(max_length=32, null=True)
+    error_message = fields.CharField(max_length=512, null=True)
+    cert_expires_at = fields.DatetimeField(null=True)
+    # Set only when the final URL differs from the monitor's.
+    final_url = fields.CharField(max_length=2048, null=True)
+    in_maintenance = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "check_logs"
+        indexes = (Index(fields=("monitor_id", "checked_at"), name="idx_check_logs_monitor_time"),)
+
+
+class Incident(Model):
+    id = fields.IntField(primary_key=True)
+    monitor: fields.ForeignKeyRelation[Monitor] = fields.ForeignKeyField(
+        "models.Monitor", related_name="incidents", on_delete=fields.CASCADE, db_index=False
+    )
+    started_at = fields.DatetimeField()
+    resolved_at = fields.DatetimeField(null=True)
+    cause = fields.CharField(max_length=32)
+    first_error = fields.CharField(max_length=512, default="")
+    last_error = fields.CharField(max_length=512, default="")
+    failed_checks = fields.IntField(default=0)
+
+    class Meta:
+        table = "incidents"
+        indexes = (Index(fields=("monitor_id", "resolved_at"), name="idx_incidents_monitor_open"),)
+
+
+class Notification(Model):
+    """One alert to one recipient on one channel: the outbox of DESIGN.md."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="notifications", on_delete=fields.CASCADE
+    )
+    channel = fields.CharEnumField(NotificationChannel, max_length=16)
+    kind = fields.CharEnumField(NotificationKind, max_length=32)
+    monitor: fields.ForeignKeyNullableRelation[Monitor] = fields.ForeignKeyField(
+        "models.Monitor", related_name="notifications", null=True, on_delete=fields.SET_NULL
+    )
+    incident: fields.ForeignKeyNullableRelation[Incident] = fields.ForeignKeyField(
+        "models.Incident", related_name="notifications", null=True, on_delete=fields.SET_NULL
+    )
+    # What the message says, rendered in the recipient's language at send time.
+    payload = fields.JSONField(default=dict)
+    # Unique when set, so the same alert can never be queued twice.
+    dedup_key = fields.CharField(max_length=128, null=True, unique=True)
+    status = fields.CharEnumField(
+        NotificationStatus, max_length=16, default=NotificationStatus.PENDING
+    )
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    lease_until = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "notifications"
+        indexes = (Index(fields=("status", "next_attempt_at"), name="idx_notifications_due"),)
+
+
+class ApiToken(Model):
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="api_tokens", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=64, default="")
+    # SHA-256 hex of the token; the token itself is shown once and never stored.
+    token_hash = fields.CharField(max_length=64, unique=True)
+    # The first characters, so a user can tell tokens apart.
+    prefix = fields.CharField(max_length=12)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_tokens"

@@ -1,0 +1,143 @@
+"""Entry point: settings -> db -> bot + dispatcher -> scheduler -> web app -> polling | webhook.
+
+Everything runs in one asyncio loop. Shutdown (SIGINT/SIGTERM) goes in reverse:
+1. stop taking work: end polling, stop the scheduler (no new ticks start);
+2. stop the web app (in-flight requests get a short grace period);
+3. flush buffered work (check results) to the database;
+4. close the bot's HTTP session, then the database connections.
+Each step has a deadline, so the whole shutdown ends within SHUTDOWN_SECONDS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from api.app import create_app
+from core.logs import configure_logging
+from core.settings import ConfigError, Settings, load_settings, redact_url
+from db.connection import close_database, open_database
+from db.migrate import upgrade
+from scheduler.runner import create_scheduler, flush_pending_work, register_jobs
+
+log = logging.getLogger("run")
+
+SHUTDOWN_SECONDS = 5.0
+DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
+
+
+async def _start_web(app: web.Application, settings: Settings) -> web.AppRunner:
+    runner = web.AppRunner(app, shutdown_timeout=1.0, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.api_host, settings.api_port)
+    await site.start()
+    log.info("web app listening on http://%s:%s", settings.api_host, settings.api_port)
+    return runner
+
+
+async def _step(name: str, awaitable, timeout: float) -> None:
+    """Run one shutdown step; a step that fails or overruns is logged, not fatal."""
+    try:
+        await asyncio.wait_for(awaitable, timeout)
+    except Exception:
+        log.exception("shutdown step %r failed", name)
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Run every part of the service until `stop` is set, then shut down in order."""
+    applied = await upgrade(settings.database_url)
+    if applied:
+        log.info("applied migrations: %s", ", ".join(applied))
+    await open_database(settings.database_url)
+    log.info("database: %s", redact_url(settings.database_url))
+
+    app = create_app(settings)
+    bot = dispatcher = None
+    if settings.telegram_bot_token is None:
+        log.warning("TELEGRAM_BOT_TOKEN is not set: the bot is off; scheduler and API run")
+    else:
+        from bot.setup import create_bot, create_dispatcher
+
+        bot, dispatcher = create_bot(settings), create_dispatcher(settings)
+        if settings.webhook_url:
+            from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+
+            path = urlsplit(settings.webhook_url).path or DEFAULT_WEBHOOK_PATH
+            secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+            SimpleRequestHandler(dispatcher, bot, secret_token=secret).register(app, path=path)
+
+    scheduler = create_scheduler()
+    register_jobs(scheduler, settings)
+    scheduler.start()
+    runner = await _start_web(app, settings)
+
+    polling: asyncio.Task | None = None
+    if bot is not None and dispatcher is not None:
+        if settings.webhook_url:
+            secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+            await bot.set_webhook(settings.webhook_url, secret_token=secret)
+            log.info("bot: webhook mode")
+        else:
+            polling = asyncio.create_task(
+                dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
+            )
+            log.info("bot: long polling")
+
+    stopped = asyncio.create_task(stop.wait())
+    waiting = {stopped} | ({polling} if polling else set())
+    done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+    if polling in done and polling.exception() is not None:
+        log.error("polling stopped: %s", polling.exception())
+    log.info("shutting down")
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SHUTDOWN_SECONDS - 0.5
+
+    def left(share: float) -> float:
+        return max(0.1, (deadline - loop.time()) * share)
+
+    if polling is not None and not polling.done():
+        await _step("polling", dispatcher.stop_polling(), left(0.2))
+        await _step("polling task", asyncio.shield(polling), left(0.2))
+    scheduler.shutdown(wait=False)
+    await _step("web app", runner.cleanup(), left(0.3))
+    await _step("flush", flush_pending_work(), left(0.6))
+    if bot is not None:
+        await _step("bot session", bot.session.close(), left(0.5))
+    await _step("database", close_database(), left(1.0))
+    stopped.cancel()
+    log.info("stopped")
+
+
+async def main_async(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await serve(settings, stop)
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.loglevel, settings.secret_values(), settings.db_echo)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(main_async(settings))
+    except OSError as exc:  # the database or the listening port cannot be reached
+        log.error("start-up failed: %s", exc)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

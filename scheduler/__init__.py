@@ -1,0 +1,1 @@
+"""APScheduler wiring and the jobs: claim, probe, evaluate, persist, deliver, roll up."""

@@ -1,0 +1,96 @@
+"""run.py as a real process: start-up, /health, the bot switch, and clean shutdown."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.http import free_port
+from tests.support.service import run_to_exit, start_service
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+async def test_starts_serves_health_and_stops_cleanly(
+    fresh_db_url: str, tmp_path: Path, sig: signal.Signals
+) -> None:
+    service = await start_service(tmp_path, DATABASE_URL=fresh_db_url)
+    assert await service.wait_healthy() == {"status": "ok"}
+    code, seconds = await service.stop(sig)
+    assert code == 0, service.text
+    assert seconds < 5, f"took {seconds:.1f}s to stop"
+    bot_off = [line for line in service.text.splitlines() if "bot is off" in line]
+    assert len(bot_off) == 1, service.text
+    assert "TELEGRAM_BOT_TOKEN" in bot_off[0]
+    assert "applied migrations" in service.text
+    assert "Traceback" not in service.text
+
+
+async def test_creates_the_sqlite_file_and_its_folder(tmp_path: Path) -> None:
+    database = tmp_path / "nested" / "data" / "uptime.sqlite3"
+    service = await start_service(tmp_path, DATABASE_URL=f"sqlite://{database}")
+    await service.wait_healthy()
+    assert database.is_file()
+    code, _ = await service.stop()
+    assert code == 0
+    # A second start finds the schema in place and applies nothing.
+    again = await start_service(tmp_path, DATABASE_URL=f"sqlite://{database}")
+    await again.wait_healthy()
+    await again.stop()
+    assert "applied migrations" not in again.text
+
+
+async def test_with_a_bot_token_it_polls_and_still_stops_within_five_seconds(
+    tmp_path: Path,
+) -> None:
+    telegram = FakeTelegram()
+    await telegram.start()
+    try:
+        service = await start_service(
+            tmp_path,
+            DATABASE_URL=f"sqlite://{tmp_path / 'db.sqlite3'}",
+            TELEGRAM_BOT_TOKEN=telegram.token,
+            TELEGRAM_API_URL=telegram.url,
+            LOGLEVEL="DEBUG",
+        )
+        await service.wait_healthy()
+        # A long-poll getUpdates is in flight when the signal arrives.
+        await telegram.wait_for_call("getUpdates")
+        code, seconds = await service.stop(signal.SIGTERM)
+    finally:
+        await telegram.stop()
+    assert code == 0, service.text
+    assert seconds < 5, f"took {seconds:.1f}s to stop"
+    assert "bot is off" not in service.text
+    assert "long polling" in service.text
+    assert telegram.token not in service.text  # even at DEBUG, the token is masked
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_URL", "mysql://root@localhost/db"),
+        ("ADMIN_IDS", "42,not-a-number"),
+        ("API_PORT", "70000"),
+        ("SMTP_SECURITY", "ssl"),
+    ],
+)
+async def test_bad_configuration_exits_2_with_one_line(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    code, output = await run_to_exit(tmp_path, **{variable: value})
+    assert code == 2
+    lines = output.strip().splitlines()
+    assert len(lines) == 1, output
+    assert variable in lines[0]
+
+
+async def test_unreachable_database_fails_start_up_with_one_clear_line(tmp_path: Path) -> None:
+    url = f"postgres://postgres:hunter2pass@127.0.0.1:{free_port()}/nothing"
+    code, output = await run_to_exit(tmp_path, DATABASE_URL=url)
+    assert code == 1
+    assert "start-up failed" in output
+    assert "Traceback" not in output
+    assert "hunter2pass" not in output
