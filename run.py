@@ -3,7 +3,8 @@
 Everything runs in one asyncio loop. Shutdown (SIGINT/SIGTERM) goes in reverse:
 1. stop taking work: end polling, stop the scheduler (no new ticks start);
 2. stop the web app (in-flight requests get a short grace period);
-3. flush buffered work (check results) to the database;
+3. stop the engine: unstarted checks go back to the queue, running ones get a moment
+   to finish, and every buffered result is written;
 4. close the bot's HTTP session, then the database connections.
 Each step has a deadline, so the whole shutdown ends within SHUTDOWN_SECONDS.
 """
@@ -20,11 +21,14 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from api.app import create_app
+from core import runtime
 from core.logs import configure_logging
+from core.probe import Probe
 from core.settings import ConfigError, Settings, load_settings, redact_url
 from db.connection import close_database, open_database
 from db.migrate import upgrade
-from scheduler.runner import create_scheduler, flush_pending_work, register_jobs
+from scheduler.engine import Engine
+from scheduler.runner import create_scheduler, register_jobs
 
 log = logging.getLogger("run")
 
@@ -72,8 +76,12 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
             SimpleRequestHandler(dispatcher, bot, secret_token=secret).register(app, path=path)
 
+    probe = Probe()
+    runtime.install(runtime.Runtime(settings=settings, probe=probe))
+    engine = Engine(settings, probe)
+    await engine.start()
     scheduler = create_scheduler()
-    register_jobs(scheduler, settings)
+    register_jobs(scheduler, engine)
     scheduler.start()
     runner = await _start_web(app, settings)
 
@@ -107,7 +115,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         await _step("polling task", asyncio.shield(polling), left(0.2))
     scheduler.shutdown(wait=False)
     await _step("web app", runner.cleanup(), left(0.3))
-    await _step("flush", flush_pending_work(), left(0.6))
+    await _step("engine", engine.stop(timeout=left(0.6)), left(0.7))
+    await _step("probe", probe.close(), left(0.3))
     if bot is not None:
         await _step("bot session", bot.session.close(), left(0.5))
     await _step("database", close_database(), left(1.0))

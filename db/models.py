@@ -133,6 +133,10 @@ class Monitor(Model):
     state_since = fields.DatetimeField(null=True)
     consecutive_failures = fields.IntField(default=0)
     consecutive_successes = fields.IntField(default=0)
+    # The current failure streak: when it began and its first error (an incident that
+    # opens later is dated from here).
+    failing_since = fields.DatetimeField(null=True)
+    failing_first_error = fields.CharField(max_length=512, null=True)
 
     # The scheduler's queue: null while paused.
     next_check_at = fields.DatetimeField(null=True, db_index=True)

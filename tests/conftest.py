@@ -23,9 +23,12 @@ sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("AERICH_NO_TORTOISE_V1_WARNING", "1")
 
+from core import runtime  # noqa: E402
+from core.probe import Probe  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from db.config import tortoise_config  # noqa: E402
 from tests.support.postgres import PostgresServer, postgres_server_or_reason  # noqa: E402
+from tests.support.targets import TargetServers  # noqa: E402
 
 DIALECTS = ["sqlite", "postgres"]
 
@@ -99,3 +102,28 @@ def settings(db_url: str) -> Settings:
         database_url=db_url,
         allow_private_targets=True,
     )
+
+
+@pytest.fixture
+async def targets() -> AsyncIterator[TargetServers]:
+    """Real HTTP(S) target servers on loopback."""
+    servers = TargetServers()
+    yield servers
+    await servers.close()
+
+
+@pytest.fixture
+async def probe(targets: TargetServers) -> AsyncIterator[Probe]:
+    p = Probe(ssl_context=targets.probe_ssl_context())
+    await p.start()
+    yield p
+    await p.close()
+
+
+@pytest.fixture
+async def installed(settings: Settings, probe: Probe) -> AsyncIterator[runtime.Runtime]:
+    """core.runtime as run.py installs it: the settings and the shared probe."""
+    rt = runtime.Runtime(settings=settings, probe=probe)
+    runtime.install(rt)
+    yield rt
+    runtime.uninstall()

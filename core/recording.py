@@ -1,0 +1,325 @@
+"""Persisting check results: the logs, the state they cause, and the alerts, together.
+
+`record_results()` takes a batch of results (the engine's buffer, or one from
+`check_now`) and, in ONE transaction:
+1. locks the batch's monitors (`FOR UPDATE`, in id order so two batches cannot
+   deadlock) and reads their owners, open incidents and the maintenance windows that
+   cover the batch's time span;
+2. runs the state machine (core/evaluation.py) over the results in time order;
+3. inserts the check logs in bulk, updates the monitors in bulk, opens/updates/closes
+   incidents, and inserts the notification rows the transitions caused.
+So a crash leaves either everything or nothing: an alert is never lost nor queued
+twice (each row also carries a unique dedup key, inserted with ON CONFLICT DO NOTHING),
+and after a restart the persisted state means a known state is not announced again.
+
+A result older than the monitor's last recorded check (a `check_now` racing a scheduled
+check) is logged but does not move the state backwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from core.evaluation import Effects, apply_result, is_failing
+from core.probe import ProbeResult
+from db.connection import current_connection
+from db.models import (
+    CheckLog,
+    Incident,
+    MaintenanceWindow,
+    Monitor,
+    Notification,
+    NotificationChannel,
+    NotificationKind,
+    User,
+)
+
+MONITOR_STATE_FIELDS = [
+    "state",
+    "state_since",
+    "consecutive_failures",
+    "consecutive_successes",
+    "failing_since",
+    "failing_first_error",
+    "last_check_at",
+    "last_ok",
+    "last_status_code",
+    "last_latency_ms",
+    "last_error_kind",
+    "last_reminder_at",
+    "cert_expires_at",
+    "cert_warned_days",
+    "next_check_at",
+]
+
+
+@dataclass
+class RecordedCheck:
+    monitor_id: int
+    result: ProbeResult
+    in_maintenance: bool
+    state: str | None  # None when the monitor no longer exists
+    effects: Effects | None  # None when the result was logged without evaluation
+
+
+def alert_channels(user: User) -> list[NotificationChannel]:
+    """The channels a user's alerts go to right now."""
+    channels = []
+    if user.telegram_alerts and not user.blocked_bot:
+        channels.append(NotificationChannel.TELEGRAM)
+    if user.email and user.email_verified and user.email_alerts:
+        channels.append(NotificationChannel.EMAIL)
+    return channels
+
+
+def reminder_minutes(monitor: Monitor, owner: User) -> int:
+    if monitor.reminder_interval_minutes is not None:
+        return monitor.reminder_interval_minutes
+    return owner.reminder_interval_minutes
+
+
+def _covered(windows: list[MaintenanceWindow], monitor: Monitor, at: datetime) -> bool:
+    for window in windows:
+        if not (window.starts_at <= at < window.ends_at):
+            continue
+        if window.monitor_id == monitor.id or (
+            window.monitor_id is None and window.owner_id == monitor.owner_id
+        ):
+            return True
+    return False
+
+
+def _log(monitor_id: int, result: ProbeResult, in_maintenance: bool) -> CheckLog:
+    return CheckLog(
+        monitor_id=monitor_id,
+        checked_at=result.checked_at,
+        ok=result.ok,
+        status_code=result.status_code,
+        latency_ms=result.latency_ms,
+        dns_ms=result.dns_ms,
+        connect_ms=result.connect_ms,
+        tls_ms=result.tls_ms,
+        ttfb_ms=result.ttfb_ms,
+        error_kind=result.error_kind,
+        error_message=(result.error_message or None) and result.error_message[:512],
+        cert_expires_at=result.cert_expires_at,
+        final_url=result.final_url,
+        in_maintenance=in_maintenance,
+    )
+
+
+class _Batch:
+    """The rows one transaction loads and the changes it accumulates."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.logs: list[CheckLog] = []
+        self.changed: dict[int, Monitor] = {}
+        self.dirty_incidents: dict[int, Incident] = {}
+        self.notifications: list[Notification] = []
+
+    def notify(
+        self,
+        owner: User,
+        monitor: Monitor,
+        kind: NotificationKind,
+        payload: dict,
+        key: str,
+        incident: Incident | None = None,
+    ) -> None:
+        base = {"monitor_id": monitor.id, "name": monitor.name, "url": monitor.url}
+        for channel in alert_channels(owner):
+            self.notifications.append(
+                Notification(
+                    user_id=owner.id,
+                    channel=channel,
+                    kind=kind,
+                    monitor_id=monitor.id,
+                    incident_id=incident.id if incident else None,
+                    payload={**base, **payload},
+                    dedup_key=f"{key}:{channel}",
+                    next_attempt_at=self.now,
+                )
+            )
+
+
+async def record_results(
+    items: Sequence[tuple[int, ProbeResult]], now: datetime | None = None
+) -> list[RecordedCheck]:
+    """Persist results and everything they cause, in one transaction (see module doc)."""
+    if not items:
+        return []
+    batch = _Batch(now or datetime.now(UTC))
+    ordered = sorted(items, key=lambda item: item[1].checked_at)
+    ids = sorted({monitor_id for monitor_id, _ in ordered})
+    recorded: list[RecordedCheck] = []
+    async with in_transaction(current_connection().connection_name):
+        monitors = {
+            m.id: m for m in await Monitor.filter(id__in=ids).select_for_update().order_by("id")
+        }
+        owners = {
+            u.id: u for u in await User.filter(id__in={m.owner_id for m in monitors.values()})
+        }
+        windows = await _windows(list(monitors.values()), ordered)
+        incidents = {
+            i.monitor_id: i
+            for i in await Incident.filter(monitor_id__in=list(monitors), resolved_at=None)
+        }
+        for monitor_id, result in ordered:
+            monitor = monitors.get(monitor_id)
+            if monitor is None:
+                recorded.append(RecordedCheck(monitor_id, result, False, None, None))
+                continue
+            in_maintenance = _covered(windows, monitor, result.checked_at)
+            batch.logs.append(_log(monitor_id, result, in_maintenance))
+            stale = monitor.last_check_at is not None and result.checked_at < monitor.last_check_at
+            if monitor.paused or stale:
+                recorded.append(
+                    RecordedCheck(monitor_id, result, in_maintenance, monitor.state, None)
+                )
+                continue
+            owner = owners[monitor.owner_id]
+            effects = apply_result(
+                monitor,
+                result,
+                in_maintenance=in_maintenance,
+                reminder_minutes=reminder_minutes(monitor, owner),
+            )
+            _schedule_retry(monitor, result)
+            batch.changed[monitor.id] = monitor
+            await _apply_effects(batch, monitor, owner, result, effects, incidents)
+            recorded.append(
+                RecordedCheck(monitor_id, result, in_maintenance, monitor.state, effects)
+            )
+
+        await CheckLog.bulk_create(batch.logs, batch_size=500)
+        if batch.changed:
+            await Monitor.bulk_update(
+                list(batch.changed.values()), fields=MONITOR_STATE_FIELDS, batch_size=200
+            )
+        for incident in batch.dirty_incidents.values():
+            await incident.save(
+                update_fields=["resolved_at", "last_error", "failed_checks", "cause"]
+            )
+        if batch.notifications:
+            await Notification.bulk_create(batch.notifications, ignore_conflicts=True)
+    return recorded
+
+
+async def _windows(
+    monitors: list[Monitor], ordered: Sequence[tuple[int, ProbeResult]]
+) -> list[MaintenanceWindow]:
+    """The windows that cover any of these monitors at any time within the batch."""
+    if not monitors:
+        return []
+    first = ordered[0][1].checked_at
+    last = ordered[-1][1].checked_at
+    return await MaintenanceWindow.filter(
+        Q(monitor_id__in=[m.id for m in monitors])
+        | Q(monitor_id=None, owner_id__in=list({m.owner_id for m in monitors})),
+        starts_at__lte=last,
+        ends_at__gt=first,
+    )
+
+
+def _schedule_retry(monitor: Monitor, result: ProbeResult) -> None:
+    """While failing, the next check comes after the retry interval, not the interval."""
+    if monitor.next_check_at is None or not is_failing(monitor):
+        return
+    retry_at = result.checked_at + timedelta(seconds=monitor.retry_interval_seconds)
+    if retry_at < monitor.next_check_at:
+        monitor.next_check_at = retry_at
+
+
+async def _apply_effects(
+    batch: _Batch,
+    monitor: Monitor,
+    owner: User,
+    result: ProbeResult,
+    effects: Effects,
+    incidents: dict[int, Incident],
+) -> None:
+    at = result.checked_at
+    error = (result.error_message or result.error_kind or "")[:512]
+    incident = incidents.get(monitor.id)
+    if effects.went_down:
+        if incident is None:
+            incident = await Incident.create(
+                monitor_id=monitor.id,
+                started_at=monitor.state_since or at,
+                cause=result.error_kind or "unknown",
+                first_error=monitor.failing_first_error or error,
+                last_error=error,
+                failed_checks=monitor.consecutive_failures,
+            )
+            incidents[monitor.id] = incident
+        batch.notify(
+            owner,
+            monitor,
+            NotificationKind.DOWN,
+            {
+                "cause": incident.cause,
+                "error": error,
+                "status_code": result.status_code,
+                "since": incident.started_at.isoformat(),
+                "failed_checks": incident.failed_checks,
+            },
+            key=f"down:{incident.id}",
+            incident=incident,
+        )
+    elif effects.still_down and incident is not None and not result.ok:
+        incident.last_error = error
+        incident.failed_checks += 1
+        batch.dirty_incidents[incident.id] = incident
+    if effects.came_up:
+        started = incident.started_at if incident else at
+        if incident is not None:
+            incident.resolved_at = at
+            batch.dirty_incidents[incident.id] = incident
+            del incidents[monitor.id]
+        batch.notify(
+            owner,
+            monitor,
+            NotificationKind.UP,
+            {
+                "cause": incident.cause if incident else None,
+                "since": started.isoformat(),
+                "resolved_at": at.isoformat(),
+                "downtime_seconds": round((at - started).total_seconds()),
+                "failed_checks": incident.failed_checks if incident else 0,
+            },
+            key=f"up:{incident.id if incident else monitor.id}:{int(at.timestamp())}",
+            incident=incident,
+        )
+    if effects.reminder and incident is not None:
+        batch.notify(
+            owner,
+            monitor,
+            NotificationKind.REMINDER,
+            {
+                "cause": incident.cause,
+                "error": error,
+                "since": incident.started_at.isoformat(),
+                "down_seconds": round((at - incident.started_at).total_seconds()),
+            },
+            key=f"reminder:{incident.id}:{int(at.timestamp())}",
+            incident=incident,
+        )
+    if effects.cert_warning_days is not None and monitor.cert_expires_at is not None:
+        expires = monitor.cert_expires_at
+        batch.notify(
+            owner,
+            monitor,
+            NotificationKind.CERT_EXPIRING,
+            {
+                "threshold_days": effects.cert_warning_days,
+                "days_left": max(0, int((expires - at) / timedelta(days=1))),
+                "expires_at": expires.isoformat(),
+            },
+            key=f"cert:{monitor.id}:{expires.date().isoformat()}:{effects.cert_warning_days}",
+        )

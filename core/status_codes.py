@@ -1,0 +1,42 @@
+"""Accepted HTTP status codes: "200-399", "200-299,301", "204"."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+MAX_PARTS = 20
+
+
+class StatusCodesError(ValueError):
+    """The text is not a list of codes and ranges between 100 and 599."""
+
+
+@lru_cache(maxsize=4096)
+def parse_status_codes(text: str) -> tuple[tuple[int, int], ...]:
+    """Ranges (low, high), inclusive, from a comma-separated list of codes and ranges."""
+    parts = [p.strip() for p in text.replace(" ", "").split(",") if p.strip()]
+    if not parts or len(parts) > MAX_PARTS:
+        raise StatusCodesError(text)
+    ranges = []
+    for part in parts:
+        low_text, sep, high_text = part.partition("-")
+        try:
+            low = int(low_text)
+            high = int(high_text) if sep else low
+        except ValueError:
+            raise StatusCodesError(text) from None
+        if not (100 <= low <= high <= 599):
+            raise StatusCodesError(text)
+        ranges.append((low, high))
+    return tuple(sorted(ranges))
+
+
+def normalize_status_codes(text: str) -> str:
+    """The canonical text of a valid list, e.g. " 301, 200-299" -> "200-299,301"."""
+    return ",".join(
+        str(low) if low == high else f"{low}-{high}" for low, high in parse_status_codes(text)
+    )
+
+
+def status_accepted(code: int, text: str) -> bool:
+    return any(low <= code <= high for low, high in parse_status_codes(text))

@@ -1,0 +1,150 @@
+"""Target safety: which URLs a monitor may point at, and which addresses it may reach.
+
+Two places apply one rule (`is_public_address`):
+- when a monitor is created or its URL changes, `check_target()` normalises the URL and
+  resolves its host, refusing private, loopback, link-local, multicast and reserved
+  addresses (the bot and the API show the reason);
+- at connect time, the probe's connector filters the addresses DNS returned for every
+  hop, redirects included, so a name that later resolves elsewhere (DNS rebinding) or a
+  redirect to http://169.254.169.254/ is refused too.
+Admins, and everyone when ALLOW_PRIVATE_TARGETS is true, are exempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+MAX_URL_LENGTH = 2048
+
+# Ranges that `is_global` still lets through but that no public website lives in.
+_EXTRA_BLOCKED = [
+    ipaddress.ip_network("100.64.0.0/10"),  # carrier-grade NAT
+    ipaddress.ip_network("192.0.0.0/24"),  # IETF protocol assignments
+    ipaddress.ip_network("64:ff9b:1::/48"),  # local-use NAT64
+]
+
+
+def private_targets_allowed(
+    allow_private_targets: bool, admin_ids: frozenset[int], telegram_id: int
+) -> bool:
+    """Whether a user's monitors may reach private addresses: admins always may, everyone
+    when ALLOW_PRIVATE_TARGETS is true."""
+    return allow_private_targets or telegram_id in admin_ids
+
+
+class TargetError(ValueError):
+    """A URL a monitor may not use. `code` is stable (for translations and the API)."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+def is_public_address(address: str) -> bool:
+    """True for a globally routable unicast address; IPv4-mapped IPv6 is judged as IPv4."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        mapped = ip.ipv4_mapped or ip.sixtofour
+        if mapped is not None:
+            return is_public_address(str(mapped))
+        if ip in ipaddress.ip_network("64:ff9b::/96"):  # NAT64 of an IPv4 address
+            return is_public_address(str(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
+    if not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_unspecified:
+        return False
+    return not any(ip in net for net in _EXTRA_BLOCKED if net.version == ip.version)
+
+
+@dataclass(frozen=True)
+class CheckedTarget:
+    url: str
+    host: str
+    addresses: tuple[str, ...]
+
+
+def normalize_url(raw: str) -> str:
+    """The canonical form of a monitor URL, or TargetError.
+
+    http/https only, a host, no credentials, at most MAX_URL_LENGTH characters; the scheme
+    and host are lower-cased, an IDN host becomes punycode, an empty path becomes "/".
+    """
+    text = raw.strip()
+    if not text:
+        raise TargetError("url_empty")
+    if len(text) > MAX_URL_LENGTH:
+        raise TargetError("url_too_long", str(MAX_URL_LENGTH))
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise TargetError("url_invalid", str(exc)) from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise TargetError("url_scheme", parts.scheme)
+    if parts.username is not None or parts.password is not None:
+        raise TargetError("url_credentials")
+    host = parts.hostname
+    if not host or any(c.isspace() for c in text):
+        raise TargetError("url_invalid", "no host")
+    try:
+        host = host.encode("idna").decode("ascii") if not _is_ip_literal(host) else host
+    except UnicodeError:
+        raise TargetError("url_invalid", "bad host name") from None
+    if not _is_ip_literal(host) and not all(_valid_label(label) for label in host.split(".")):
+        raise TargetError("url_invalid", "bad host name")
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    url = urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
+    if len(url) > MAX_URL_LENGTH:
+        raise TargetError("url_too_long", str(MAX_URL_LENGTH))
+    return url
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _valid_label(label: str) -> bool:
+    return 0 < len(label) <= 63 and all(c.isalnum() or c in "-_" for c in label)
+
+
+async def resolve(host: str, port: int) -> list[str]:
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return sorted({info[4][0] for info in infos})
+
+
+async def check_target(raw_url: str, allow_private: bool, timeout: float = 5.0) -> CheckedTarget:
+    """Normalise `raw_url` and make sure it may be monitored; raise TargetError if not.
+
+    The host must resolve; unless `allow_private`, every address it resolves to must be
+    public (one private address is enough to refuse: it could be the one used).
+    """
+    url = normalize_url(raw_url)
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        addresses = await asyncio.wait_for(resolve(host, port), timeout)
+    except (OSError, TimeoutError, UnicodeError):
+        raise TargetError("dns", host) from None
+    if not addresses:
+        raise TargetError("dns", host)
+    if not allow_private:
+        blocked = [a for a in addresses if not is_public_address(a)]
+        if blocked:
+            raise TargetError("private_address", blocked[0])
+    return CheckedTarget(url=url, host=host, addresses=tuple(addresses))

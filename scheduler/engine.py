@@ -1,0 +1,231 @@
+"""The monitoring engine: claim due monitors, start each check on time, persist in batches.
+
+Each tick (an APScheduler job, about every second):
+1. Works out how many checks this process can take on: the free concurrency slots
+   (CHECK_CONCURRENCY minus running and waiting checks) times how many checks one slot
+   gets through within the claim horizon at the current average check duration. With
+   no free slot it claims nothing, so slow targets or a slow database push back on the
+   claim instead of piling up tasks; fast checks let one tick claim many.
+2. Claims the monitors due before now + HORIZON in one statement (db/claims.py).
+3. Starts each claimed check at its due time with a loop timer, so a check starts within
+   milliseconds of its due time although claims are batched once a second.
+At its due time a check runs if a slot is free, else it waits (FIFO) for the next one.
+
+Results go into a buffer that `flush()` writes with core/recording.py (check logs,
+state, incidents and alerts in one transaction) every second, or at once when the
+buffer reaches BATCH_SIZE. A database error keeps the buffer for the next flush and a
+failing claim skips one tick: the engine logs one line when the database goes away
+and one when it is back, and never dies.
+
+`stop()` (shutdown) hands unstarted claims back to the queue, lets running checks end
+within the deadline, and flushes every result, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from datetime import UTC, datetime, timedelta
+
+from core.probe import ErrorKind, Probe, ProbeResult, ProbeSpec
+from core.recording import record_results
+from core.settings import Settings
+from core.targets import private_targets_allowed
+from db.claims import ClaimedCheck, claim_due, release, spread_overdue
+
+log = logging.getLogger(__name__)
+
+HORIZON = timedelta(seconds=1.5)
+BATCH_SIZE = 500
+MAX_CLAIM = 5000
+OVERDUE_GRACE = timedelta(seconds=5)
+
+
+class Engine:
+    def __init__(
+        self,
+        settings: Settings,
+        probe: Probe,
+        *,
+        horizon: timedelta = HORIZON,
+        batch_size: int = BATCH_SIZE,
+        max_claim: int = MAX_CLAIM,
+    ) -> None:
+        self.settings = settings
+        self.probe = probe
+        self.concurrency = settings.check_concurrency
+        self.horizon = horizon
+        self.batch_size = batch_size
+        self.max_claim = max_claim
+        self._timers: dict[int, tuple[asyncio.TimerHandle, ClaimedCheck]] = {}
+        self._waiting: deque[ClaimedCheck] = deque()
+        self._running: dict[int, asyncio.Task] = {}
+        self._buffer: list[tuple[int, ProbeResult]] = []
+        self._flush_lock = asyncio.Lock()
+        self._flush_task: asyncio.Task | None = None
+        self._avg_duration = 0.5  # seconds; an exponential moving average
+        self._db_available = True
+        self._stopping = False
+        # Figures for /metrics and the benchmark.
+        self.lags: deque[float] = deque(maxlen=500_000)
+        self.started_checks = 0
+        self.recorded_checks = 0
+        self.skipped_in_flight = 0
+
+    # --- life cycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the probe and spread monitors that fell behind while nobody ran."""
+        await self.probe.start()
+        try:
+            spread = await spread_overdue(datetime.now(UTC), OVERDUE_GRACE)
+        except Exception as exc:
+            self._database_failed("spreading overdue monitors", exc)
+        else:
+            if spread:
+                log.info("rescheduled %d overdue monitors across their intervals", spread)
+
+    async def stop(self, timeout: float = 3.0) -> None:
+        """Give back unstarted claims, let running checks finish, flush every result."""
+        self._stopping = True
+        unstarted = [claim for handle, claim in self._timers.values()]
+        for handle, _ in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
+        unstarted.extend(self._waiting)
+        self._waiting.clear()
+        deadline = time.monotonic() + timeout * 0.6
+        running = list(self._running.values())
+        if running:
+            await asyncio.wait(running, timeout=max(0.0, deadline - time.monotonic()))
+        cut_short = [task for task in self._running.values() if not task.done()]
+        for task in cut_short:
+            task.cancel()
+        if cut_short:
+            await asyncio.gather(*cut_short, return_exceptions=True)
+            unstarted.extend(task.claim for task in cut_short)  # type: ignore[attr-defined]
+        try:
+            released = await release(unstarted)
+            if released:
+                log.info("gave %d unstarted checks back to the queue", released)
+        except Exception as exc:
+            self._database_failed("releasing claims", exc)
+        await self.flush()
+        if self._buffer:
+            log.error("%d check results could not be written at shutdown", len(self._buffer))
+
+    # --- claiming -------------------------------------------------------------------------
+
+    def claim_limit(self) -> int:
+        free = self.concurrency - len(self._running) - len(self._waiting)
+        if free <= 0:
+            return 0
+        per_slot = max(1.0, self.horizon.total_seconds() / max(self._avg_duration, 0.001))
+        return min(self.max_claim, int(free * per_slot))
+
+    async def tick(self) -> None:
+        """Claim what is due soon and set a timer for each; the APScheduler job."""
+        if self._stopping:
+            return
+        limit = self.claim_limit()
+        if limit <= 0:
+            return
+        now = datetime.now(UTC)
+        try:
+            claims = await claim_due(now + self.horizon, now, limit)
+        except Exception as exc:
+            self._database_failed("claiming due monitors", exc)
+            return
+        self._database_back()
+        loop = asyncio.get_running_loop()
+        wall, mono = time.time(), loop.time()
+        for claim in claims:
+            if claim.monitor_id in self._running or claim.monitor_id in self._timers:
+                self.skipped_in_flight += 1  # its previous check is still going
+                continue
+            when = mono + (claim.due_at.timestamp() - wall)
+            handle = loop.call_at(when, self._due, claim)
+            self._timers[claim.monitor_id] = (handle, claim)
+
+    def _due(self, claim: ClaimedCheck) -> None:
+        self._timers.pop(claim.monitor_id, None)
+        if len(self._running) < self.concurrency:
+            self._start(claim)
+        else:
+            self._waiting.append(claim)
+
+    def _start(self, claim: ClaimedCheck) -> None:
+        self.lags.append(time.time() - claim.due_at.timestamp())
+        self.started_checks += 1
+        task = asyncio.create_task(self._run(claim), name=f"check-{claim.monitor_id}")
+        task.claim = claim  # type: ignore[attr-defined]
+        self._running[claim.monitor_id] = task
+
+    async def _run(self, claim: ClaimedCheck) -> None:
+        started = time.monotonic()
+        allow = private_targets_allowed(
+            self.settings.allow_private_targets, self.settings.admin_ids, claim.owner_telegram_id
+        )
+        try:
+            result = await self.probe.check(ProbeSpec.of(claim, allow))
+        except asyncio.CancelledError:
+            self._running.pop(claim.monitor_id, None)
+            raise
+        except Exception as exc:  # Probe.check does not raise; this is the last guard
+            log.exception("check of monitor %s failed unexpectedly", claim.monitor_id)
+            result = ProbeResult(
+                checked_at=datetime.now(UTC),
+                ok=False,
+                error_kind=ErrorKind.INTERNAL,
+                error_message=f"{type(exc).__name__}: {exc}"[:500],
+            )
+        self._running.pop(claim.monitor_id, None)
+        self._avg_duration = 0.9 * self._avg_duration + 0.1 * (time.monotonic() - started)
+        self._buffer.append((claim.monitor_id, result))
+        if len(self._buffer) >= self.batch_size and (
+            self._flush_task is None or self._flush_task.done()
+        ):
+            self._flush_task = asyncio.create_task(self.flush())
+        while self._waiting and len(self._running) < self.concurrency and not self._stopping:
+            self._start(self._waiting.popleft())
+
+    # --- persisting -----------------------------------------------------------------------
+
+    async def flush(self) -> None:
+        """Write buffered results (the APScheduler job, and on size, and on stop)."""
+        async with self._flush_lock:
+            while self._buffer:
+                batch, self._buffer = (
+                    self._buffer[: self.batch_size],
+                    self._buffer[self.batch_size :],
+                )
+                try:
+                    await record_results(batch)
+                except Exception as exc:
+                    self._buffer[:0] = batch  # keep them, in order, for the next flush
+                    self._database_failed("writing check results", exc)
+                    return
+                self.recorded_checks += len(batch)
+                self._database_back()
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buffer)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._running) + len(self._waiting) + len(self._timers)
+
+    # --- database outages -----------------------------------------------------------------
+
+    def _database_failed(self, doing: str, exc: Exception) -> None:
+        if self._db_available:
+            log.error("database unavailable while %s: %s: %s", doing, type(exc).__name__, exc)
+        self._db_available = False
+
+    def _database_back(self) -> None:
+        if not self._db_available:
+            log.warning("database available again")
+        self._db_available = True
