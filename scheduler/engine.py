@@ -12,7 +12,7 @@ Each tick (an APScheduler job, about every second):
 At its due time a check runs if a slot is free, else it waits (FIFO) for the next one.
 
 Results go into a buffer that `flush()` writes with core/recording.py (check logs,
-state, incidents and alerts in one transaction) every second, or at once when the
+state, incidents and alerts in one transaction) after every tick, or at once when the
 buffer reaches BATCH_SIZE. A database error keeps the buffer for the next flush and a
 failing claim skips one tick: the engine logs one line when the database goes away
 and one when it is back, and never dies.
@@ -59,13 +59,17 @@ class Engine:
         self.horizon = horizon
         self.batch_size = batch_size
         self.max_claim = max_claim
-        self._timers: dict[int, tuple[asyncio.TimerHandle, ClaimedCheck]] = {}
+        # Keyed by (monitor, due time): with an interval shorter than the horizon one
+        # monitor can hold two claims at once.
+        self._timers: dict[tuple[int, float], tuple[asyncio.TimerHandle, ClaimedCheck]] = {}
         self._waiting: deque[ClaimedCheck] = deque()
         self._running: dict[int, asyncio.Task] = {}
         self._buffer: list[tuple[int, ProbeResult]] = []
         self._flush_lock = asyncio.Lock()
         self._flush_task: asyncio.Task | None = None
-        self._avg_duration = 0.5  # seconds; an exponential moving average
+        # Seconds per check, an exponential moving average. It starts at the horizon
+        # (one check per free slot) and earns larger claims as checks prove quick.
+        self._avg_duration = horizon.total_seconds()
         self._db_available = True
         self._stopping = False
         # Figures for /metrics and the benchmark.
@@ -115,6 +119,11 @@ class Engine:
         await self.flush()
         if self._buffer:
             log.error("%d check results could not be written at shutdown", len(self._buffer))
+        log.info(
+            "engine stopped: %d checks started, %d recorded",
+            self.started_checks,
+            self.recorded_checks,
+        )
 
     # --- claiming -------------------------------------------------------------------------
 
@@ -126,9 +135,22 @@ class Engine:
         return min(self.max_claim, int(free * per_slot))
 
     async def tick(self) -> None:
-        """Claim what is due soon and set a timer for each; the APScheduler job."""
+        """The APScheduler job: claim what is due soon, set a timer for each, then start
+        writing buffered results. The write follows the claim rather than running on a
+        timer of its own because it locks the rows it updates and the claim skips locked
+        rows: run together, the claim would miss monitors that are due."""
         if self._stopping:
             return
+        try:
+            await self._claim()
+        finally:
+            self._start_flush()
+
+    def _start_flush(self) -> None:
+        if self._buffer and (self._flush_task is None or self._flush_task.done()):
+            self._flush_task = asyncio.create_task(self.flush())
+
+    async def _claim(self) -> None:
         limit = self.claim_limit()
         if limit <= 0:
             return
@@ -142,15 +164,17 @@ class Engine:
         loop = asyncio.get_running_loop()
         wall, mono = time.time(), loop.time()
         for claim in claims:
-            if claim.monitor_id in self._running or claim.monitor_id in self._timers:
-                self.skipped_in_flight += 1  # its previous check is still going
-                continue
-            when = mono + (claim.due_at.timestamp() - wall)
-            handle = loop.call_at(when, self._due, claim)
-            self._timers[claim.monitor_id] = (handle, claim)
+            due = claim.due_at.timestamp()
+            handle = loop.call_at(mono + (due - wall), self._due, claim)
+            self._timers[(claim.monitor_id, due)] = (handle, claim)
 
     def _due(self, claim: ClaimedCheck) -> None:
-        self._timers.pop(claim.monitor_id, None)
+        self._timers.pop((claim.monitor_id, claim.due_at.timestamp()), None)
+        if claim.monitor_id in self._running:
+            # The previous check outlived the interval (a timeout longer than the
+            # interval): never run two checks of one monitor at once.
+            self.skipped_in_flight += 1
+            return
         if len(self._running) < self.concurrency:
             self._start(claim)
         else:
@@ -184,17 +208,19 @@ class Engine:
         self._running.pop(claim.monitor_id, None)
         self._avg_duration = 0.9 * self._avg_duration + 0.1 * (time.monotonic() - started)
         self._buffer.append((claim.monitor_id, result))
-        if len(self._buffer) >= self.batch_size and (
-            self._flush_task is None or self._flush_task.done()
-        ):
-            self._flush_task = asyncio.create_task(self.flush())
+        if len(self._buffer) >= self.batch_size:
+            self._start_flush()
         while self._waiting and len(self._running) < self.concurrency and not self._stopping:
-            self._start(self._waiting.popleft())
+            waiting = self._waiting.popleft()
+            if waiting.monitor_id in self._running:
+                self.skipped_in_flight += 1
+                continue
+            self._start(waiting)
 
     # --- persisting -----------------------------------------------------------------------
 
     async def flush(self) -> None:
-        """Write buffered results (the APScheduler job, and on size, and on stop)."""
+        """Write buffered results (after each tick, when the buffer is full, on stop)."""
         async with self._flush_lock:
             while self._buffer:
                 batch, self._buffer = (
