@@ -16,7 +16,7 @@ COPY db/__init__.py db/__init__.py
 COPY scheduler/__init__.py scheduler/__init__.py
 COPY bot/__init__.py bot/__init__.py
 COPY api/__init__.py api/__init__.py
-RUN pip install .
+RUN pip install '.[fast]'
 
 COPY . .
 RUN pybabel compile -d locales -D messages \

@@ -1,4 +1,4 @@
-# Every target creates .venv and installs the project (with its dev extra) when needed,
+# Every target creates .venv and installs the project (with its dev and fast extras) when needed,
 # so `make run` and `make test` work from a clean clone.
 PYTHON ?= python3
 VENV := .venv
@@ -15,7 +15,7 @@ $(BIN)/python:
 
 $(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,fast]'
 	@touch $(INSTALLED)
 
 install: $(INSTALLED)

@@ -132,6 +132,18 @@ async def main_async(settings: Settings) -> None:
     await serve(settings, stop)
 
 
+def event_loop_runner() -> asyncio.Runner:
+    """uvloop where it is installed (the `fast` extra): measured with bench/scheduler.py
+    it costs about 5-10% less CPU per check; the standard loop elsewhere."""
+    try:
+        import uvloop
+    except ImportError:
+        log.info("event loop: asyncio")
+        return asyncio.Runner()
+    log.info("event loop: uvloop")
+    return asyncio.Runner(loop_factory=uvloop.new_event_loop)
+
+
 def main() -> int:
     try:
         settings = load_settings()
@@ -140,8 +152,8 @@ def main() -> int:
         return 2
     configure_logging(settings.loglevel, settings.secret_values(), settings.db_echo)
     try:
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(main_async(settings))
+        with contextlib.suppress(KeyboardInterrupt), event_loop_runner() as runner:
+            runner.run(main_async(settings))
     except OSError as exc:  # the database or the listening port cannot be reached
         log.error("start-up failed: %s", exc)
         return 1

@@ -21,7 +21,7 @@ Rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.probe import ProbeResult
@@ -41,7 +41,6 @@ class Effects:
     reminder: bool = False
     cert_warning_days: int | None = None
     changed_state: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def is_failing(monitor: Monitor) -> bool:

@@ -22,40 +22,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from core.evaluation import Effects, apply_result, is_failing
 from core.probe import ProbeResult
+from db.bulk import (
+    CHECK_LOG_COLUMNS,
+    MONITOR_STATE_COLUMNS,
+    insert_rows,
+    select_by_ids,
+    update_rows,
+    windows_overlapping,
+)
 from db.connection import current_connection
 from db.models import (
-    CheckLog,
     Incident,
     MaintenanceWindow,
     Monitor,
+    MonitorState,
     Notification,
     NotificationChannel,
     NotificationKind,
     User,
 )
-
-MONITOR_STATE_FIELDS = [
-    "state",
-    "state_since",
-    "consecutive_failures",
-    "consecutive_successes",
-    "failing_since",
-    "failing_first_error",
-    "last_check_at",
-    "last_ok",
-    "last_status_code",
-    "last_latency_ms",
-    "last_error_kind",
-    "last_reminder_at",
-    "cert_expires_at",
-    "cert_warned_days",
-    "next_check_at",
-]
 
 
 @dataclass
@@ -94,22 +83,23 @@ def _covered(windows: list[MaintenanceWindow], monitor: Monitor, at: datetime) -
     return False
 
 
-def _log(monitor_id: int, result: ProbeResult, in_maintenance: bool) -> CheckLog:
-    return CheckLog(
-        monitor_id=monitor_id,
-        checked_at=result.checked_at,
-        ok=result.ok,
-        status_code=result.status_code,
-        latency_ms=result.latency_ms,
-        dns_ms=result.dns_ms,
-        connect_ms=result.connect_ms,
-        tls_ms=result.tls_ms,
-        ttfb_ms=result.ttfb_ms,
-        error_kind=result.error_kind,
-        error_message=(result.error_message or None) and result.error_message[:512],
-        cert_expires_at=result.cert_expires_at,
-        final_url=result.final_url,
-        in_maintenance=in_maintenance,
+def _log_row(monitor_id: int, result: ProbeResult, in_maintenance: bool) -> tuple:
+    """A check_logs row in db.bulk.CHECK_LOG_COLUMNS order."""
+    return (
+        monitor_id,
+        result.checked_at,
+        result.ok,
+        result.status_code,
+        result.latency_ms,
+        result.dns_ms,
+        result.connect_ms,
+        result.tls_ms,
+        result.ttfb_ms,
+        result.error_kind and str(result.error_kind),
+        result.error_message[:512] if result.error_message else None,
+        result.cert_expires_at,
+        result.final_url[:2048] if result.final_url else None,
+        in_maintenance,
     )
 
 
@@ -118,7 +108,7 @@ class _Batch:
 
     def __init__(self, now: datetime) -> None:
         self.now = now
-        self.logs: list[CheckLog] = []
+        self.logs: list[tuple] = []
         self.changed: dict[int, Monitor] = {}
         self.dirty_incidents: dict[int, Incident] = {}
         self.notifications: list[Notification] = []
@@ -158,25 +148,31 @@ async def record_results(
     ordered = sorted(items, key=lambda item: item[1].checked_at)
     ids = sorted({monitor_id for monitor_id, _ in ordered})
     recorded: list[RecordedCheck] = []
-    async with in_transaction(current_connection().connection_name):
-        monitors = {
-            m.id: m for m in await Monitor.filter(id__in=ids).select_for_update().order_by("id")
-        }
-        owners = {
-            u.id: u for u in await User.filter(id__in={m.owner_id for m in monitors.values()})
-        }
-        windows = await _windows(list(monitors.values()), ordered)
-        incidents = {
-            i.monitor_id: i
-            for i in await Incident.filter(monitor_id__in=list(monitors), resolved_at=None)
-        }
+    async with in_transaction(current_connection().connection_name) as conn:
+        monitors = {m.id: m for m in await select_by_ids(conn, Monitor, ids, for_update=True)}
+        owner_ids = sorted({m.owner_id for m in monitors.values()})
+        owners = {u.id: u for u in await select_by_ids(conn, User, owner_ids)}
+        windows = await windows_overlapping(
+            conn,
+            MaintenanceWindow,
+            list(monitors),
+            owner_ids,
+            ordered[0][1].checked_at,
+            ordered[-1][1].checked_at,
+        )
+        down = [m.id for m in monitors.values() if m.state == MonitorState.DOWN]
+        incidents = (
+            {i.monitor_id: i for i in await Incident.filter(monitor_id__in=down, resolved_at=None)}
+            if down
+            else {}
+        )
         for monitor_id, result in ordered:
             monitor = monitors.get(monitor_id)
             if monitor is None:
                 recorded.append(RecordedCheck(monitor_id, result, False, None, None))
                 continue
             in_maintenance = _covered(windows, monitor, result.checked_at)
-            batch.logs.append(_log(monitor_id, result, in_maintenance))
+            batch.logs.append(_log_row(monitor_id, result, in_maintenance))
             stale = monitor.last_check_at is not None and result.checked_at < monitor.last_check_at
             if monitor.paused or stale:
                 recorded.append(
@@ -197,11 +193,16 @@ async def record_results(
                 RecordedCheck(monitor_id, result, in_maintenance, monitor.state, effects)
             )
 
-        await CheckLog.bulk_create(batch.logs, batch_size=500)
-        if batch.changed:
-            await Monitor.bulk_update(
-                list(batch.changed.values()), fields=MONITOR_STATE_FIELDS, batch_size=200
-            )
+        await insert_rows(conn, "check_logs", CHECK_LOG_COLUMNS, batch.logs)
+        await update_rows(
+            conn,
+            "monitors",
+            MONITOR_STATE_COLUMNS,
+            [
+                (m.id, [getattr(m, name) for name, _ in MONITOR_STATE_COLUMNS])
+                for m in batch.changed.values()
+            ],
+        )
         for incident in batch.dirty_incidents.values():
             await incident.save(
                 update_fields=["resolved_at", "last_error", "failed_checks", "cause"]
@@ -209,22 +210,6 @@ async def record_results(
         if batch.notifications:
             await Notification.bulk_create(batch.notifications, ignore_conflicts=True)
     return recorded
-
-
-async def _windows(
-    monitors: list[Monitor], ordered: Sequence[tuple[int, ProbeResult]]
-) -> list[MaintenanceWindow]:
-    """The windows that cover any of these monitors at any time within the batch."""
-    if not monitors:
-        return []
-    first = ordered[0][1].checked_at
-    last = ordered[-1][1].checked_at
-    return await MaintenanceWindow.filter(
-        Q(monitor_id__in=[m.id for m in monitors])
-        | Q(monitor_id=None, owner_id__in=list({m.owner_id for m in monitors})),
-        starts_at__lte=last,
-        ends_at__gt=first,
-    )
 
 
 def _schedule_retry(monitor: Monitor, result: ProbeResult) -> None:

@@ -179,41 +179,46 @@ async def release(claims: list[ClaimedCheck]) -> int:
     return released
 
 
-async def spread_overdue(now: datetime, grace: timedelta, max_spread_s: int = 3600) -> int:
-    """Reschedule monitors overdue by more than `grace` across one interval from now.
+async def spread_overdue(now: datetime) -> int:
+    """Reschedule overdue monitors evenly over the time they were left waiting.
 
-    Run at start-up: after downtime every monitor is overdue, and starting them all at
-    once would be a thundering herd. Each gets a random start within its own interval
-    (capped at `max_spread_s`), so checks resume at the steady rate and every monitor is
-    checked again within one interval of start-up. Monitors that other replicas keep on
-    time are not overdue and are left alone.
+    Run at start-up. After downtime D every monitor that came due meanwhile is overdue;
+    starting them all at once would be a thundering herd. Each overdue monitor gets a
+    random moment within min(2 D, its interval) from now: the backlog drains at half
+    the rate it built up, so the load stays near 1.5 times the steady rate (the backlog
+    plus the monitors coming due as usual), and every monitor is checked again within
+    one interval of start-up. When other replicas keep the schedule, D is a fraction of
+    a second and nothing moves noticeably.
     """
     conn = current_connection()
-    cutoff = now - grace
     if conn.schema_generator.DIALECT == "postgres":
         count, _ = await conn.execute_query(
-            "UPDATE monitors SET next_check_at = $1::timestamptz + make_interval(secs => "
-            "random() * LEAST(interval_seconds, $3::int)) WHERE next_check_at < $2::timestamptz",
-            [now, cutoff, max_spread_s],
+            "UPDATE monitors AS m SET next_check_at = $1::timestamptz + make_interval(secs =>"
+            " random() * LEAST(m.interval_seconds, backlog.seconds))"
+            " FROM (SELECT 2 * EXTRACT(EPOCH FROM ($1::timestamptz - min(next_check_at)))::float8"
+            "       AS seconds FROM monitors WHERE next_check_at < $1::timestamptz) AS backlog"
+            " WHERE m.next_check_at < $1::timestamptz",
+            [now],
         )
         return count or 0
     async with in_transaction(conn.connection_name) as tx:
         _, rows = await tx.execute_query(
-            "SELECT id, interval_seconds FROM monitors WHERE next_check_at < ?",
-            [sqlite_time(cutoff)],
+            "SELECT id, interval_seconds, next_check_at FROM monitors WHERE next_check_at < ?",
+            [sqlite_time(now)],
         )
+        if not rows:
+            return 0
+        backlog = 2 * (now - min(_parse_time(r["next_check_at"]) for r in rows)).total_seconds()
         updates = [
             [
                 sqlite_time(
-                    now
-                    + timedelta(seconds=random.random() * min(r["interval_seconds"], max_spread_s))
+                    now + timedelta(seconds=random.random() * min(r["interval_seconds"], backlog))
                 ),
                 r["id"],
             ]
             for r in rows
         ]
-        if updates:
-            await tx.execute_many("UPDATE monitors SET next_check_at = ? WHERE id = ?", updates)
+        await tx.execute_many("UPDATE monitors SET next_check_at = ? WHERE id = ?", updates)
     return len(updates)
 
 

@@ -6,7 +6,9 @@ Each tick (an APScheduler job, about every second):
    gets through within the claim horizon at the current average check duration. With
    no free slot it claims nothing, so slow targets or a slow database push back on the
    claim instead of piling up tasks; fast checks let one tick claim many.
-2. Claims the monitors due before now + HORIZON in one statement (db/claims.py).
+2. Claims the monitors due before now + HORIZON in one statement (db/claims.py). A
+   claim that took all it was allowed is followed by another as soon as a check
+   ends, so a backlog (after a restart) is taken up without waiting for the tick.
 3. Starts each claimed check at its due time with a loop timer, so a check starts within
    milliseconds of its due time although claims are batched once a second.
 At its due time a check runs if a slot is free, else it waits (FIFO) for the next one.
@@ -40,7 +42,6 @@ log = logging.getLogger(__name__)
 HORIZON = timedelta(seconds=1.5)
 BATCH_SIZE = 500
 MAX_CLAIM = 5000
-OVERDUE_GRACE = timedelta(seconds=5)
 
 
 class Engine:
@@ -68,8 +69,13 @@ class Engine:
         self._flush_lock = asyncio.Lock()
         self._flush_task: asyncio.Task | None = None
         # Seconds per check, an exponential moving average. It starts at the horizon
-        # (one check per free slot) and earns larger claims as checks prove quick.
+        # (one check per free slot: nothing claimed on trust) and follows what the
+        # checks really take.
         self._avg_duration = horizon.total_seconds()
+        # Set when a claim took all it was allowed: more may be due than was claimed,
+        # so a finishing check claims again at once instead of waiting for the tick.
+        self._claim_was_full = False
+        self._refill_task: asyncio.Task | None = None
         self._db_available = True
         self._stopping = False
         # Figures for /metrics and the benchmark.
@@ -84,7 +90,7 @@ class Engine:
         """Open the probe and spread monitors that fell behind while nobody ran."""
         await self.probe.start()
         try:
-            spread = await spread_overdue(datetime.now(UTC), OVERDUE_GRACE)
+            spread = await spread_overdue(datetime.now(UTC))
         except Exception as exc:
             self._database_failed("spreading overdue monitors", exc)
         else:
@@ -94,6 +100,8 @@ class Engine:
     async def stop(self, timeout: float = 3.0) -> None:
         """Give back unstarted claims, let running checks finish, flush every result."""
         self._stopping = True
+        if self._refill_task is not None:
+            await asyncio.gather(self._refill_task, return_exceptions=True)
         unstarted = [claim for handle, claim in self._timers.values()]
         for handle, _ in self._timers.values():
             handle.cancel()
@@ -152,7 +160,7 @@ class Engine:
 
     async def _claim(self) -> None:
         limit = self.claim_limit()
-        if limit <= 0:
+        if limit <= 0 or self._stopping:
             return
         now = datetime.now(UTC)
         try:
@@ -161,6 +169,10 @@ class Engine:
             self._database_failed("claiming due monitors", exc)
             return
         self._database_back()
+        if self._stopping:  # stop() began while this claim was in the database
+            await release(claims)
+            return
+        self._claim_was_full = len(claims) >= limit
         loop = asyncio.get_running_loop()
         wall, mono = time.time(), loop.time()
         for claim in claims:
@@ -210,6 +222,9 @@ class Engine:
         self._buffer.append((claim.monitor_id, result))
         if len(self._buffer) >= self.batch_size:
             self._start_flush()
+        if self._claim_was_full and (self._refill_task is None or self._refill_task.done()):
+            self._claim_was_full = False
+            self._refill_task = asyncio.create_task(self._claim())
         while self._waiting and len(self._running) < self.concurrency and not self._stopping:
             waiting = self._waiting.popleft()
             if waiting.monitor_id in self._running:

@@ -249,3 +249,26 @@ async def test_database_outage_logs_one_line_and_the_engine_recovers(
     lines = [r for r in caplog.records if "database unavailable" in r.getMessage()]
     assert len(lines) == 1, [r.getMessage() for r in caplog.records]
     assert any("available again" in r.getMessage() for r in caplog.records)
+
+
+async def test_short_outage_backlog_drains_within_the_outage_length(db, settings, probe) -> None:
+    """Down for 10 s: the backlog is spread over the next 20 s, not a whole interval."""
+    now = datetime.now(UTC)
+    user = await User.create(telegram_id=1)
+    await Monitor.bulk_create(
+        [
+            Monitor(
+                owner=user,
+                name=f"m{i}",
+                url="http://127.0.0.1:9/",
+                interval_seconds=60,
+                next_check_at=now - timedelta(seconds=10 * i / 200),
+            )
+            for i in range(200)
+        ]
+    )
+    engine = Engine(settings, probe)
+    await engine.start()
+    offsets = [(m.next_check_at - now).total_seconds() for m in await Monitor.all()]
+    assert min(offsets) >= 0 and max(offsets) <= 20.5
+    assert max(offsets) > 10  # spread, not replayed at once

@@ -392,3 +392,40 @@ async def test_new_monitors_are_spread_not_all_due_at_once(db, installed) -> Non
         per_second[int(offset)] = per_second.get(int(offset), 0) + 1
     assert max(per_second.values()) <= 20
     assert len(per_second) >= 40
+
+
+async def test_pause_alerts_for_n_minutes_suppresses_only_that_monitor(db, installed, http) -> None:
+    from core.maintenance import end_window, pause_alerts
+
+    user = await make_user()
+    quiet = await monitor_for(user, http.url("/status/500"))
+    loud = await monitor_for(user, http.url("/status/500"))
+    window = await pause_alerts(quiet, 60)
+    for _ in range(3):
+        await check_now(quiet)
+        await check_now(loud)
+    assert {n.monitor_id for n in await Notification.all()} == {loud.id}
+    assert all(c.in_maintenance for c in await CheckLog.filter(monitor_id=quiet.id))
+    await end_window(window)
+    await check_now(quiet)
+    assert await Notification.filter(monitor_id=quiet.id, kind="down").count() == 1
+
+
+async def test_windows_that_make_no_sense_are_refused(db, installed) -> None:
+    from core.maintenance import WindowError, create_window
+
+    user = await make_user()
+    other = await make_user(telegram_id=555)
+    theirs = await Monitor.create(owner=other, name="t", url="https://t.test/")
+    now = datetime.now(UTC)
+    cases = [
+        (now, now - timedelta(minutes=1), None, "ends_before_start"),
+        (now, now + timedelta(days=40), None, "too_long"),
+        (now - timedelta(hours=2), now - timedelta(hours=1), None, "in_the_past"),
+        (now, now + timedelta(hours=1), theirs, "foreign_monitor"),
+    ]
+    for starts, ends, monitor, code in cases:
+        with pytest.raises(WindowError) as caught:
+            await create_window(user, starts, ends, monitor=monitor)
+        assert caught.value.code == code
+    assert await MaintenanceWindow.all().count() == 0

@@ -334,3 +334,27 @@ async def test_redirect_to_a_private_address_is_refused(
         await probe.close()
     assert result.error_kind == ErrorKind.BLOCKED, result
     assert http.runner.app[HITS].get("/ok", 0) == 0
+
+
+def test_timings_and_guard_work_on_uvloop_too() -> None:
+    """run.py uses uvloop when installed; its TLS layer must still report to the probe."""
+    uvloop = pytest.importorskip("uvloop")
+
+    async def scenario() -> tuple:
+        servers = TargetServers()
+        try:
+            site = await servers.https()
+            probe = Probe(ssl_context=servers.probe_ssl_context())
+            await probe.start()
+            try:
+                secure = await probe.check(spec(site.url("/ok")))
+                blocked = await probe.check(spec(site.url("/ok"), allow_private=False))
+            finally:
+                await probe.close()
+        finally:
+            await servers.close()
+        return secure, blocked
+
+    secure, blocked = uvloop.run(scenario())
+    assert secure.ok and secure.tls_ms is not None and secure.cert_expires_at is not None
+    assert blocked.error_kind == ErrorKind.BLOCKED

@@ -81,7 +81,8 @@ async def test_two_replicas_check_every_monitor_once_per_interval(
         gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(checks)]
         assert len(checks) >= RUN_SECONDS / INTERVAL - 3, (monitor_id, len(checks))
         # From the first due time to the shutdown, without a hole at either end.
-        assert 0 <= (checks[0] - first_due[monitor_id]).total_seconds() < 0.5
+        # (Loop timers may fire up to the clock resolution, 1 ms, early.)
+        assert -0.005 <= (checks[0] - first_due[monitor_id]).total_seconds() < 0.5
         assert (stopping - checks[-1]).total_seconds() < INTERVAL + 0.5
         # Twice within one interval would show as a short gap; a skipped run as a long one.
         assert min(gaps) > INTERVAL - 0.5, (monitor_id, gaps)

@@ -1,0 +1,358 @@
+"""Benchmark of the real scheduler against PostgreSQL and a local target server.
+
+    python -m bench.scheduler --monitors 30000 --interval 60 --duration 120 \
+        [--https-share 0.2] [--concurrency 100] [--restart] [--uvloop]
+
+Creates a throw-away database on the server of DATABASE_URL (default: the local
+test server), fills it with N monitors spread evenly over one interval, runs the engine
+with its APScheduler jobs exactly as run.py does for D seconds, then measures a plain
+aiohttp loop (fresh connections, same concurrency, same target, no database) for
+comparison. Prints one JSON line:
+
+  checks_per_s / demanded_per_s     achieved and asked-for check rates
+  lag_p50_s / lag_p99_s             actual start minus due time
+  cpu_s_per_1000_checks             CPU of this (the app) process
+  db_cpu_s_per_1000_checks          CPU of the PostgreSQL server processes, same window
+  rss_peak_mb                       peak resident memory of this process
+  raw_checks_per_s                  the plain loop's rate
+  ratio_to_raw                      checks_per_s / min(raw_checks_per_s, demanded_per_s):
+                                    the share of what a plain loop could deliver for
+                                    this demand (1.0 = no overhead visible)
+  ratio_to_raw_max                  checks_per_s / raw_checks_per_s
+  resume_s (with --restart)         from the restart (half-way, after --downtime seconds
+                                    down) until the last monitor was checked again
+  resume_peak_per_s                 the busiest second after the restart (a thundering
+                                    herd would show here)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("AERICH_NO_TORTOISE_V1_WARNING", "1")
+
+from bench.target_server import start_target_process  # noqa: E402
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/test"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--monitors", type=int, default=30000)
+    parser.add_argument("--interval", type=int, default=60)
+    parser.add_argument("--duration", type=float, default=120)
+    parser.add_argument("--https-share", type=float, default=0.2)
+    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--raw-seconds", type=float, default=15)
+    parser.add_argument("--restart", action="store_true")
+    parser.add_argument("--downtime", type=float, default=0.0, help="seconds down at restart")
+    parser.add_argument("--uvloop", action="store_true")
+    return parser.parse_args(argv)
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU seconds of the PostgreSQL server: every live postgres process, plus what the
+    postmaster has collected from backends that already exited (cutime + cstime)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        if not name.startswith("postgres"):
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+        if fields[1] == "1" or not _is_postgres_child(fields[1]):  # the postmaster
+            total += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return total / ticks
+
+
+def _is_postgres_child(parent_pid: str) -> bool:
+    try:
+        stat = Path(f"/proc/{parent_pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.index("(") + 1 : stat.rindex(")")].startswith("postgres")
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def create_database(server_url: str) -> str:
+    name = f"um_bench_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(server_url.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    _, _, rest = server_url.partition("://")
+    return f"postgres://{rest.rsplit('/', 1)[0]}/{name}"
+
+
+async def drop_database(server_url: str, url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    conn = await asyncpg.connect(server_url.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def fill(url: str, args: argparse.Namespace, http_port: int, https_port: int) -> None:
+    """N monitors spread evenly over one interval, starting a few seconds from now."""
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        owner = await conn.fetchval(
+            "INSERT INTO users (telegram_id, display_name, email_verified, email_code_attempts,"
+            " blocked_bot, telegram_alerts, email_alerts, reminder_interval_minutes, created_at)"
+            " VALUES (1, 'bench', false, 0, false, true, true, 0, now()) RETURNING id"
+        )
+        https_every = round(1 / args.https_share) if args.https_share > 0 else 0
+        await conn.execute(
+            """
+            INSERT INTO monitors (owner_id, name, url, method, headers, interval_seconds,
+                retry_interval_seconds, timeout_seconds, accepted_status_codes, keyword_mode,
+                cert_warning_days, failure_threshold, success_threshold, paused, state,
+                consecutive_failures, consecutive_successes, next_check_at, created_at,
+                updated_at)
+            SELECT $1, 'm' || g,
+                CASE WHEN $6 > 0 AND g % $6 = 0 THEN $4 ELSE $5 END || '/m/' || g,
+                'GET', '{}', $2, $2, 10, '200-399', 'present', '[14, 7, 3, 1]', 3, 2,
+                false, 'unknown', 0, 0,
+                now() + interval '3 seconds' + make_interval(secs => g::float8 * $2::int / $3::int),
+                now(), now()
+            FROM generate_series(0, $3 - 1) AS g
+            """,
+            owner,
+            args.interval,
+            args.monitors,
+            f"https://127.0.0.1:{https_port}",
+            f"http://127.0.0.1:{http_port}",
+            https_every,
+        )
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+
+
+async def first_checks_after(moment: datetime) -> tuple[int, datetime]:
+    """How many monitors were checked after `moment`, and when the last of them was
+    first checked: the time by which every monitor was back on schedule."""
+    from db.connection import current_connection
+
+    _, rows = await current_connection().execute_query(
+        "SELECT count(*) AS n, max(first) AS last_first FROM ("
+        " SELECT min(checked_at) AS first FROM check_logs WHERE checked_at >= $1"
+        " GROUP BY monitor_id) AS firsts",
+        [moment],
+    )
+    return rows[0]["n"], rows[0]["last_first"]
+
+
+async def busiest_second(moment: datetime, interval: int) -> int:
+    """The most checks started in one second during the interval after `moment`: near
+    the demanded rate without a thundering herd, far above it with one."""
+    from db.connection import current_connection
+
+    _, rows = await current_connection().execute_query(
+        "SELECT count(*) AS n, floor(EXTRACT(EPOCH FROM checked_at - $1::timestamptz)) AS s"
+        " FROM check_logs WHERE checked_at >= $1"
+        " AND checked_at < $1 + make_interval(secs => $2::int)"
+        " GROUP BY s ORDER BY n DESC LIMIT 5",
+        [moment, interval],
+    )
+    return rows[0]["n"] if rows else 0
+
+
+async def run_engine(args: argparse.Namespace, url: str, ca_file: str) -> dict:
+    from core.probe import Probe, make_ssl_context
+    from core.settings import Settings
+    from db.connection import close_database, open_database
+    from scheduler.engine import Engine
+    from scheduler.runner import create_scheduler, register_jobs
+
+    settings = Settings(
+        _env_file=None,
+        database_url=url,
+        allow_private_targets=True,
+        check_concurrency=args.concurrency,
+    )
+    await open_database(url)
+    probe = Probe(ssl_context=make_ssl_context(cafile=ca_file))
+
+    async def start() -> tuple[Engine, object]:
+        engine = Engine(settings, probe)
+        await engine.start()
+        scheduler = create_scheduler()
+        register_jobs(scheduler, engine)
+        scheduler.start()
+        return engine, scheduler
+
+    async def stop(engine: Engine, scheduler) -> None:
+        scheduler.shutdown(wait=False)
+        await engine.stop(timeout=5)
+
+    figures: dict = {}
+    engine, scheduler = await start()
+    await asyncio.sleep(3)  # the first monitors come due three seconds after filling
+    cpu0, db0, t0 = own_cpu_seconds(), postgres_cpu_seconds(), time.monotonic()
+    started0 = engine.started_checks
+    lags: list[float] = []
+    engine.lags.clear()
+    started = engine.started_checks - started0
+    if args.restart:
+        await asyncio.sleep(args.duration / 2)
+        lags.extend(engine.lags)
+        started = engine.started_checks - started0
+        await stop(engine, scheduler)
+        await asyncio.sleep(args.downtime)
+        restart_at = datetime.now(UTC)
+        engine, scheduler = await start()
+        remaining = args.duration - (time.monotonic() - t0)
+        # Long enough after the restart for every monitor to come round once.
+        await asyncio.sleep(max(remaining, args.interval + 5.0))
+        checked, last_first = await first_checks_after(restart_at)
+        figures["resume_s"] = (
+            round((last_first - restart_at).total_seconds(), 2)
+            if checked == args.monitors
+            else None
+        )
+        figures["resumed_monitors"] = checked
+        figures["resume_peak_per_s"] = await busiest_second(restart_at, args.interval)
+    else:
+        await asyncio.sleep(args.duration)
+    lags.extend(engine.lags)
+    started += engine.started_checks - (0 if args.restart else started0)
+    elapsed = time.monotonic() - t0 - (args.downtime if args.restart else 0.0)
+    cpu = own_cpu_seconds() - cpu0
+    db_cpu = postgres_cpu_seconds() - db0
+    await stop(engine, scheduler)
+    await probe.close()
+    await close_database()
+    per_1000 = 1000 / max(started, 1)
+    figures.update(
+        checks_per_s=round(started / elapsed, 1),
+        # Timers may fire up to the clock's resolution early; an early start counts as 0.
+        lag_p50_s=round(max(0.0, statistics.median(lags)), 4) if lags else None,
+        lag_p99_s=round(max(0.0, percentile(lags, 0.99)), 4),
+        cpu_s_per_1000_checks=round(cpu * per_1000, 3),
+        db_cpu_s_per_1000_checks=round(db_cpu * per_1000, 3),
+        checks=started,
+        window_s=round(elapsed, 1),
+    )
+    return figures
+
+
+async def raw_loop(
+    args: argparse.Namespace, http_port: int, https_port: int, ca_file: str
+) -> float:
+    """A plain aiohttp loop: fresh connections, same concurrency, same URL mix."""
+    from core.probe import make_ssl_context
+
+    https_every = round(1 / args.https_share) if args.https_share > 0 else 0
+    connector = aiohttp.TCPConnector(limit=0, force_close=True, ssl=make_ssl_context(ca_file))
+    done = 0
+    deadline = time.monotonic() + args.raw_seconds
+
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker(offset: int) -> None:
+            nonlocal done
+            g = offset
+            while time.monotonic() < deadline:
+                scheme, port = (
+                    ("https", https_port)
+                    if https_every and g % https_every == 0
+                    else ("http", http_port)
+                )
+                async with session.get(f"{scheme}://127.0.0.1:{port}/m/{g}") as resp:
+                    await resp.read()
+                done += 1
+                g += args.concurrency
+
+        started = time.monotonic()
+        await asyncio.gather(*(worker(i) for i in range(args.concurrency)))
+        return done / (time.monotonic() - started)
+
+
+async def main_async(args: argparse.Namespace) -> dict:
+    server_url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    from core.settings import normalize_database_url
+
+    server_url = normalize_database_url(server_url)
+    target = start_target_process()
+    url = await create_database(server_url)
+    try:
+        from db.migrate import upgrade
+
+        await upgrade(url)
+        await fill(url, args, target.http_port, target.https_port)
+        figures = await run_engine(args, url, target.ca_file)
+        raw = await raw_loop(args, target.http_port, target.https_port, target.ca_file)
+    finally:
+        target.stop()
+        await drop_database(server_url, url)
+    demanded = args.monitors / args.interval
+    figures.update(
+        demanded_per_s=round(demanded, 1),
+        raw_checks_per_s=round(raw, 1),
+        ratio_to_raw=round(figures["checks_per_s"] / min(raw, demanded), 3),
+        ratio_to_raw_max=round(figures["checks_per_s"] / raw, 3),
+        rss_peak_mb=round(peak_rss_mb(), 1),
+        monitors=args.monitors,
+        interval_s=args.interval,
+        https_share=args.https_share,
+        concurrency=args.concurrency,
+        loop="uvloop" if args.uvloop else "asyncio",
+        cpus=os.cpu_count(),
+    )
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.uvloop:
+        import uvloop
+
+        uvloop.install()
+    print(json.dumps(asyncio.run(main_async(args))))
+
+
+if __name__ == "__main__":
+    main()
