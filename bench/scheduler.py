@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("AERICH_NO_TORTOISE_V1_WARNING", "1")
 
-from bench.target_server import start_target_process  # noqa: E402
+from bench._target_server import start_target_process  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/test"
 
@@ -316,6 +316,8 @@ async def main_async(args: argparse.Namespace) -> dict:
     from core.settings import normalize_database_url
 
     server_url = normalize_database_url(server_url)
+    if not server_url.startswith("postgres://"):
+        raise SystemExit("bench.scheduler needs PostgreSQL: set DATABASE_URL=postgres://...")
     target = start_target_process()
     url = await create_database(server_url)
     try:

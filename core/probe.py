@@ -110,6 +110,8 @@ class BlockedAddressError(Exception):
 
 @dataclass
 class Timing:
+    """Moments of one check (perf_counter seconds) and its phase totals over all hops."""
+
     started: float
     dns_start: float | None = None
     dns_end: float | None = None
@@ -117,14 +119,36 @@ class Timing:
     tls_start: float | None = None
     conn_end: float | None = None
     headers_at: float | None = None
-    # Summed over redirect hops.
-    dns_ms: float = 0.0
-    connect_ms: float = 0.0
-    tls_ms: float = 0.0
-    ttfb_ms: float = 0.0
+    # Seconds per phase, summed over redirect hops.
+    dns: float = 0.0
+    connect: float = 0.0
+    tls: float = 0.0
+    ttfb: float = 0.0
     hops_connected: int = 0
     # The TLS session of the latest hop: its certificate is the one to watch.
     ssl_object: ssl.SSLObject | None = None
+
+    def mark(self, event: str, now: float) -> None:
+        """Record a trace event (an attribute name above) and add up finished phases.
+
+        aiohttp resolves DNS inside "connection create", so a hop's connect time runs
+        from the end of its DNS lookup (or the start of the create) to the moment TLS
+        begins (or the end of the create, for plain HTTP).
+        """
+        setattr(self, event, now)
+        if event == "dns_end" and self.dns_start is not None:
+            self.dns += now - self.dns_start
+        elif event == "conn_start":
+            self.tls_start = None
+        elif event == "conn_end" and self.conn_start is not None:
+            dns_done = self.dns_end if self.dns_end and self.dns_end > self.conn_start else None
+            tcp_done = self.tls_start or now
+            self.connect += tcp_done - (dns_done or self.conn_start)
+            if self.tls_start is not None:
+                self.tls += now - self.tls_start
+            self.hops_connected += 1
+        elif event == "headers_at" and self.conn_end is not None:
+            self.ttfb += now - self.conn_end
 
 
 _timing: contextvars.ContextVar[Timing | None] = contextvars.ContextVar("probe_timing")
@@ -179,30 +203,11 @@ class GuardedConnector(aiohttp.TCPConnector):
 
 
 def _trace_config() -> aiohttp.TraceConfig:
-    def hook(attribute: str):
+    def hook(event: str):
         async def record(session: Any, ctx: Any, params: Any) -> None:
             timing = _timing.get(None)
-            if timing is None:
-                return
-            now = time.perf_counter()
-            setattr(timing, attribute, now)
-            if attribute == "dns_end" and timing.dns_start is not None:
-                timing.dns_ms += now - timing.dns_start
-            elif attribute == "conn_start":
-                timing.tls_start = None
-            elif attribute == "conn_end" and timing.conn_start is not None:
-                begun = (
-                    timing.dns_end
-                    if timing.dns_end and timing.dns_end > timing.conn_start
-                    else timing.conn_start
-                )
-                tcp_done = timing.tls_start or now
-                timing.connect_ms += tcp_done - begun
-                if timing.tls_start is not None:
-                    timing.tls_ms += now - timing.tls_start
-                timing.hops_connected += 1
-            elif attribute == "headers_at" and timing.conn_end is not None:
-                timing.ttfb_ms += now - timing.conn_end
+            if timing is not None:
+                timing.mark(event, time.perf_counter())
 
         return record
 
@@ -354,12 +359,12 @@ class Probe:
 def _fill_timing(result: ProbeResult, timing: Timing, now: float) -> None:
     result.latency_ms = _ms(now - timing.started)
     if timing.dns_start is not None:
-        result.dns_ms = _ms(timing.dns_ms)
+        result.dns_ms = _ms(timing.dns)
     if timing.hops_connected:
-        result.connect_ms = _ms(timing.connect_ms)
-        result.tls_ms = _ms(timing.tls_ms) if timing.tls_ms else None
+        result.connect_ms = _ms(timing.connect)
+        result.tls_ms = _ms(timing.tls) if timing.tls else None
     if timing.headers_at is not None:
-        result.ttfb_ms = _ms(timing.ttfb_ms)
+        result.ttfb_ms = _ms(timing.ttfb)
 
 
 def _judge(
