@@ -66,7 +66,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     if settings.telegram_bot_token is None:
         log.warning("TELEGRAM_BOT_TOKEN is not set: the bot is off; scheduler and API run")
     else:
-        from bot.setup import create_bot, create_dispatcher
+        from bot.setup import create_bot, create_dispatcher, register_commands
 
         bot, dispatcher = create_bot(settings), create_dispatcher(settings)
         if settings.webhook_url:
@@ -87,6 +87,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
 
     polling: asyncio.Task | None = None
     if bot is not None and dispatcher is not None:
+        await register_commands(bot)
         if settings.webhook_url:
             secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
             await bot.set_webhook(settings.webhook_url, secret_token=secret)

@@ -1,20 +1,31 @@
-"""Creating the Bot and the Dispatcher from settings."""
+"""Creating the Bot and the Dispatcher from settings, and the command menu."""
 
 from __future__ import annotations
+
+import logging
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import BotCommand
 
+from bot.middlewares import UserLocaleMiddleware, UserMiddleware
+from bot.routers import add, admin, cancel, fallback, help, language, monitors, start
+from core.i18n import LANGUAGES, _, i18n, use_locale
 from core.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def feature_routers() -> list[Router]:
-    """Hook: one Router per feature, added by the bot issue. None yet, so updates that
-    arrive are accepted and ignored."""
-    return []
+    """One Router per feature. /cancel comes first (it works in every state), the
+    fallback hint last (it takes whatever nobody else did)."""
+    features = (cancel, start, admin, help, language, add, monitors, fallback)
+    return [feature.create_router() for feature in features]
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -24,12 +35,51 @@ def create_bot(settings: Settings) -> Bot:
     return Bot(
         settings.telegram_bot_token.get_secret_value(),
         session=session,
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
 
 
+def create_storage(settings: Settings) -> BaseStorage:
+    """Conversation state: in memory, or in Redis so several replicas share it."""
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.redis_url)
+    return MemoryStorage()
+
+
 def create_dispatcher(settings: Settings) -> Dispatcher:
-    dispatcher = Dispatcher(settings=settings)
+    storage = create_storage(settings)
+    isolation = storage.create_isolation() if settings.redis_url else None
+    dispatcher = Dispatcher(storage=storage, events_isolation=isolation, settings=settings)
+    users = UserMiddleware(settings)
+    dispatcher.message.outer_middleware(users)
+    dispatcher.callback_query.outer_middleware(users)
+    UserLocaleMiddleware(i18n).setup(dispatcher)
     for router in feature_routers():
         dispatcher.include_router(router)
     return dispatcher
+
+
+def commands() -> list[BotCommand]:
+    """The command menu in the current locale."""
+    items = [
+        ("start", _("Main menu")),
+        ("add", _("Add a monitor")),
+        ("monitors", _("Your monitors")),
+        ("language", _("Language")),
+        ("help", _("Help")),
+        ("cancel", _("Cancel the current step")),
+    ]
+    return [BotCommand(command=name, description=text) for name, text in items]
+
+
+async def register_commands(bot: Bot) -> None:
+    """setMyCommands for every language; a failure is logged, never fatal."""
+    for code in LANGUAGES:
+        with use_locale(code):
+            menu = commands()
+        try:
+            await bot.set_my_commands(menu, language_code=None if code == "en" else code)
+        except Exception as exc:
+            log.warning("could not register the command menu for %s: %s", code, exc)

@@ -1,0 +1,36 @@
+"""Callback data of every inline button. Packed strings stay well under Telegram's 64 bytes."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class MenuCb(CallbackData, prefix="menu"):
+    item: str  # add | list | stats | maint | settings | help
+
+
+class MonitorCb(CallbackData, prefix="m"):
+    action: str  # open | check | pause | resume | delete | delete_yes | stats
+    id: int
+    page: int = 0
+
+
+class PageCb(CallbackData, prefix="pg"):
+    page: int
+
+
+class HelpCb(CallbackData, prefix="help"):
+    topic: str
+
+
+class LangCb(CallbackData, prefix="lang"):
+    code: str
+
+
+class AddCb(CallbackData, prefix="add"):
+    step: str  # interval | advanced | mode | save | cancel
+    value: str = ""
+
+
+class AdminCb(CallbackData, prefix="adm"):
+    action: str  # broadcast_send | broadcast_cancel

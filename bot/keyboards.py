@@ -1,0 +1,149 @@
+"""Inline keyboards. Labels are translated when the keyboard is built (never lazily)."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import AddCb, HelpCb, LangCb, MenuCb, MonitorCb, PageCb
+from core.i18n import LANGUAGES, _
+from core.render import cut, state_emoji
+from db.models import Monitor, MonitorState
+
+PAGE_SIZE = 10
+
+
+def main_menu() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("➕ Add monitor"), callback_data=MenuCb(item="add"))
+    kb.button(text=_("📋 My monitors"), callback_data=MenuCb(item="list"))
+    kb.button(text=_("🌐 Language"), callback_data=MenuCb(item="language"))
+    kb.button(text=_("❓ Help"), callback_data=MenuCb(item="help"))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def help_topics() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for topic, label in help_topic_labels().items():
+        kb.button(text=label, callback_data=HelpCb(topic=topic))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def help_topic_labels() -> dict[str, str]:
+    return {
+        "add": _("Adding monitors"),
+        "alerts": _("Alert rules"),
+        "maintenance": _("Maintenance"),
+        "stats": _("Statistics"),
+        "email": _("Email alerts"),
+        "api": _("API token"),
+        "language": _("Languages"),
+    }
+
+
+def languages() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for code, name in LANGUAGES.items():
+        kb.button(text=name, callback_data=LangCb(code=code))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def monitor_list(monitors: list[Monitor], page: int, pages: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for monitor in monitors:
+        kb.button(
+            text=f"{state_emoji(monitor.state)} {cut(monitor.name, 40)}",
+            callback_data=MonitorCb(action="open", id=monitor.id, page=page),
+        )
+    kb.adjust(1)
+    nav = InlineKeyboardBuilder()
+    if page > 0:
+        nav.button(text="◀️", callback_data=PageCb(page=page - 1))
+    if page + 1 < pages:
+        nav.button(text="▶️", callback_data=PageCb(page=page + 1))
+    kb.attach(nav)
+    return kb.as_markup()
+
+
+def monitor_card(monitor: Monitor, page: int = 0) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+
+    def button(text: str, action: str) -> None:
+        kb.button(text=text, callback_data=MonitorCb(action=action, id=monitor.id, page=page))
+
+    button(_("🔄 Check now"), "check")
+    if monitor.paused or monitor.state == MonitorState.PAUSED:
+        button(_("▶️ Resume"), "resume")
+    else:
+        button(_("⏸ Pause"), "pause")
+    button(_("🗑 Delete"), "delete")
+    button(_("⬅️ Back to list"), "back")
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def confirm_delete(monitor: Monitor, page: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text=_("Yes, delete"),
+        callback_data=MonitorCb(action="delete_yes", id=monitor.id, page=page),
+    )
+    kb.button(
+        text=_("No, keep it"), callback_data=MonitorCb(action="open", id=monitor.id, page=page)
+    )
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def intervals(choices: tuple[int, ...]) -> InlineKeyboardMarkup:
+    labels = {30: _("30 s"), 60: _("1 min"), 300: _("5 min"), 900: _("15 min")}
+    kb = InlineKeyboardBuilder()
+    for seconds in choices:
+        kb.button(
+            text=labels.get(seconds, f"{seconds} s"),
+            callback_data=AddCb(step="interval", value=str(seconds)),
+        )
+    kb.button(text=_("Custom"), callback_data=AddCb(step="interval", value="custom"))
+    kb.adjust(len(choices), 1)
+    return kb.as_markup()
+
+
+def advanced_choice() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Use defaults"), callback_data=AddCb(step="advanced", value="no"))
+    kb.button(text=_("Advanced settings"), callback_data=AddCb(step="advanced", value="yes"))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def skip() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Skip"), callback_data=AddCb(step="skip"))
+    return kb.as_markup()
+
+
+def keyword_modes() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Must be present"), callback_data=AddCb(step="mode", value="present"))
+    kb.button(text=_("Must be absent"), callback_data=AddCb(step="mode", value="absent"))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def methods() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for method in ("GET", "HEAD", "POST"):
+        kb.button(text=method, callback_data=AddCb(step="method", value=method))
+    kb.adjust(3)
+    return kb.as_markup()
+
+
+def save_or_cancel() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("✅ Save"), callback_data=AddCb(step="save"))
+    kb.button(text=_("✖️ Cancel"), callback_data=AddCb(step="cancel"))
+    kb.adjust(2)
+    return kb.as_markup()

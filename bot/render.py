@@ -1,0 +1,130 @@
+"""Texts the bot sends, rendered in the current locale (set by the i18n middleware)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from aiogram.utils.i18n import get_i18n
+
+from core.i18n import _
+from core.monitor_rules import RuleError
+from core.probe import ProbeResult
+from core.render import cut, esc, fmt_ago, fmt_datetime, fmt_duration, fmt_percent, state_emoji
+from core.stats import uptime_since
+from core.targets import TargetError
+from db.models import Monitor, MonitorState
+
+
+def locale() -> str:
+    return get_i18n().current_locale
+
+
+def state_name(state: str) -> str:
+    return {
+        MonitorState.UP: _("up"),
+        MonitorState.DOWN: _("down"),
+        MonitorState.UNKNOWN: _("not checked yet"),
+        MonitorState.PAUSED: _("paused"),
+    }[MonitorState(state)]
+
+
+def error_kind_name(kind: str | None) -> str:
+    names = {
+        "dns": _("DNS lookup failed"),
+        "connect_refused": _("connection refused"),
+        "connect_timeout": _("connection timed out"),
+        "timeout": _("no response in time"),
+        "tls_invalid": _("invalid TLS certificate"),
+        "http_status": _("unexpected HTTP status"),
+        "too_many_redirects": _("too many redirects"),
+        "keyword_missing": _("keyword not found"),
+        "keyword_found": _("unwanted keyword found"),
+        "slow": _("too slow"),
+        "body_too_large": _("page too large to search"),
+        "blocked": _("address not allowed"),
+        "connection": _("connection error"),
+        "internal": _("internal error"),
+    }
+    return names.get(kind or "", kind or "")
+
+
+def rule_message(error: RuleError | TargetError) -> str:
+    """A translated reason for a refused input."""
+    params = getattr(error, "params", {}) or {}
+    messages = {
+        "url_empty": _("Send a web address, for example https://example.com."),
+        "url_too_long": _("That address is too long (at most 2048 characters)."),
+        "url_invalid": _("That does not look like a web address."),
+        "url_scheme": _("Only http:// and https:// addresses can be monitored."),
+        "url_credentials": _("Please leave the user name and password out of the address."),
+        "dns": _("This host name does not resolve. Check the spelling."),
+        "private_address": _(
+            "This address is on a private or local network, which the monitor may not reach."
+        ),
+        "name_empty": _("The name cannot be empty."),
+        "name_too_long": _("The name is too long (at most {max} characters)."),
+        "name_invalid": _("The name contains characters that are not allowed."),
+        "duration_invalid": _("Send a duration such as 90, 90s, 5m or 2h."),
+        "interval_range": _("The interval must be between {min} and {max} seconds."),
+        "status_codes_invalid": _(
+            "Send status codes between 100 and 599, as a list or ranges: 200-299,301"
+        ),
+        "latency_invalid": _("Send the threshold in milliseconds, for example 1500."),
+        "latency_range": _("The threshold must be between {min} and {max} ms."),
+        "keyword_empty": _("The keyword cannot be empty."),
+        "keyword_too_long": _("The keyword is too long (at most {max} characters)."),
+        "cert_days_invalid": _("Send up to 6 numbers of days between 1 and 365: 14,7,3,1"),
+        "method_invalid": _("Choose one of: {allowed}."),
+        "quota": _(
+            "You have reached your limit of {limit} monitors. Delete one or ask an admin "
+            "for a higher quota."
+        ),
+    }
+    text = messages.get(error.code, _("That value is not valid."))
+    return text.format(**params)
+
+
+def monitor_card(monitor: Monitor, uptime_24h: float | None) -> str:
+    loc = locale()
+    lines = [
+        f"{state_emoji(monitor.state)} <b>{esc(cut(monitor.name, 128))}</b>",
+        f"🔗 {esc(monitor.url)}",
+        _("State: {state}, since {since}").format(
+            state=state_name(monitor.state), since=fmt_ago(monitor.state_since, loc)
+        )
+        if monitor.state_since
+        else _("State: {state}").format(state=state_name(monitor.state)),
+        _("Checked every {interval}").format(interval=fmt_duration(monitor.interval_seconds, loc)),
+    ]
+    if monitor.last_check_at is not None:
+        status = (
+            str(monitor.last_status_code)
+            if monitor.last_status_code is not None
+            else error_kind_name(monitor.last_error_kind)
+        )
+        latency = f"{monitor.last_latency_ms} ms" if monitor.last_latency_ms is not None else "—"
+        lines.append(
+            _("Last check: {status}, {latency}, {ago}").format(
+                status=esc(status), latency=latency, ago=fmt_ago(monitor.last_check_at, loc)
+            )
+        )
+    lines.append(_("Uptime 24 h: {uptime}").format(uptime=fmt_percent(uptime_24h, loc)))
+    return "\n".join(lines)
+
+
+def check_result(monitor: Monitor, result: ProbeResult) -> str:
+    loc = locale()
+    head = f"{state_emoji(monitor.state)} <b>{esc(cut(monitor.name, 128))}</b>"
+    if result.ok:
+        body = _("✅ OK: HTTP {status} in {latency} ms").format(
+            status=result.status_code, latency=result.latency_ms
+        )
+    else:
+        body = _("❌ Failed: {kind}").format(kind=error_kind_name(result.error_kind))
+        if result.error_message:
+            body += f"\n<code>{esc(cut(result.error_message, 300))}</code>"
+    return f"{head}\n{body}\n{fmt_datetime(result.checked_at, loc)}"
+
+
+async def card_uptime(monitor: Monitor) -> float | None:
+    return await uptime_since(monitor.id, datetime.now(UTC) - timedelta(hours=24))

@@ -1,0 +1,1 @@
+"""One aiogram Router per feature, included in this order by bot/setup.py."""

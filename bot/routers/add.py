@@ -1,0 +1,357 @@
+"""/add: the guided flow (address, name, interval, optional rules, summary) and
+`/add <url>`, which creates a monitor with defaults in one message.
+
+Every step re-asks with the translated reason when the input breaks a rule; nothing is
+written before Save, and the quota is checked when the flow starts and again at Save.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot import keyboards
+from bot.callbacks import AddCb, MenuCb
+from bot.render import card_uptime, locale, monitor_card, rule_message
+from bot.states import AddMonitor
+from core import monitor_rules as rules
+from core import runtime
+from core.i18n import _
+from core.monitors import create_monitor
+from core.render import esc, fmt_duration
+from core.targets import TargetError, check_target
+from db.models import User
+
+
+def _settings():
+    return runtime.current().settings
+
+
+async def _quota_refusal(user: User) -> str | None:
+    try:
+        await rules.check_quota(user, _settings())
+    except rules.RuleError as error:
+        return rule_message(error)
+    return None
+
+
+async def _begin(message: Message, state: FSMContext, user: User) -> None:
+    refusal = await _quota_refusal(user)
+    if refusal:
+        await message.answer(refusal)
+        return
+    await state.clear()
+    await state.set_state(AddMonitor.url)
+    await message.answer(
+        _("Send the address to monitor, for example https://example.com\n/cancel to stop.")
+    )
+
+
+async def add_command(
+    message: Message, command: CommandObject, state: FSMContext, user: User, is_admin: bool
+) -> None:
+    if not command.args:
+        await _begin(message, state, user)
+        return
+    refusal = await _quota_refusal(user)
+    if refusal:
+        await message.answer(refusal)
+        return
+    try:
+        monitor = await create_monitor(user, command.args)
+    except (TargetError, rules.RuleError) as error:
+        await message.answer(rule_message(error))
+        return
+    await message.answer(
+        _("Added. The first check runs within a minute.")
+        + "\n\n"
+        + monitor_card(monitor, await card_uptime(monitor)),
+        reply_markup=keyboards.monitor_card(monitor),
+    )
+
+
+async def add_from_menu(callback: CallbackQuery, state: FSMContext, user: User) -> None:
+    await callback.answer()
+    await _begin(callback.message, state, user)
+
+
+async def got_url(message: Message, state: FSMContext, user: User) -> None:
+    try:
+        target = await check_target(message.text, runtime.current().allow_private(user.telegram_id))
+    except TargetError as error:
+        await message.answer(rule_message(error) + "\n" + _("Send another address or /cancel."))
+        return
+    await state.update_data(url=target.url, name=target.host)
+    await state.set_state(AddMonitor.name)
+    await message.answer(
+        _("Name it, or skip to call it {host}.").format(host=esc(target.host)),
+        reply_markup=keyboards.skip(),
+    )
+
+
+async def got_name(message: Message, state: FSMContext) -> None:
+    try:
+        name = rules.parse_name(message.text)
+    except rules.RuleError as error:
+        await message.answer(rule_message(error))
+        return
+    await state.update_data(name=name)
+    await _ask_interval(message, state)
+
+
+async def skip_name(callback: CallbackQuery, state: FSMContext) -> None:
+    await callback.answer()
+    await _ask_interval(callback.message, state)
+
+
+async def _ask_interval(message: Message, state: FSMContext) -> None:
+    await state.set_state(AddMonitor.interval)
+    minimum = _settings().min_interval_seconds
+    choices = tuple(c for c in rules.INTERVAL_CHOICES if c >= minimum)
+    await message.answer(_("How often should I check?"), reply_markup=keyboards.intervals(choices))
+
+
+async def chose_interval(callback: CallbackQuery, callback_data: AddCb, state: FSMContext) -> None:
+    await callback.answer()
+    if callback_data.value == "custom":
+        await state.set_state(AddMonitor.custom_interval)
+        await callback.message.answer(
+            _("Send the interval, for example 90s, 10m or 2h ({min} s to 24 h).").format(
+                min=_settings().min_interval_seconds
+            )
+        )
+        return
+    await _set_interval(callback.message, state, callback_data.value)
+
+
+async def got_custom_interval(message: Message, state: FSMContext) -> None:
+    await _set_interval(message, state, message.text)
+
+
+async def _set_interval(message: Message, state: FSMContext, value: str) -> None:
+    try:
+        interval = rules.parse_interval(value, _settings())
+    except rules.RuleError as error:
+        await message.answer(rule_message(error))
+        return
+    await state.update_data(interval_seconds=interval)
+    await state.set_state(AddMonitor.advanced)
+    await message.answer(
+        _("Keep the default rules (HTTP 200-399 means up), or set your own?"),
+        reply_markup=keyboards.advanced_choice(),
+    )
+
+
+async def chose_advanced(callback: CallbackQuery, callback_data: AddCb, state: FSMContext) -> None:
+    await callback.answer()
+    if callback_data.value != "yes":
+        await _summary(callback.message, state)
+        return
+    await state.set_state(AddMonitor.status_codes)
+    await callback.message.answer(
+        _("Which HTTP status codes mean up? For example 200-299,301 (default 200-399)."),
+        reply_markup=keyboards.skip(),
+    )
+
+
+def _next_question(step: Any) -> tuple[str, Any]:
+    """The question (and buttons) that opens an advanced step."""
+    questions = {
+        AddMonitor.latency: (
+            _("Latency threshold in ms: slower answers count as failures (e.g. 2000)."),
+            keyboards.skip(),
+        ),
+        AddMonitor.keyword: (
+            _("A keyword to look for in the page (plain text, case-sensitive)."),
+            keyboards.skip(),
+        ),
+        AddMonitor.cert_days: (
+            _("Days before certificate expiry to warn at (default 14,7,3,1)."),
+            keyboards.skip(),
+        ),
+        AddMonitor.method: (_("HTTP method:"), keyboards.methods()),
+    }
+    return questions[step]
+
+
+# Text steps of the advanced part: state -> (option, parser, next state).
+_STEPS = {
+    AddMonitor.status_codes.state: (
+        "accepted_status_codes",
+        rules.parse_status_codes,
+        AddMonitor.latency,
+    ),
+    AddMonitor.latency.state: (
+        "latency_threshold_ms",
+        rules.parse_latency_threshold,
+        AddMonitor.keyword,
+    ),
+    AddMonitor.keyword.state: ("keyword", rules.parse_keyword, AddMonitor.cert_days),
+    AddMonitor.cert_days.state: ("cert_warning_days", rules.parse_cert_days, AddMonitor.method),
+}
+
+
+async def _advance(message: Message, state: FSMContext, following: Any) -> None:
+    await state.set_state(following)
+    text, markup = _next_question(following)
+    await message.answer(text, reply_markup=markup)
+
+
+async def got_option(message: Message, state: FSMContext) -> None:
+    option, parse, following = _STEPS[await state.get_state()]
+    try:
+        value = parse(message.text)
+    except rules.RuleError as error:
+        await message.answer(rule_message(error))
+        return
+    await state.update_data(**{option: value})
+    if option == "keyword":
+        await state.set_state(AddMonitor.keyword_mode)
+        await message.answer(
+            _("Should the keyword be present or absent?"), reply_markup=keyboards.keyword_modes()
+        )
+        return
+    await _advance(message, state, following)
+
+
+async def skip_option(callback: CallbackQuery, state: FSMContext) -> None:
+    current = await state.get_state()
+    if current not in _STEPS:
+        await callback.answer()
+        return
+    await callback.answer()
+    await _advance(callback.message, state, _STEPS[current][2])
+
+
+async def chose_mode(callback: CallbackQuery, callback_data: AddCb, state: FSMContext) -> None:
+    await callback.answer()
+    await state.update_data(keyword_mode=rules.parse_keyword_mode(callback_data.value).value)
+    await _advance(callback.message, state, AddMonitor.cert_days)
+
+
+async def chose_method(callback: CallbackQuery, callback_data: AddCb, state: FSMContext) -> None:
+    await callback.answer()
+    await state.update_data(method=rules.parse_method(callback_data.value).value)
+    await _summary(callback.message, state)
+
+
+async def _summary(message: Message, state: FSMContext) -> None:
+    data = await state.get_data()
+    await state.set_state(AddMonitor.confirm)
+    lines = [
+        _("<b>New monitor</b>"),
+        _("Name: {name}").format(name=esc(data["name"])),
+        _("Address: {url}").format(url=esc(data["url"])),
+        _("Every {interval}").format(interval=fmt_duration(data["interval_seconds"], locale())),
+    ]
+    if "accepted_status_codes" in data:
+        lines.append(_("Up when HTTP {codes}").format(codes=data["accepted_status_codes"]))
+    if "latency_threshold_ms" in data:
+        lines.append(
+            _("Slower than {ms} ms counts as down").format(ms=data["latency_threshold_ms"])
+        )
+    if "keyword" in data:
+        mode = _("present") if data.get("keyword_mode", "present") == "present" else _("absent")
+        lines.append(
+            _("Keyword “{keyword}” must be {mode}").format(keyword=esc(data["keyword"]), mode=mode)
+        )
+    if "cert_warning_days" in data:
+        lines.append(
+            _("Certificate warnings: {days} days before expiry").format(
+                days=", ".join(str(d) for d in data["cert_warning_days"])
+            )
+        )
+    if "method" in data:
+        lines.append(_("Method: {method}").format(method=data["method"]))
+    await message.answer("\n".join(lines), reply_markup=keyboards.save_or_cancel())
+
+
+async def save(callback: CallbackQuery, state: FSMContext, user: User) -> None:
+    data = await state.get_data()
+    refusal = await _quota_refusal(user)
+    if refusal:
+        await state.clear()
+        await callback.answer()
+        await callback.message.answer(refusal)
+        return
+    url, name = data.pop("url"), data.pop("name")
+    data["timeout_seconds"] = rules.default_timeout(data["interval_seconds"])
+    try:
+        monitor = await create_monitor(user, url, name=name, **data)
+    except (TargetError, rules.RuleError) as error:
+        await callback.answer()
+        await callback.message.answer(rule_message(error))
+        return
+    await state.clear()
+    await callback.answer(_("Saved."))
+    await callback.message.edit_text(
+        monitor_card(monitor, await card_uptime(monitor)),
+        reply_markup=keyboards.monitor_card(monitor),
+    )
+
+
+async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await callback.answer()
+    await callback.message.edit_text(_("Cancelled."))
+
+
+async def not_text(message: Message) -> None:
+    await message.answer(_("Please send text, or /cancel."))
+
+
+async def expected_a_button(message: Message) -> None:
+    await message.answer(_("Please choose with the buttons above, or /cancel."))
+
+
+TEXT_STEPS = (
+    AddMonitor.url,
+    AddMonitor.name,
+    AddMonitor.custom_interval,
+    AddMonitor.status_codes,
+    AddMonitor.latency,
+    AddMonitor.keyword,
+    AddMonitor.cert_days,
+)
+BUTTON_STEPS = (
+    AddMonitor.interval,
+    AddMonitor.advanced,
+    AddMonitor.keyword_mode,
+    AddMonitor.method,
+    AddMonitor.confirm,
+)
+
+
+def create_router() -> Router:
+    """A fresh router with this feature's handlers (a router joins one dispatcher)."""
+    router = Router(name="add")
+    router.message.register(add_command, Command("add"))
+    router.callback_query.register(add_from_menu, MenuCb.filter(F.item == "add"))
+    router.message.register(got_url, AddMonitor.url, F.text)
+    router.message.register(got_name, AddMonitor.name, F.text)
+    router.callback_query.register(skip_name, AddMonitor.name, AddCb.filter(F.step == "skip"))
+    router.callback_query.register(
+        chose_interval, AddMonitor.interval, AddCb.filter(F.step == "interval")
+    )
+    router.message.register(got_custom_interval, AddMonitor.custom_interval, F.text)
+    router.callback_query.register(
+        chose_advanced, AddMonitor.advanced, AddCb.filter(F.step == "advanced")
+    )
+    for step in _STEPS:
+        router.message.register(got_option, F.text, StateFilter(step))
+    router.callback_query.register(skip_option, AddCb.filter(F.step == "skip"))
+    router.callback_query.register(
+        chose_mode, AddMonitor.keyword_mode, AddCb.filter(F.step == "mode")
+    )
+    router.callback_query.register(
+        chose_method, AddMonitor.method, AddCb.filter(F.step == "method")
+    )
+    router.callback_query.register(save, AddMonitor.confirm, AddCb.filter(F.step == "save"))
+    router.callback_query.register(cancel, AddCb.filter(F.step == "cancel"))
+    router.message.register(not_text, StateFilter(*TEXT_STEPS))
+    router.message.register(expected_a_button, StateFilter(*BUTTON_STEPS))
+    return router

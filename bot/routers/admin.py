@@ -1,0 +1,137 @@
+"""Admin commands (ADMIN_IDS only): /admin, /quota, /broadcast.
+
+The router's filter lets only admins in; for anyone else these commands fall through
+to the fallback hint, exactly like any unknown command, revealing nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, Filter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import AdminCb
+from bot.states import Broadcast
+from core.i18n import _
+from core.render import cut, esc
+from db.models import (
+    CheckLog,
+    Incident,
+    Monitor,
+    Notification,
+    NotificationChannel,
+    NotificationKind,
+    NotificationStatus,
+    User,
+)
+
+BROADCAST_LIMIT = 3500
+
+
+class IsAdmin(Filter):
+    async def __call__(self, event: TelegramObject, is_admin: bool = False, **_: Any) -> bool:
+        return is_admin
+
+
+async def overview(message: Message) -> None:
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    figures = {
+        "users": await User.all().count(),
+        "monitors": await Monitor.all().count(),
+        "checks": await CheckLog.filter(checked_at__gte=since).count(),
+        "incidents": await Incident.filter(resolved_at=None).count(),
+        "dead": await Notification.filter(status=NotificationStatus.DEAD).count(),
+    }
+    await message.answer(
+        _(
+            "<b>Admin</b>\nUsers: {users}\nMonitors: {monitors}\nChecks in the last minute: "
+            "{checks}\nOpen incidents: {incidents}\nDead notifications: {dead}"
+        ).format(**figures)
+    )
+
+
+async def set_quota(message: Message, command: CommandObject) -> None:
+    parts = (command.args or "").split()
+    if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[1]) > 100_000:
+        await message.answer(esc(_("Usage: /quota <telegram id> <number of monitors>")))
+        return
+    target = await User.get_or_none(telegram_id=int(parts[0]))
+    if target is None:
+        await message.answer(_("No user with that Telegram id has started the bot."))
+        return
+    target.monitor_quota = int(parts[1])
+    await target.save(update_fields=["monitor_quota"])
+    await message.answer(_("Quota of {user} is now {quota}.").format(user=parts[0], quota=parts[1]))
+
+
+async def broadcast_start(message: Message, state: FSMContext) -> None:
+    await state.set_state(Broadcast.text)
+    await message.answer(_("Send the message to broadcast to every user (/cancel to stop)."))
+
+
+async def broadcast_preview(message: Message, state: FSMContext) -> None:
+    text = cut(message.text, BROADCAST_LIMIT)
+    await state.update_data(text=text)
+    await state.set_state(Broadcast.confirm)
+    recipients = await User.filter(blocked_bot=False).count()
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text=_("Send to {n} users").format(n=recipients), callback_data=AdminCb(action="send")
+    )
+    kb.button(text=_("Cancel"), callback_data=AdminCb(action="cancel"))
+    await message.answer(_("Preview:") + "\n\n" + esc(text), reply_markup=kb.adjust(1).as_markup())
+
+
+async def broadcast_send(callback: CallbackQuery, state: FSMContext) -> None:
+    text = (await state.get_data())["text"]
+    await state.clear()
+    now = datetime.now(UTC)
+    ids = await User.filter(blocked_bot=False).values_list("id", flat=True)
+    await Notification.bulk_create(
+        [
+            Notification(
+                user_id=user_id,
+                channel=NotificationChannel.TELEGRAM,
+                kind=NotificationKind.BROADCAST,
+                payload={"text": text},
+                next_attempt_at=now,
+            )
+            for user_id in ids
+        ],
+        batch_size=1000,
+    )
+    await callback.answer()
+    await callback.message.edit_text(
+        _("Queued for {n} users; the delivery worker sends them within Telegram's limits.").format(
+            n=len(ids)
+        )
+    )
+
+
+async def broadcast_cancel(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await callback.answer()
+    await callback.message.edit_text(_("Cancelled."))
+
+
+def create_router() -> Router:
+    """A fresh router with this feature's handlers (a router joins one dispatcher)."""
+    router = Router(name="admin")
+    router.message.filter(IsAdmin())
+    router.callback_query.filter(IsAdmin())
+    router.message.register(overview, Command("admin"))
+    router.message.register(set_quota, Command("quota"))
+    router.message.register(broadcast_start, Command("broadcast"))
+    router.message.register(broadcast_preview, Broadcast.text, F.text)
+    router.callback_query.register(
+        broadcast_send, Broadcast.confirm, AdminCb.filter(F.action == "send")
+    )
+    router.callback_query.register(
+        broadcast_cancel, Broadcast.confirm, AdminCb.filter(F.action == "cancel")
+    )
+    return router

@@ -1,0 +1,147 @@
+"""/monitors: the paged list, the monitor card and its buttons.
+
+Every callback names a monitor by id; `monitor_of` checks it belongs to the user (or
+the user is an admin), so a forged or stale button gets "not found" and changes nothing.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from tortoise.functions import Count
+
+from bot import keyboards
+from bot.callbacks import MenuCb, MonitorCb, PageCb
+from bot.render import card_uptime, check_result, monitor_card
+from core.checks import check_now
+from core.i18n import _
+from core.monitors import pause_monitor, resume_monitor
+from core.render import cut, esc
+from core.users import monitor_of
+from db.models import Monitor, MonitorState, User
+
+
+async def list_page(user: User, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The text and buttons of one page of the user's monitors (10 a page)."""
+    counts = dict(
+        await Monitor.filter(owner_id=user.id)
+        .annotate(n=Count("id"))
+        .group_by("state")
+        .values_list("state", "n")
+    )
+    total = sum(counts.values())
+    if not total:
+        return _("You have no monitors yet. Add one with /add."), keyboards.main_menu()
+    pages = (total + keyboards.PAGE_SIZE - 1) // keyboards.PAGE_SIZE
+    page = min(max(page, 0), pages - 1)
+    monitors = (
+        await Monitor.filter(owner_id=user.id)
+        .order_by("id")
+        .offset(page * keyboards.PAGE_SIZE)
+        .limit(keyboards.PAGE_SIZE)
+    )
+    header = _(
+        "<b>Your monitors</b>: {total} · 🟢 {up} · 🔴 {down} · ⏸ {paused} (page {page}/{pages})"
+    ).format(
+        total=total,
+        up=counts.get(MonitorState.UP, 0),
+        down=counts.get(MonitorState.DOWN, 0),
+        paused=counts.get(MonitorState.PAUSED, 0),
+        page=page + 1,
+        pages=pages,
+    )
+    return header, keyboards.monitor_list(monitors, page, pages)
+
+
+async def show_card(callback: CallbackQuery, monitor: Monitor, page: int) -> None:
+    await edit(
+        callback,
+        monitor_card(monitor, await card_uptime(monitor)),
+        keyboards.monitor_card(monitor, page),
+    )
+
+
+async def edit(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Edit the message in place; an unchanged message is not an error."""
+    try:
+        await callback.message.edit_text(text, reply_markup=markup)
+    except TelegramBadRequest as exc:
+        if "not modified" not in exc.message:
+            raise
+
+
+async def monitors_command(message: Message, user: User) -> None:
+    text, markup = await list_page(user, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+async def monitors_from_menu(callback: CallbackQuery, user: User) -> None:
+    await callback.answer()
+    text, markup = await list_page(user, 0)
+    await callback.message.answer(text, reply_markup=markup)
+
+
+async def turn_page(callback: CallbackQuery, callback_data: PageCb, user: User) -> None:
+    await callback.answer()
+    text, markup = await list_page(user, callback_data.page)
+    await edit(callback, text, markup)
+
+
+async def monitor_action(
+    callback: CallbackQuery, callback_data: MonitorCb, user: User, is_admin: bool
+) -> None:
+    monitor = await monitor_of(user, callback_data.id, is_admin)
+    if monitor is None:
+        await callback.answer(_("Monitor not found."), show_alert=True)
+        return
+    action, page = callback_data.action, callback_data.page
+    if action == "open":
+        await callback.answer()
+        await show_card(callback, monitor, page)
+    elif action == "check":
+        await callback.answer(_("Checking…"))
+        recorded = await check_now(monitor)
+        await monitor.refresh_from_db()
+        await edit(
+            callback, check_result(monitor, recorded.result), keyboards.monitor_card(monitor, page)
+        )
+    elif action == "pause":
+        await pause_monitor(monitor)
+        await callback.answer(_("Paused."))
+        await show_card(callback, monitor, page)
+    elif action == "resume":
+        await resume_monitor(monitor)
+        await callback.answer(_("Resumed."))
+        await show_card(callback, monitor, page)
+    elif action == "delete":
+        await callback.answer()
+        await edit(
+            callback,
+            _("Delete <b>{name}</b> and its whole history?").format(
+                name=esc(cut(monitor.name, 128))
+            ),
+            keyboards.confirm_delete(monitor, page),
+        )
+    elif action == "delete_yes":
+        await monitor.delete()
+        await callback.answer(_("Deleted."))
+        text, markup = await list_page(user, page)
+        await edit(callback, text, markup)
+    elif action == "back":
+        await callback.answer()
+        text, markup = await list_page(user, page)
+        await edit(callback, text, markup)
+    else:
+        await callback.answer(_("Monitor not found."), show_alert=True)
+
+
+def create_router() -> Router:
+    """A fresh router with this feature's handlers (a router joins one dispatcher)."""
+    router = Router(name="monitors")
+    router.message.register(monitors_command, Command("monitors"))
+    router.callback_query.register(monitors_from_menu, MenuCb.filter(F.item == "list"))
+    router.callback_query.register(turn_page, PageCb.filter())
+    router.callback_query.register(monitor_action, MonitorCb.filter())
+    return router

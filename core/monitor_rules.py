@@ -1,0 +1,166 @@
+"""What a valid monitor is: the input rules the bot and the API share.
+
+Each parser takes what a person typed (or a JSON value) and returns the clean value, or
+raises `RuleError` with a stable `code` and parameters; the bot translates the code, the
+API returns it. Nothing here uses a regular expression on user input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core.settings import Settings
+from core.status_codes import StatusCodesError, normalize_status_codes
+from db.models import HttpMethod, KeywordMode, Monitor, User
+
+MAX_INTERVAL_SECONDS = 24 * 3600
+MAX_NAME_LENGTH = 128
+MAX_KEYWORD_LENGTH = 256
+MAX_TIMEOUT_SECONDS = 60
+MAX_LATENCY_THRESHOLD_MS = 60_000
+MAX_CERT_THRESHOLDS = 6
+MAX_THRESHOLD = 20
+INTERVAL_CHOICES = (30, 60, 300, 900)
+_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+@dataclass
+class RuleError(ValueError):
+    """An input that breaks a rule; `code` is stable, `params` fill the message."""
+
+    code: str
+    params: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+def parse_name(text: str) -> str:
+    name = " ".join(text.split())
+    if not name:
+        raise RuleError("name_empty")
+    if len(name) > MAX_NAME_LENGTH:
+        raise RuleError("name_too_long", {"max": MAX_NAME_LENGTH})
+    if any(ord(c) < 32 for c in name):
+        raise RuleError("name_invalid")
+    return name
+
+
+def parse_duration(text: str | int) -> int:
+    """Seconds from "45", "45s", "5m", "5 min", "2h", "1d"."""
+    if isinstance(text, int):
+        return text
+    raw = text.strip().lower().replace(" ", "")
+    digits = ""
+    for char in raw:
+        if not char.isdigit():
+            break
+        digits += char
+    unit = raw[len(digits) :] or "s"
+    if not digits or unit not in _UNITS or len(digits) > 7:
+        raise RuleError("duration_invalid")
+    return int(digits) * _UNITS[unit]
+
+
+def parse_interval(value: str | int, settings: Settings) -> int:
+    seconds = parse_duration(value)
+    low, high = settings.min_interval_seconds, MAX_INTERVAL_SECONDS
+    if not low <= seconds <= high:
+        raise RuleError("interval_range", {"min": low, "max": high})
+    return seconds
+
+
+def parse_timeout(value: str | int | float, interval: int) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise RuleError("timeout_invalid") from None
+    high = min(MAX_TIMEOUT_SECONDS, max(1, interval - 1))
+    if not 1 <= seconds <= high:
+        raise RuleError("timeout_range", {"min": 1, "max": high})
+    return seconds
+
+
+def default_timeout(interval: int) -> float:
+    return float(min(10, max(1, interval // 2)))
+
+
+def parse_status_codes(text: str) -> str:
+    try:
+        return normalize_status_codes(text)
+    except StatusCodesError:
+        raise RuleError("status_codes_invalid") from None
+
+
+def parse_latency_threshold(value: str | int) -> int:
+    try:
+        ms = int(str(value).strip().lower().removesuffix("ms").strip())
+    except ValueError:
+        raise RuleError("latency_invalid") from None
+    if not 1 <= ms <= MAX_LATENCY_THRESHOLD_MS:
+        raise RuleError("latency_range", {"min": 1, "max": MAX_LATENCY_THRESHOLD_MS})
+    return ms
+
+
+def parse_keyword(text: str) -> str:
+    keyword = text.strip()
+    if not keyword:
+        raise RuleError("keyword_empty")
+    if len(keyword) > MAX_KEYWORD_LENGTH:
+        raise RuleError("keyword_too_long", {"max": MAX_KEYWORD_LENGTH})
+    return keyword
+
+
+def parse_keyword_mode(text: str) -> KeywordMode:
+    try:
+        return KeywordMode(text.strip().lower())
+    except ValueError:
+        raise RuleError("keyword_mode_invalid") from None
+
+
+def parse_cert_days(value: str | list) -> list[int]:
+    items = value if isinstance(value, list) else value.replace(" ", ",").split(",")
+    days = []
+    for item in items:
+        if item in ("", None):
+            continue
+        try:
+            day = int(item)
+        except (TypeError, ValueError):
+            raise RuleError("cert_days_invalid") from None
+        if not 1 <= day <= 365:
+            raise RuleError("cert_days_invalid")
+        days.append(day)
+    if not days or len(days) > MAX_CERT_THRESHOLDS:
+        raise RuleError("cert_days_invalid")
+    return sorted(set(days), reverse=True)
+
+
+def parse_method(text: str) -> HttpMethod:
+    try:
+        return HttpMethod(text.strip().upper())
+    except ValueError:
+        raise RuleError(
+            "method_invalid", {"allowed": ", ".join(m.value for m in HttpMethod)}
+        ) from None
+
+
+def parse_threshold(value: str | int) -> int:
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        raise RuleError("threshold_invalid") from None
+    if not 1 <= count <= MAX_THRESHOLD:
+        raise RuleError("threshold_range", {"min": 1, "max": MAX_THRESHOLD})
+    return count
+
+
+def quota_of(user: User, settings: Settings) -> int:
+    return user.monitor_quota if user.monitor_quota is not None else settings.default_monitor_quota
+
+
+async def check_quota(user: User, settings: Settings) -> None:
+    """Raise RuleError("quota") when the user may not add another monitor."""
+    limit = quota_of(user, settings)
+    if await Monitor.filter(owner_id=user.id).count() >= limit:
+        raise RuleError("quota", {"limit": limit})

@@ -1,0 +1,48 @@
+"""The real bot (aiogram dispatcher, long polling, our routers and middlewares) running
+against the fake Bot API server, as run.py runs it in production."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from pydantic import SecretStr
+
+from core import runtime
+from core.probe import Probe
+from core.settings import Settings
+from tests.support.fake_telegram import FakeTelegram
+
+
+@asynccontextmanager
+async def running_bot(settings: Settings, probe: Probe) -> AsyncIterator[FakeTelegram]:
+    """Start the fake server and the real bot polling it; yield the fake."""
+    from bot.setup import create_bot, create_dispatcher, register_commands
+
+    telegram = FakeTelegram()
+    await telegram.start()
+    settings = settings.model_copy(
+        update={"telegram_bot_token": SecretStr(telegram.token), "telegram_api_url": telegram.url}
+    )
+    runtime.install(runtime.Runtime(settings=settings, probe=probe))
+    bot = create_bot(settings)
+    dispatcher = create_dispatcher(settings)
+    await register_commands(bot)
+    polling = asyncio.create_task(
+        dispatcher.start_polling(
+            bot, handle_signals=False, close_bot_session=False, polling_timeout=1
+        )
+    )
+    try:
+        await telegram.wait_for_call("getUpdates")
+        yield telegram
+    finally:
+        with contextlib.suppress(RuntimeError):
+            await dispatcher.stop_polling()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(polling, 5)
+        await bot.session.close()
+        runtime.uninstall()
+        await telegram.stop()

@@ -1,0 +1,288 @@
+"""The bot end to end: real aiogram polling the fake Bot API server, real database,
+real targets. Expected texts come from the catalogs (`tr`), so the tests check the
+translation in use without hard-coding it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.callbacks import MonitorCb
+from core.i18n import _, use_locale
+from core.settings import Settings
+from db.models import Monitor, MonitorState, User
+from tests.support.bot_harness import running_bot
+from tests.support.fake_telegram import FakeTelegram
+
+ADMIN = 999
+PUBLIC_URL = "https://93.184.216.34/"  # a public literal: no DNS needed, never contacted
+PRIVATE = "This address is on a private or local network, which the monitor may not reach."
+
+
+def tr(lang: str, text: str, **params) -> str:
+    with use_locale(lang):
+        translated = _(text)
+    return translated.format(**params) if params else translated
+
+
+@pytest.fixture
+async def telegram(db, settings: Settings, probe) -> AsyncIterator[FakeTelegram]:
+    strict = settings.model_copy(
+        update={"allow_private_targets": False, "admin_ids": frozenset({ADMIN})}
+    )
+    async with running_bot(strict, probe) as fake:
+        yield fake
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_start_registers_and_shows_the_menu(telegram: FakeTelegram, lang: str) -> None:
+    ann = telegram.user(1, first_name="Ann", username="ann", language_code=lang)
+    await ann.send("/start")
+    reply = await ann.next_reply()
+    assert tr(lang, "➕ Add monitor") in ann.buttons(reply)
+    user = await User.get(telegram_id=1)
+    assert (user.username, user.telegram_language, user.language) == ("ann", lang, None)
+    # The menu of commands was registered for every language.
+    registered = {
+        c.params.get("language_code") for c in telegram.calls if c.method == "setMyCommands"
+    }
+    assert registered == {None, "ru", "es", "de"}
+
+
+async def test_start_unblocks_a_returning_user(telegram: FakeTelegram) -> None:
+    await User.create(telegram_id=2, blocked_bot=True)
+    bob = telegram.user(2, language_code="en")
+    await bob.send("/start")
+    await bob.next_reply()
+    assert (await User.get(telegram_id=2)).blocked_bot is False
+
+
+async def test_guided_add_flow_with_bad_input_at_every_step(telegram: FakeTelegram) -> None:
+    lang = "de"
+    eve = telegram.user(3, language_code=lang)
+    await eve.send("/add")
+    await eve.next_reply()
+    for bad, reason in [
+        ("ftp://example.com/", "Only http:// and https:// addresses can be monitored."),
+        ("not a url at all", "That does not look like a web address."),
+        ("http://127.0.0.1:8080/", PRIVATE),
+        ("http://10.0.0.5/", PRIVATE),
+    ]:  # fmt: skip
+        await eve.send(bad)
+        assert tr(lang, reason) in (await eve.next_reply()).plain
+    await eve.send(PUBLIC_URL)
+    await eve.next_reply()
+    await eve.send("x" * 200)
+    assert (
+        tr(lang, "The name is too long (at most {max} characters).", max=128)
+        in (await eve.next_reply()).plain
+    )
+    await eve.send("Shop <b>&")
+    await eve.next_reply()
+    await eve.press(tr(lang, "Custom"))
+    await eve.next_reply()
+    await eve.send("5s")
+    assert (
+        tr(lang, "The interval must be between {min} and {max} seconds.", min=30, max=86400)
+        in (await eve.next_reply()).plain
+    )
+    await eve.send("2m")
+    await eve.next_reply()
+    await eve.press(tr(lang, "Advanced settings"))
+    await eve.next_reply()
+    await eve.send("abc")
+    assert "200-299,301" in (await eve.next_reply()).plain
+    await eve.send("200-299")
+    await eve.next_reply()
+    await eve.send("fast")
+    assert (
+        tr(lang, "Send the threshold in milliseconds, for example 1500.")
+        in (await eve.next_reply()).plain
+    )
+    await eve.press(tr(lang, "Skip"))
+    await eve.next_reply()
+    await eve.send("Welcome")
+    await eve.next_reply()
+    await eve.press(tr(lang, "Must be present"))
+    await eve.next_reply()
+    await eve.send("400")
+    await eve.next_reply()
+    await eve.send("30,7")
+    await eve.next_reply()
+    await eve.press("HEAD")
+    summary = await eve.next_reply()
+    assert "Shop &lt;b&gt;&amp;" in summary.text  # escaped in the HTML sent
+    assert "Shop <b>&" in summary.plain  # and shown as typed
+    assert await Monitor.all().count() == 0  # nothing is written before Save
+    await eve.press(tr(lang, "✅ Save"))
+    card = await eve.next_reply()
+    monitor = await Monitor.get(owner__telegram_id=3)
+    assert monitor.name == "Shop <b>&" and monitor.url == PUBLIC_URL
+    assert (monitor.interval_seconds, monitor.accepted_status_codes) == (120, "200-299")
+    assert (monitor.keyword, monitor.keyword_mode, monitor.method) == ("Welcome", "present", "HEAD")
+    assert monitor.cert_warning_days == [30, 7] and monitor.latency_threshold_ms is None
+    assert "Shop <b>&" in card.plain
+
+
+async def test_add_with_a_url_creates_at_once_and_quota_is_enforced(
+    telegram: FakeTelegram,
+) -> None:
+    await User.create(telegram_id=4, monitor_quota=1)
+    lang = "es"
+    joe = telegram.user(4, language_code=lang)
+    await joe.send("/add ftp://example.com/")
+    assert (
+        tr(lang, "Only http:// and https:// addresses can be monitored.")
+        in (await joe.next_reply()).plain
+    )
+    await joe.send(f"/add {PUBLIC_URL}")
+    assert tr(lang, "🔄 Check now") in joe.buttons(await joe.next_reply())
+    await joe.send("/add https://1.1.1.1/")
+    assert (
+        tr(
+            lang,
+            "You have reached your limit of {limit} monitors. Delete one or ask an admin for a "
+            "higher quota.",
+            limit=1,
+        )
+        in (await joe.next_reply()).plain
+    )
+    assert await Monitor.filter(owner__telegram_id=4).count() == 1
+
+
+async def test_cancel_leaves_the_flow_from_any_step(telegram: FakeTelegram) -> None:
+    sam = telegram.user(5, language_code="en")
+    await sam.send("/add")
+    await sam.next_reply()
+    await sam.send(PUBLIC_URL)
+    await sam.next_reply()
+    await sam.send("/cancel")
+    assert tr("en", "Cancelled.") in (await sam.next_reply()).plain
+    await sam.send("just chatting")
+    assert "/add" in (await sam.next_reply()).plain  # the hint, not a name prompt
+    assert await Monitor.all().count() == 0
+
+
+async def test_list_pages_card_and_actions(telegram: FakeTelegram, targets) -> None:
+    site = await targets.http()
+    admin = await User.create(telegram_id=ADMIN)
+    for i in range(23):
+        await Monitor.create(owner=admin, name=f"site {i:02}", url=site.url("/ok"))
+    boss = telegram.user(ADMIN, language_code="en")
+    await boss.send("/monitors")
+    page = await boss.next_reply()
+    assert "23" in page.plain and "1/3" in page.plain
+    assert len([b for b in boss.buttons(page) if "site" in b]) == 10
+    await boss.press("▶️")
+    page = await boss.next_reply()
+    assert "2/3" in page.plain and any("site 10" in b for b in boss.buttons(page))
+    await boss.press("⚪ site 12")
+    card = await boss.next_reply()
+    assert "site 12" in card.plain
+    await boss.press(tr("en", "🔄 Check now"))
+    checked = await boss.next_reply()
+    assert "HTTP 200" in checked.plain
+    monitor = await Monitor.get(name="site 12")
+    assert monitor.state == MonitorState.UP
+    await boss.press(tr("en", "⏸ Pause"))
+    await boss.next_reply()
+    assert (await Monitor.get(name="site 12")).paused
+    await boss.press(tr("en", "▶️ Resume"))
+    await boss.next_reply()
+    assert not (await Monitor.get(name="site 12")).paused
+    await boss.press(tr("en", "🗑 Delete"))
+    await boss.next_reply()
+    await boss.press(tr("en", "Yes, delete"))
+    await boss.next_reply()
+    assert await Monitor.filter(name="site 12").count() == 0
+    assert await Monitor.all().count() == 22
+
+
+async def test_forged_callbacks_for_someone_elses_monitor_change_nothing(
+    telegram: FakeTelegram,
+) -> None:
+    owner = await User.create(telegram_id=10)
+    monitor = await Monitor.create(owner=owner, name="private", url=PUBLIC_URL)
+    mallory = telegram.user(11, language_code="en")
+    await mallory.send("/start")
+    await mallory.next_reply()
+    for action in ("open", "pause", "delete_yes", "check"):
+        await mallory.press_data(MonitorCb(action=action, id=monitor.id).pack())
+        answer = await mallory.next_answer()
+        assert answer["text"] == tr("en", "Monitor not found.") and answer["show_alert"]
+    await mallory.send(f"/start m{monitor.id}")
+    assert tr("en", "Monitor not found.") in (await mallory.next_reply()).plain
+    fresh = await Monitor.get(id=monitor.id)
+    assert not fresh.paused and fresh.last_check_at is None
+
+
+async def test_deep_link_opens_the_card(telegram: FakeTelegram) -> None:
+    owner = await User.create(telegram_id=12)
+    monitor = await Monitor.create(owner=owner, name="Blog & <news>", url=PUBLIC_URL)
+    me = telegram.user(12, language_code="en")
+    await me.send(f"/start m{monitor.id}")
+    card = await me.next_reply()
+    assert "Blog & <news>" in card.plain
+
+
+async def test_admin_commands_are_refused_to_others_without_a_hint(telegram: FakeTelegram) -> None:
+    nobody = telegram.user(20, language_code="en")
+    hint = None
+    for command in ("/admin", "/quota 20 100", "/broadcast"):
+        await nobody.send(command)
+        text = (await nobody.next_reply()).plain
+        hint = hint or text
+        assert text == hint  # the same generic hint as for any unknown command
+    await nobody.send("/unknown")
+    assert (await nobody.next_reply()).plain == hint
+    assert (await User.get(telegram_id=20)).monitor_quota is None
+
+
+async def test_admin_quota_overview_and_broadcast(telegram: FakeTelegram) -> None:
+    await User.create(telegram_id=30)
+    boss = telegram.user(ADMIN, language_code="en")
+    await boss.send("/quota 30 7")
+    assert "7" in (await boss.next_reply()).plain
+    assert (await User.get(telegram_id=30)).monitor_quota == 7
+    await boss.send("/quota nonsense")
+    assert "/quota" in (await boss.next_reply()).plain
+    await boss.send("/admin")
+    overview = (await boss.next_reply()).plain
+    assert "Users: 2" in overview and "Open incidents: 0" in overview
+    await boss.send("/broadcast")
+    await boss.next_reply()
+    await boss.send("Maintenance <tonight> & tomorrow")
+    preview = await boss.next_reply()
+    assert "Maintenance <tonight> & tomorrow" in preview.plain
+    await boss.press(boss.buttons(preview)[0])
+    await boss.next_reply()
+    from db.models import Notification
+
+    rows = await Notification.filter(kind="broadcast")
+    assert len(rows) == 2 and rows[0].payload["text"] == "Maintenance <tonight> & tomorrow"
+
+
+async def test_language_switch_is_remembered(telegram: FakeTelegram) -> None:
+    kim = telegram.user(40, language_code="en")
+    await kim.send("/language")
+    await kim.next_reply()
+    await kim.press("Deutsch")
+    assert (await kim.next_reply()).plain == tr("de", "Language: {name}", name="Deutsch")
+    assert tr("de", "➕ Add monitor") in kim.buttons(await kim.next_reply())
+    assert (await User.get(telegram_id=40)).language == "de"
+    await kim.send("/help")
+    assert tr("de", "What would you like to know?") in (await kim.next_reply()).plain
+
+
+async def test_text_outside_a_flow_gets_a_hint(telegram: FakeTelegram) -> None:
+    lang = "ru"
+    ivan = telegram.user(41, language_code=lang)
+    await ivan.send("hello?")
+    assert (
+        tr(
+            lang,
+            "I did not understand that. /add adds a monitor, /monitors lists them, /help explains.",
+        )
+        in (await ivan.next_reply()).plain
+    )
