@@ -17,6 +17,8 @@ def main_menu() -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(text=_("➕ Add monitor"), callback_data=MenuCb(item="add"))
     kb.button(text=_("📋 My monitors"), callback_data=MenuCb(item="list"))
+    kb.button(text=_("🛠 Maintenance"), callback_data=MenuCb(item="maint"))
+    kb.button(text=_("⚙️ Settings"), callback_data=MenuCb(item="settings"))
     kb.button(text=_("🌐 Language"), callback_data=MenuCb(item="language"))
     kb.button(text=_("❓ Help"), callback_data=MenuCb(item="help"))
     kb.adjust(2)
@@ -79,6 +81,9 @@ def monitor_card(monitor: Monitor, page: int = 0) -> InlineKeyboardMarkup:
         button(_("▶️ Resume"), "resume")
     else:
         button(_("⏸ Pause"), "pause")
+    button(_("✏️ Edit"), "edit")
+    button(_("📊 Stats"), "stats")
+    button(_("🛠 Maintenance"), "maint")
     button(_("🗑 Delete"), "delete")
     button(_("⬅️ Back to list"), "back")
     kb.adjust(2)

@@ -14,7 +14,19 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand
 
 from bot.middlewares import UserLocaleMiddleware, UserMiddleware
-from bot.routers import add, admin, cancel, fallback, help, language, monitors, start
+from bot.routers import (
+    add,
+    admin,
+    cancel,
+    fallback,
+    help,
+    language,
+    maintenance,
+    monitors,
+    settings,
+    start,
+    stats,
+)
 from core.i18n import LANGUAGES, _, i18n, use_locale
 from core.settings import Settings
 
@@ -24,7 +36,19 @@ log = logging.getLogger(__name__)
 def feature_routers() -> list[Router]:
     """One Router per feature. /cancel comes first (it works in every state), the
     fallback hint last (it takes whatever nobody else did)."""
-    features = (cancel, start, admin, help, language, add, monitors, fallback)
+    features = (
+        cancel,
+        start,
+        admin,
+        help,
+        language,
+        add,
+        monitors,
+        stats,
+        maintenance,
+        settings,
+        fallback,
+    )
     return [feature.create_router() for feature in features]
 
 

@@ -22,6 +22,9 @@ from core.render import cut, esc
 from core.users import monitor_of
 from db.models import Monitor, MonitorState, User
 
+# The card's own buttons; Stats and Maintenance belong to their features' routers.
+CARD_ACTIONS = {"open", "check", "pause", "resume", "delete", "delete_yes", "back"}
+
 
 async def list_page(user: User, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
     """The text and buttons of one page of the user's monitors (10 a page)."""
@@ -143,5 +146,5 @@ def create_router() -> Router:
     router.message.register(monitors_command, Command("monitors"))
     router.callback_query.register(monitors_from_menu, MenuCb.filter(F.item == "list"))
     router.callback_query.register(turn_page, PageCb.filter())
-    router.callback_query.register(monitor_action, MonitorCb.filter())
+    router.callback_query.register(monitor_action, MonitorCb.filter(F.action.in_(CARD_ACTIONS)))
     return router
