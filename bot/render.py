@@ -10,7 +10,7 @@ from core.i18n import _
 from core.monitor_rules import RuleError
 from core.probe import ProbeResult
 from core.render import cut, esc, fmt_ago, fmt_datetime, fmt_duration, fmt_percent, state_emoji
-from core.stats import uptime_since
+from core.stats import LastIncident, WindowStats, uptime_since
 from core.targets import TargetError
 from db.models import Monitor, MonitorState
 
@@ -128,3 +128,42 @@ def check_result(monitor: Monitor, result: ProbeResult) -> str:
 
 async def card_uptime(monitor: Monitor) -> float | None:
     return await uptime_since(monitor.id, datetime.now(UTC) - timedelta(hours=24))
+
+
+def stats_text(monitor: Monitor, windows: list[WindowStats], last: LastIncident | None) -> str:
+    loc = locale()
+    labels = {"24h": _("Last 24 hours"), "7d": _("Last 7 days"), "30d": _("Last 30 days")}
+    lines = [f"📊 <b>{esc(cut(monitor.name, 128))}</b>"]
+    for stats in windows:
+        lines.append(f"\n<b>{labels[stats.window]}</b>")
+        lines.append(_("Uptime: {uptime}").format(uptime=fmt_percent(stats.uptime, loc)))
+        lines.append(
+            _("Incidents: {count}, downtime {downtime}").format(
+                count=stats.incidents, downtime=fmt_duration(stats.downtime_seconds, loc)
+            )
+        )
+        if stats.avg_latency_ms is not None:
+            lines.append(
+                _("Latency: average {avg} ms, 95% under {p95} ms").format(
+                    avg=round(stats.avg_latency_ms), p95=stats.p95_latency_ms
+                )
+            )
+    if last is None:
+        lines.append("\n" + _("No incidents so far."))
+    else:
+        ended = (
+            _("resolved after {duration}").format(
+                duration=fmt_duration((last.resolved_at - last.started_at).total_seconds(), loc)
+            )
+            if last.resolved_at
+            else _("still open")
+        )
+        lines.append(
+            "\n"
+            + _("Last incident: {when}, {cause}, {ended}").format(
+                when=fmt_datetime(last.started_at, loc),
+                cause=error_kind_name(last.cause),
+                ended=ended,
+            )
+        )
+    return "\n".join(lines)

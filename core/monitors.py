@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from core import monitor_rules as rules
 from core import runtime
 from core.targets import check_target
 from db.claims import first_check_at
@@ -52,3 +53,59 @@ async def resume_monitor(monitor: Monitor) -> None:
     monitor.state_since = now
     monitor.next_check_at = first_check_at(now, monitor.interval_seconds, max_jitter_s=5)
     await monitor.save()
+
+
+# Fields a user may change after creation, and the rule that checks each one.
+EDITABLE_FIELDS = (
+    "name",
+    "url",
+    "interval_seconds",
+    "accepted_status_codes",
+    "latency_threshold_ms",
+    "keyword",
+    "keyword_mode",
+    "cert_warning_days",
+    "method",
+    "failure_threshold",
+    "success_threshold",
+)
+
+
+async def update_monitor(monitor: Monitor, field: str, raw: Any) -> None:
+    """Validate one field with the same rules as creation and save it (RuleError or
+    TargetError on bad input; nothing changes then). `None` clears an optional rule."""
+    rt = runtime.current()
+    if field not in EDITABLE_FIELDS:
+        raise rules.RuleError("field_invalid")
+    optional = ("latency_threshold_ms", "keyword")
+    if raw is None and field in optional:
+        value: Any = None
+    elif field == "url":
+        await monitor.fetch_related("owner")
+        value = (await check_target(str(raw), rt.allow_private(monitor.owner.telegram_id))).url
+    elif field == "interval_seconds":
+        value = rules.parse_interval(raw, rt.settings)
+    else:
+        parsers = {
+            "name": rules.parse_name,
+            "accepted_status_codes": rules.parse_status_codes,
+            "latency_threshold_ms": rules.parse_latency_threshold,
+            "keyword": rules.parse_keyword,
+            "keyword_mode": rules.parse_keyword_mode,
+            "cert_warning_days": rules.parse_cert_days,
+            "method": rules.parse_method,
+            "failure_threshold": rules.parse_threshold,
+            "success_threshold": rules.parse_threshold,
+        }
+        value = parsers[field](raw)
+    setattr(monitor, field, value)
+    changed = [field]
+    if field == "interval_seconds":
+        if monitor.timeout_seconds >= value:
+            monitor.timeout_seconds = rules.default_timeout(value)
+            changed.append("timeout_seconds")
+        soon = datetime.now(UTC) + timedelta(seconds=value)
+        if monitor.next_check_at is not None and monitor.next_check_at > soon:
+            monitor.next_check_at = soon
+            changed.append("next_check_at")
+    await monitor.save(update_fields=[*changed, "updated_at"])

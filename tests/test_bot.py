@@ -286,3 +286,40 @@ async def test_text_outside_a_flow_gets_a_hint(telegram: FakeTelegram) -> None:
         )
         in (await ivan.next_reply()).plain
     )
+
+
+async def test_edit_any_field_with_the_same_rules(telegram: FakeTelegram) -> None:
+    owner = await User.create(telegram_id=50)
+    monitor = await Monitor.create(owner=owner, name="old", url=PUBLIC_URL, interval_seconds=600)
+    lang = "ru"
+    me = telegram.user(50, language_code=lang)
+    await me.send(f"/start m{monitor.id}")
+    await me.next_reply()
+    await me.press(tr(lang, "✏️ Edit"))
+    await me.next_reply()
+    await me.press(tr(lang, "Interval"))
+    await me.next_reply()
+    await me.send("1s")
+    assert tr(lang, "The interval must be between {min} and {max} seconds.", min=30, max=86400) in (
+        await me.next_reply()
+    ).plain
+    await me.send("1m")
+    assert tr(lang, "🔄 Check now") in me.buttons(await me.next_reply())
+    fresh = await Monitor.get(id=monitor.id)
+    assert fresh.interval_seconds == 60 and fresh.timeout_seconds < 60
+    await me.press(tr(lang, "✏️ Edit"))
+    await me.next_reply()
+    await me.press(tr(lang, "Address"))
+    await me.next_reply()
+    await me.send("http://192.168.1.1/")
+    assert tr(lang, PRIVATE) in (await me.next_reply()).plain
+    await me.send("/cancel")
+    await me.next_reply()
+    assert (await Monitor.get(id=monitor.id)).url == PUBLIC_URL
+    # A forged edit of someone else's monitor changes nothing.
+    from bot.routers.edit import EditCb
+
+    other = await Monitor.create(owner=await User.create(telegram_id=51), name="x", url=PUBLIC_URL)
+    await me.press_data(EditCb(field="m", id=other.id, value="POST").pack())
+    assert (await me.next_answer())["text"] == tr(lang, "Monitor not found.")
+    assert (await Monitor.get(id=other.id)).method == "GET"
