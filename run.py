@@ -118,8 +118,9 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     await _step("web app", runner.cleanup(), left(0.3))
     await _step("engine", engine.stop(timeout=left(0.6)), left(0.7))
     await _step("probe", probe.close(), left(0.3))
-    if bot is not None:
+    if bot is not None and dispatcher is not None:
         await _step("bot session", bot.session.close(), left(0.5))
+        await _step("conversation storage", dispatcher.storage.close(), left(0.5))
     await _step("database", close_database(), left(1.0))
     stopped.cancel()
     log.info("stopped")

@@ -300,9 +300,10 @@ async def test_edit_any_field_with_the_same_rules(telegram: FakeTelegram) -> Non
     await me.press(tr(lang, "Interval"))
     await me.next_reply()
     await me.send("1s")
-    assert tr(lang, "The interval must be between {min} and {max} seconds.", min=30, max=86400) in (
-        await me.next_reply()
-    ).plain
+    assert (
+        tr(lang, "The interval must be between {min} and {max} seconds.", min=30, max=86400)
+        in (await me.next_reply()).plain
+    )
     await me.send("1m")
     assert tr(lang, "🔄 Check now") in me.buttons(await me.next_reply())
     fresh = await Monitor.get(id=monitor.id)
@@ -323,3 +324,28 @@ async def test_edit_any_field_with_the_same_rules(telegram: FakeTelegram) -> Non
     await me.press_data(EditCb(field="m", id=other.id, value="POST").pack())
     assert (await me.next_answer())["text"] == tr(lang, "Monitor not found.")
     assert (await Monitor.get(id=other.id)).method == "GET"
+
+
+async def test_conversation_continues_on_another_replica_with_redis(db, settings, probe) -> None:
+    """With REDIS_URL the FSM state lives in Redis: a flow begun on one replica (one
+    dispatcher) continues on another."""
+    import socket
+    import uuid
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    shared = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:6379/{15}"})
+    user_id = int(uuid.uuid4().int % 10**9) + 10**6  # no clash with other runs' keys
+    async with running_bot(shared, probe) as first:
+        me = first.user(user_id, language_code="en")
+        await me.send("/add")
+        await me.next_reply()
+    async with running_bot(shared, probe) as second:
+        me = second.user(user_id, language_code="en")
+        await me.send(PUBLIC_URL)
+        reply = await me.next_reply()
+        assert tr("en", "Skip") in me.buttons(reply)  # the name step: the flow went on
+        await me.send("/cancel")
+        await me.next_reply()

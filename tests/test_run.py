@@ -94,3 +94,53 @@ async def test_unreachable_database_fails_start_up_with_one_clear_line(tmp_path:
     assert "start-up failed" in output
     assert "Traceback" not in output
     assert "hunter2pass" not in output
+
+
+async def test_webhook_mode_checks_the_secret_and_answers_updates(tmp_path: Path) -> None:
+    """With WEBHOOK_URL the bot registers its webhook (with the secret) and serves updates
+    posted to the web app; a wrong secret is refused."""
+    import aiohttp
+
+    telegram = FakeTelegram()
+    await telegram.start()
+    try:
+        service = await start_service(
+            tmp_path,
+            DATABASE_URL=f"sqlite://{tmp_path / 'db.sqlite3'}",
+            TELEGRAM_BOT_TOKEN=telegram.token,
+            TELEGRAM_API_URL=telegram.url,
+            WEBHOOK_URL="https://bot.example.test/telegram/webhook",
+            WEBHOOK_SECRET="webhook-secret-123",
+        )
+        await service.wait_healthy()
+        hook = await telegram.wait_for_call("setWebhook")
+        assert hook.params["url"] == "https://bot.example.test/telegram/webhook"
+        assert hook.params["secret_token"] == "webhook-secret-123"
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 1_700_000_000,
+                "chat": {"id": 77, "type": "private"},
+                "from": {"id": 77, "is_bot": False, "first_name": "Web", "language_code": "en"},
+                "text": "/help",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+            },
+        }
+        url = f"{service.base_url}/telegram/webhook"
+        async with aiohttp.ClientSession() as http:
+            wrong = {"X-Telegram-Bot-Api-Secret-Token": "guess"}
+            async with http.post(url, json=update, headers=wrong) as resp:
+                assert resp.status == 401
+            right = {"X-Telegram-Bot-Api-Secret-Token": "webhook-secret-123"}
+            async with http.post(url, json=update, headers=right) as resp:
+                assert resp.status == 200
+        sent = await telegram.wait_for_call("sendMessage")
+        assert sent.params["chat_id"] == 77
+        assert [c.method for c in telegram.calls].count("sendMessage") == 1
+        assert "getUpdates" not in telegram.methods()
+        code, _ = await service.stop()
+    finally:
+        await telegram.stop()
+    assert code == 0, service.text
+    assert "webhook-secret-123" not in service.text

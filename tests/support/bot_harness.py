@@ -44,5 +44,6 @@ async def running_bot(settings: Settings, probe: Probe) -> AsyncIterator[FakeTel
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(polling, 5)
         await bot.session.close()
+        await dispatcher.storage.close()
         runtime.uninstall()
         await telegram.stop()
