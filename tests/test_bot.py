@@ -349,3 +349,31 @@ async def test_conversation_continues_on_another_replica_with_redis(db, settings
         assert tr("en", "Skip") in me.buttons(reply)  # the name step: the flow went on
         await me.send("/cancel")
         await me.next_reply()
+
+
+async def test_five_hundred_monitors_page_within_telegram_limits(telegram: FakeTelegram) -> None:
+    owner = await User.create(telegram_id=60)
+    await Monitor.bulk_create(
+        [Monitor(owner=owner, name=f"{'n' * 120}{i}", url=PUBLIC_URL) for i in range(500)]
+    )
+    me = telegram.user(60, language_code="en")
+    await me.send("/monitors")
+    first = await me.next_reply()
+    assert "500" in first.plain and "1/50" in first.plain
+    assert len([b for b in me.buttons(first) if b.startswith("⚪")]) == 10
+    for _ in range(3):
+        await me.press("▶️")
+        page = await me.next_reply()
+    assert "4/50" in page.plain  # the fake refuses messages over 4096 characters or
+    # callback data over 64 bytes, so every page also proves the limits hold
+
+
+async def test_command_menu_failure_is_only_a_warning(db, settings, probe, caplog) -> None:
+    def refuse_commands(fake: FakeTelegram) -> None:
+        fake.fail("setMyCommands", 500, times=None)
+
+    async with running_bot(settings, probe, prepare=refuse_commands) as fake:
+        me = fake.user(61, language_code="en")
+        await me.send("/help")
+        assert tr("en", "What would you like to know?") in (await me.next_reply()).plain
+    assert any("command menu" in r.getMessage() for r in caplog.records)

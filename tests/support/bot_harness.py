@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from pydantic import SecretStr
@@ -17,12 +17,19 @@ from tests.support.fake_telegram import FakeTelegram
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings, probe: Probe) -> AsyncIterator[FakeTelegram]:
-    """Start the fake server and the real bot polling it; yield the fake."""
+async def running_bot(
+    settings: Settings,
+    probe: Probe,
+    prepare: Callable[[FakeTelegram], None] | None = None,
+) -> AsyncIterator[FakeTelegram]:
+    """Start the fake server and the real bot polling it; yield the fake. `prepare` runs
+    on the started fake before the bot's first call (e.g. to make a method fail)."""
     from bot.setup import create_bot, create_dispatcher, register_commands
 
     telegram = FakeTelegram()
     await telegram.start()
+    if prepare is not None:
+        prepare(telegram)
     settings = settings.model_copy(
         update={"telegram_bot_token": SecretStr(telegram.token), "telegram_api_url": telegram.url}
     )
