@@ -361,7 +361,7 @@ async def test_five_hundred_monitors_page_within_telegram_limits(telegram: FakeT
     first = await me.next_reply()
     assert "500" in first.plain and "1/50" in first.plain
     assert len([b for b in me.buttons(first) if b.startswith("⚪")]) == 10
-    for _ in range(3):
+    for _page in range(3):
         await me.press("▶️")
         page = await me.next_reply()
     assert "4/50" in page.plain  # the fake refuses messages over 4096 characters or
