@@ -1,12 +1,23 @@
-"""Maintenance windows: the rules the bot, the API and alert buttons share."""
+"""Maintenance windows: the rules the bot, the API and alert buttons share.
+
+What a person types (a length such as "2h", a time such as "2026-12-01 04:00" in UTC)
+is parsed here too, so every front end refuses the same inputs with the same
+`WindowError` codes: `duration_invalid`, `too_short`, `time_invalid`, `in_the_past`,
+`ends_before_start`, `too_long` (and `naive_time`, `foreign_monitor` for callers).
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from core.monitor_rules import RuleError, parse_duration
 from db.models import MaintenanceWindow, Monitor, User
 
 MAX_WINDOW = timedelta(days=31)
+MIN_WINDOW = timedelta(minutes=1)
+# The format of typed start and end times, always UTC.
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+_MAX_TIME_TEXT = 32
 
 
 class WindowError(ValueError):
@@ -61,11 +72,113 @@ async def pause_alerts(monitor: Monitor, minutes: int, by: User | None = None) -
     )
 
 
-async def end_window(window: MaintenanceWindow) -> None:
-    """End a window now (or drop it if it has not started)."""
+async def end_window(window: MaintenanceWindow) -> bool:
+    """End a window now (or drop it if it has not started); True when it was dropped."""
     now = datetime.now(UTC)
     if window.starts_at >= now:
         await window.delete()
-        return
+        return True
     window.ends_at = min(window.ends_at, now)
     await window.save(update_fields=["ends_at"])
+    return False
+
+
+def parse_length(value: str | int) -> timedelta:
+    """The length of a window from "90m", "2h", "1d" (core.monitor_rules.parse_duration)
+    or a number of seconds: at least MIN_WINDOW, at most MAX_WINDOW."""
+    try:
+        seconds = parse_duration(value)
+    except RuleError:
+        raise WindowError("duration_invalid") from None
+    if seconds < MIN_WINDOW.total_seconds():
+        raise WindowError("too_short")
+    if seconds > MAX_WINDOW.total_seconds():
+        raise WindowError("too_long")
+    return timedelta(seconds=seconds)
+
+
+def parse_time(text: str) -> datetime:
+    """A moment typed as "YYYY-MM-DD HH:MM" (a "T" between date and time works too), in UTC."""
+    raw = " ".join(text.replace("T", " ").split())
+    if not raw or len(raw) > _MAX_TIME_TEXT:
+        raise WindowError("time_invalid")
+    try:
+        moment = datetime.strptime(raw, TIME_FORMAT)
+    except ValueError:
+        raise WindowError("time_invalid") from None
+    return moment.replace(tzinfo=UTC)
+
+
+def parse_start(text: str, now: datetime | None = None) -> datetime:
+    """The start of a scheduled window: a typed time (parse_time) no earlier than the
+    current minute, so "now" typed by hand still counts."""
+    starts_at = parse_time(text)
+    this_minute = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
+    if starts_at < this_minute:
+        raise WindowError("in_the_past")
+    return starts_at
+
+
+def format_time(moment: datetime) -> str:
+    """A moment in the typed format (UTC): for examples in prompts."""
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+async def open_window(
+    by: User,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    monitor: Monitor | None = None,
+    reason: str = "",
+) -> MaintenanceWindow:
+    """A window created by `by`: over `monitor` (owned by its owner, so an admin acting
+    on someone's monitor makes a window of that owner), or over every monitor of `by`.
+    The caller has checked that `by` may touch `monitor` (core.users.monitor_of)."""
+    owner = by
+    if monitor is not None and monitor.owner_id != by.id:
+        owner = await User.get(id=monitor.owner_id)
+    return await create_window(
+        owner, starts_at, ends_at, monitor=monitor, reason=reason, created_by=by
+    )
+
+
+async def start_window(
+    by: User, length: timedelta, *, monitor: Monitor | None = None, reason: str = ""
+) -> MaintenanceWindow:
+    """A window from now on for `length` (see open_window for who owns it)."""
+    if length < MIN_WINDOW:
+        raise WindowError("too_short")
+    if length > MAX_WINDOW:
+        raise WindowError("too_long")
+    now = datetime.now(UTC)
+    return await open_window(by, now, now + length, monitor=monitor, reason=reason)
+
+
+async def current_windows(
+    owner: User, limit: int | None = None, now: datetime | None = None
+) -> tuple[list[MaintenanceWindow], int]:
+    """The owner's windows that are running or still to come, soonest first, with their
+    monitors loaded; at most `limit` of them, and how many there are in all."""
+    now = now or datetime.now(UTC)
+    query = MaintenanceWindow.filter(owner_id=owner.id, ends_at__gt=now)
+    listed = query.order_by("starts_at", "id").prefetch_related("monitor")
+    windows = await (listed if limit is None else listed.limit(limit))
+    if limit is None or len(windows) < limit:
+        return windows, len(windows)
+    return windows, await query.count()
+
+
+async def count_current_windows(owner: User, now: datetime | None = None) -> int:
+    """How many of the owner's windows are running or still to come."""
+    now = now or datetime.now(UTC)
+    return await MaintenanceWindow.filter(owner_id=owner.id, ends_at__gt=now).count()
+
+
+async def window_of(user: User, window_id: int, is_admin: bool = False) -> MaintenanceWindow | None:
+    """The window if it is running or still to come and `user` may touch it (the owner
+    of its monitors, or an admin); None for a window that is over, gone or someone else's."""
+    window = await MaintenanceWindow.get_or_none(id=window_id, ends_at__gt=datetime.now(UTC))
+    if window is None or (window.owner_id != user.id and not is_admin):
+        return None
+    return window
