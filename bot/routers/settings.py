@@ -1,10 +1,464 @@
-"""/settings (being built)."""
+"""/settings: language, email (confirmed with a code), email alerts, reminders while
+down, and API tokens.
+
+The rules live in core (core.email_verification, core.api_tokens); handlers parse,
+call them and render. Every callback that names a token goes through the ownership
+check of core.api_tokens, so a forged or stale button gets "not found" and changes
+nothing. Email needs a mail server: without SMTP_HOST the screen says so instead of
+offering an address that could never receive its code.
+"""
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot import keyboards
+from bot.callbacks import MenuCb
+from bot.render import locale
+from core import api_tokens, runtime
+from core import email_verification as email
+from core.i18n import LANGUAGES, _
+from core.monitor_rules import RuleError
+from core.render import cut, esc, fmt_ago, fmt_datetime, fmt_duration
+from db.models import ApiToken, User
+
+# Minutes between "still down" reminders; 0 is off.
+REMINDER_CHOICES = (0, 30, 60, 360, 1440)
+
+
+class SettingsCb(CallbackData, prefix="set"):
+    # show | language | email | email_remove | resend | alerts | reminder | tokens |
+    # token_new | token_skip | revoke | revoke_yes
+    action: str
+    value: int = 0
+
+
+class SettingsFlow(StatesGroup):
+    email = State()
+    code = State()
+    token_name = State()
+
+
+# --- texts --------------------------------------------------------------------------
+
+
+def reason(error: RuleError) -> str:
+    """The translated reason for a refused address, code or token name (plain text)."""
+    messages = {
+        "email_empty": _("Send an email address, for example name@example.com."),
+        "email_too_long": _("That address is too long (at most {max} characters)."),
+        "email_spaces": _("An email address cannot contain spaces."),
+        "email_chars": _(
+            'That address contains characters that are not allowed: < > ( ) [ ] , ; : "'
+        ),
+        "email_at": _(
+            "An email address needs exactly one @ with text on both sides, like name@example.com."
+        ),
+        "email_domain": _("The part after @ must be a domain with a dot, like example.com."),
+        "email_same": _("That address is already confirmed."),
+        "email_wait": _("A code was sent a moment ago. Please wait {seconds} s for another one."),
+        "code_format": _("Send the {digits}-digit code from the email, or /cancel."),
+        "code_wrong": _("That code is wrong. Tries left: {left}."),
+        "code_void": _("That code is wrong, and that was the last try: it no longer works."),
+        "code_expired": _("That code has expired."),
+        "code_none": _("No code is waiting to be confirmed."),
+        "token_name_too_long": _("The name is too long (at most {max} characters)."),
+        "token_name_invalid": _("The name contains characters that are not allowed."),
+        "token_limit": _("You already have {max} tokens. Revoke one to create another."),
+    }
+    text = messages.get(error.code, _("That value is not valid."))
+    return text.format(**(error.params or {}))
+
+
+def refusal(error: RuleError) -> str:
+    """The reason, escaped for an HTML message."""
+    return esc(reason(error))
+
+
+def reminder_labels() -> dict[int, str]:
+    return {0: _("Off"), 30: _("30 min"), 60: _("1 h"), 360: _("6 h"), 1440: _("24 h")}
+
+
+def _email_available() -> bool:
+    return bool(runtime.current().settings.smtp_host)
+
+
+def _email_lines(user: User) -> list[str]:
+    if user.email:
+        address = esc(user.email)
+        lines = [
+            _("Email: {email} (verified)").format(email=address)
+            if user.email_verified
+            else _("Email: {email} (not verified)").format(email=address)
+        ]
+        if user.pending_email and user.pending_email != user.email:
+            lines.append(
+                _("Waiting for confirmation: {email}").format(email=esc(user.pending_email))
+            )
+        return lines
+    if user.pending_email:
+        return [_("Email: {email} (not verified)").format(email=esc(user.pending_email))]
+    if not _email_available():
+        return [_("Email: not available (this server sends no mail)")]
+    return [_("Email: none")]
+
+
+async def settings_screen(user: User) -> tuple[str, InlineKeyboardMarkup]:
+    tokens = await ApiToken.filter(user_id=user.id).count()
+    minutes = user.reminder_interval_minutes
+    lines = [
+        _("<b>Settings</b>"),
+        _("Language: {name}").format(name=LANGUAGES.get(locale(), locale())),
+        *_email_lines(user),
+        _("Email alerts: on") if user.email_alerts else _("Email alerts: off"),
+        _("Reminders while down: every {interval}").format(
+            interval=fmt_duration(minutes * 60, locale())
+        )
+        if minutes
+        else _("Reminders while down: off"),
+        _("API tokens: {count}").format(count=tokens),
+    ]
+    return "\n".join(lines), settings_keyboard(user)
+
+
+def _button(text: str, action: str, value: int = 0) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text, callback_data=SettingsCb(action=action, value=value).pack()
+    )
+
+
+def settings_keyboard(user: User) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    first = [_button(_("🌐 Language"), "language")]
+    if _email_available():
+        has_address = user.email or user.pending_email
+        first.append(_button(_("✉️ Change email") if has_address else _("✉️ Add email"), "email"))
+    kb.row(*first)
+    if user.email or user.pending_email:
+        kb.row(_button(_("🗑 Remove email"), "email_remove"))
+    kb.row(
+        _button(
+            _("🔕 Turn email alerts off") if user.email_alerts else _("🔔 Turn email alerts on"),
+            "alerts",
+        )
+    )
+    current = user.reminder_interval_minutes
+    kb.row(
+        *(
+            _button(("✓ " if minutes == current else "") + label, "reminder", minutes)
+            for minutes, label in reminder_labels().items()
+        )
+    )
+    kb.row(_button(_("🔑 API tokens"), "tokens"))
+    return kb.as_markup()
+
+
+async def tokens_screen(user: User) -> tuple[str, InlineKeyboardMarkup]:
+    tokens = await api_tokens.list_tokens(user)
+    loc = locale()
+    lines = [
+        _("<b>API tokens</b>: {count} of {max}").format(
+            count=len(tokens), max=api_tokens.MAX_TOKENS_PER_USER
+        ),
+        _("Send a token as the X-API-KEY header of the REST API."),
+    ]
+    if not tokens:
+        lines += ["", _("You have no API tokens yet.")]
+    for token in tokens:
+        used = fmt_ago(token.last_used_at, loc) if token.last_used_at else _("never")
+        lines += [
+            "",
+            f"<code>{esc(token.prefix)}…</code> {esc(cut(token.name, 64))}",
+            _("created {created}, last used {used}").format(
+                created=fmt_datetime(token.created_at, loc), used=used
+            ),
+        ]
+    kb = InlineKeyboardBuilder()
+    if len(tokens) < api_tokens.MAX_TOKENS_PER_USER:
+        kb.row(_button(_("➕ Create token"), "token_new"))
+    for token in tokens:
+        kb.row(
+            _button(
+                _("🗑 Revoke {prefix}… {name}").format(
+                    prefix=token.prefix, name=cut(token.name, 24)
+                ),
+                "revoke",
+                token.id,
+            )
+        )
+    kb.row(_button(_("⬅️ Back to settings"), "show"))
+    return "\n".join(lines), kb.as_markup()
+
+
+def new_code_keyboard() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.row(_button(_("📨 Send a new code"), "resend"))
+    return kb.as_markup()
+
+
+def skip_keyboard() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.row(_button(_("Skip"), "token_skip"))
+    return kb.as_markup()
+
+
+async def edit(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Edit the message in place; an unchanged message is not an error."""
+    try:
+        await callback.message.edit_text(text, reply_markup=markup)
+    except TelegramBadRequest as exc:
+        if "not modified" not in exc.message:
+            raise
+
+
+# --- the screen ---------------------------------------------------------------------
+
+
+async def settings_command(message: Message, state: FSMContext, user: User) -> None:
+    await state.clear()
+    text, markup = await settings_screen(user)
+    await message.answer(text, reply_markup=markup)
+
+
+async def settings_from_menu(callback: CallbackQuery, state: FSMContext, user: User) -> None:
+    await state.clear()
+    await callback.answer()
+    text, markup = await settings_screen(user)
+    await callback.message.answer(text, reply_markup=markup)
+
+
+async def show(callback: CallbackQuery, user: User) -> None:
+    await callback.answer()
+    await edit(callback, *await settings_screen(user))
+
+
+async def choose_language(callback: CallbackQuery) -> None:
+    """The same choice as /language; the language router handles the presses."""
+    await callback.answer()
+    await callback.message.answer(_("Choose your language:"), reply_markup=keyboards.languages())
+
+
+async def toggle_alerts(callback: CallbackQuery, user: User) -> None:
+    user.email_alerts = not user.email_alerts
+    await user.save(update_fields=["email_alerts"])
+    await callback.answer(_("Email alerts on.") if user.email_alerts else _("Email alerts off."))
+    await edit(callback, *await settings_screen(user))
+
+
+async def choose_reminder(callback: CallbackQuery, callback_data: SettingsCb, user: User) -> None:
+    if callback_data.value not in REMINDER_CHOICES:
+        await callback.answer(_("That value is not valid."), show_alert=True)
+        return
+    user.reminder_interval_minutes = callback_data.value
+    await user.save(update_fields=["reminder_interval_minutes"])
+    await callback.answer()
+    await edit(callback, *await settings_screen(user))
+
+
+# --- email --------------------------------------------------------------------------
+
+
+async def email_start(callback: CallbackQuery, state: FSMContext) -> None:
+    if not _email_available():
+        await callback.answer(
+            _("Email: not available (this server sends no mail)"), show_alert=True
+        )
+        return
+    await callback.answer()
+    await state.set_state(SettingsFlow.email)
+    await callback.message.answer(
+        _(
+            "Send your email address. I will email you a {digits}-digit code to confirm it.\n"
+            "/cancel to stop."
+        ).format(digits=email.CODE_DIGITS)
+    )
+
+
+async def _request_code(message: Message, state: FSMContext, user: User, address: str) -> None:
+    try:
+        queued = await email.request_code(user, address)
+    except RuleError as error:
+        await message.answer(refusal(error) + "\n" + _("Send another address or /cancel."))
+        return
+    await state.set_state(SettingsFlow.code)
+    await message.answer(
+        _(
+            "A {digits}-digit code is on its way to {email}. Send it here within {minutes} "
+            "minutes.\n/cancel to stop."
+        ).format(
+            digits=email.CODE_DIGITS,
+            email=esc(queued.payload["email"]),
+            minutes=int(email.CODE_TTL.total_seconds() // 60),
+        )
+    )
+
+
+async def got_address(message: Message, state: FSMContext, user: User) -> None:
+    await _request_code(message, state, user, message.text)
+
+
+async def got_code(message: Message, state: FSMContext, user: User) -> None:
+    if "@" in message.text:  # another address instead of the code
+        await _request_code(message, state, user, message.text)
+        return
+    try:
+        address = await email.confirm_code(user, message.text)
+    except RuleError as error:
+        if error.code in ("code_void", "code_expired", "code_none"):
+            await message.answer(
+                refusal(error)
+                + "\n"
+                + _("Ask for a new code with the button, or send another address."),
+                reply_markup=new_code_keyboard(),
+            )
+        else:
+            await message.answer(refusal(error))
+        return
+    await state.clear()
+    text, markup = await settings_screen(user)
+    confirmed = _("✅ {email} is confirmed.").format(email=esc(address))
+    await message.answer(confirmed + "\n\n" + text, reply_markup=markup)
+
+
+async def resend(callback: CallbackQuery, state: FSMContext, user: User) -> None:
+    if not user.pending_email or not _email_available():
+        await callback.answer(_("No code is waiting to be confirmed."), show_alert=True)
+        return
+    await callback.answer()
+    await _request_code(callback.message, state, user, user.pending_email)
+
+
+async def remove(callback: CallbackQuery, state: FSMContext, user: User) -> None:
+    await email.remove_email(user)
+    if await state.get_state() in (SettingsFlow.email.state, SettingsFlow.code.state):
+        await state.clear()
+    await callback.answer(_("Email removed."))
+    await edit(callback, *await settings_screen(user))
+
+
+# --- API tokens ---------------------------------------------------------------------
+
+
+async def tokens(callback: CallbackQuery, user: User) -> None:
+    await callback.answer()
+    await edit(callback, *await tokens_screen(user))
+
+
+async def token_new(callback: CallbackQuery, state: FSMContext, user: User) -> None:
+    if await ApiToken.filter(user_id=user.id).count() >= api_tokens.MAX_TOKENS_PER_USER:
+        limit = api_tokens.TokenError("token_limit", {"max": api_tokens.MAX_TOKENS_PER_USER})
+        await callback.answer(reason(limit), show_alert=True)
+        return
+    await callback.answer()
+    await state.set_state(SettingsFlow.token_name)
+    await callback.message.answer(
+        _("Name the new token (at most {max} characters), or skip.").format(
+            max=api_tokens.MAX_NAME_LENGTH
+        ),
+        reply_markup=skip_keyboard(),
+    )
+
+
+async def _issue(message: Message, state: FSMContext, user: User, name: str) -> None:
+    try:
+        row, token = await api_tokens.create_token(user, name)
+    except RuleError as error:
+        if error.code == "token_limit":
+            await state.clear()
+        await message.answer(refusal(error))
+        return
+    await state.clear()
+    await message.answer(
+        _("🔑 Your new API token “{name}”:").format(name=esc(row.name))
+        + f"\n\n<code>{esc(token)}</code>\n\n"
+        + _(
+            "⚠️ Copy it now: it is shown only this once. Only its hash is stored, so it "
+            "cannot be shown again. Send it as the X-API-KEY header."
+        )
+    )
+    text, markup = await tokens_screen(user)
+    await message.answer(text, reply_markup=markup)
+
+
+async def got_token_name(message: Message, state: FSMContext, user: User) -> None:
+    await _issue(message, state, user, message.text)
+
+
+async def token_skip(callback: CallbackQuery, state: FSMContext, user: User) -> None:
+    await callback.answer()
+    await _issue(callback.message, state, user, "")
+
+
+async def revoke_ask(callback: CallbackQuery, callback_data: SettingsCb, user: User) -> None:
+    token = await api_tokens.token_of(user, callback_data.value)
+    if token is None:
+        await callback.answer(_("Token not found."), show_alert=True)
+        return
+    await callback.answer()
+    kb = InlineKeyboardBuilder()
+    kb.row(
+        _button(_("Yes, revoke"), "revoke_yes", token.id),
+        _button(_("No, keep it"), "tokens"),
+    )
+    await edit(
+        callback,
+        _(
+            "Revoke the token <code>{prefix}…</code> {name}? Programs that use it lose access "
+            "at once."
+        ).format(prefix=esc(token.prefix), name=esc(cut(token.name, 64))),
+        kb.as_markup(),
+    )
+
+
+async def revoke_yes(callback: CallbackQuery, callback_data: SettingsCb, user: User) -> None:
+    if not await api_tokens.revoke(user, callback_data.value):
+        await callback.answer(_("Token not found."), show_alert=True)
+        return
+    await callback.answer(_("Token revoked."))
+    await edit(callback, *await tokens_screen(user))
+
+
+# --- wrong input inside the flow ----------------------------------------------------
+
+
+async def not_text(message: Message) -> None:
+    await message.answer(_("Please send text, or /cancel."))
 
 
 def create_router() -> Router:
     """A fresh router with this feature's handlers (a router joins one dispatcher)."""
-    return Router(name="settings")
+    router = Router(name="settings")
+    router.message.register(settings_command, Command("settings"))
+    router.callback_query.register(settings_from_menu, MenuCb.filter(F.item == "settings"))
+
+    def on(action: str, handler) -> None:
+        router.callback_query.register(handler, SettingsCb.filter(F.action == action))
+
+    on("show", show)
+    on("language", choose_language)
+    on("alerts", toggle_alerts)
+    on("reminder", choose_reminder)
+    on("email", email_start)
+    on("resend", resend)
+    on("email_remove", remove)
+    on("tokens", tokens)
+    on("token_new", token_new)
+    router.callback_query.register(
+        token_skip, SettingsFlow.token_name, SettingsCb.filter(F.action == "token_skip")
+    )
+    on("revoke", revoke_ask)
+    on("revoke_yes", revoke_yes)
+    router.message.register(got_address, SettingsFlow.email, F.text)
+    router.message.register(got_code, SettingsFlow.code, F.text)
+    router.message.register(got_token_name, SettingsFlow.token_name, F.text)
+    router.message.register(
+        not_text, StateFilter(SettingsFlow.email, SettingsFlow.code, SettingsFlow.token_name)
+    )
+    return router
