@@ -256,11 +256,19 @@ async def test_admin_quota_overview_and_broadcast(telegram: FakeTelegram) -> Non
     preview = await boss.next_reply()
     assert "Maintenance <tonight> & tomorrow" in preview.plain
     await boss.press(boss.buttons(preview)[0])
-    await boss.next_reply()
+    progress = await boss.next_reply()
+    assert progress.plain == tr("en", "Broadcast: {sent} of {total} sent, {failed} failed.",
+                                sent=0, total=2, failed=0)  # fmt: skip
     from db.models import Notification
 
     rows = await Notification.filter(kind="broadcast")
     assert len(rows) == 2 and rows[0].payload["text"] == "Maintenance <tonight> & tomorrow"
+    # As the delivery worker sends them, the admin's message follows.
+    await Notification.filter(kind="broadcast").update(status="sent")
+    done = await boss.next_reply(timeout=6)
+    assert done.plain.startswith(
+        tr("en", "Broadcast: {sent} of {total} sent, {failed} failed.", sent=2, total=2, failed=0)
+    )
 
 
 async def test_language_switch_is_remembered(telegram: FakeTelegram) -> None:

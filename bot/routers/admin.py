@@ -6,10 +6,13 @@ to the fallback hint, exactly like any unknown command, revealing nothing.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
@@ -17,6 +20,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import AdminCb
 from bot.states import Broadcast
+from core.broadcasts import Progress, broadcast_progress, queue_broadcast
 from core.i18n import _
 from core.render import cut, esc
 from db.models import (
@@ -24,13 +28,13 @@ from db.models import (
     Incident,
     Monitor,
     Notification,
-    NotificationChannel,
-    NotificationKind,
     NotificationStatus,
     User,
 )
 
 BROADCAST_LIMIT = 3500
+PROGRESS_EVERY = 2.0  # seconds between progress checks
+log = logging.getLogger(__name__)
 
 
 class IsAdmin(Filter):
@@ -87,30 +91,51 @@ async def broadcast_preview(message: Message, state: FSMContext) -> None:
     await message.answer(_("Preview:") + "\n\n" + esc(text), reply_markup=kb.adjust(1).as_markup())
 
 
-async def broadcast_send(callback: CallbackQuery, state: FSMContext) -> None:
+async def broadcast_send(callback: CallbackQuery, state: FSMContext, bot: Bot) -> None:
     text = (await state.get_data())["text"]
     await state.clear()
-    now = datetime.now(UTC)
-    ids = await User.filter(blocked_bot=False).values_list("id", flat=True)
-    await Notification.bulk_create(
-        [
-            Notification(
-                user_id=user_id,
-                channel=NotificationChannel.TELEGRAM,
-                kind=NotificationKind.BROADCAST,
-                payload={"text": text},
-                next_attempt_at=now,
-            )
-            for user_id in ids
-        ],
-        batch_size=1000,
-    )
+    broadcast_id, total = await queue_broadcast(text)
     await callback.answer()
-    await callback.message.edit_text(
-        _("Queued for {n} users; the delivery worker sends them within Telegram's limits.").format(
-            n=len(ids)
-        )
+    await callback.message.edit_text(progress_text(Progress(total, 0, 0)))
+    task = asyncio.create_task(
+        follow_progress(bot, callback.message.chat.id, callback.message.message_id, broadcast_id)
     )
+    _followers.add(task)
+    task.add_done_callback(_followers.discard)
+
+
+def progress_text(progress: Progress) -> str:
+    text = _("Broadcast: {sent} of {total} sent, {failed} failed.").format(
+        sent=progress.sent, total=progress.total, failed=progress.failed
+    )
+    if progress.finished:
+        text += "\n" + _("Done.")
+    return text
+
+
+_followers: set[asyncio.Task] = set()
+
+
+async def follow_progress(
+    bot: Bot, chat_id: int, message_id: int, broadcast_id: str, every: float = PROGRESS_EVERY
+) -> None:
+    """Edit the admin's message as the delivery worker sends the broadcast, until every
+    row is sent or failed (or a day has passed)."""
+    shown = None
+    deadline = time.monotonic() + 24 * 3600
+    while time.monotonic() < deadline:
+        await asyncio.sleep(every)
+        try:
+            progress = await broadcast_progress(broadcast_id)
+            if progress != shown:
+                await bot.edit_message_text(
+                    progress_text(progress), chat_id=chat_id, message_id=message_id
+                )
+                shown = progress
+        except Exception as exc:  # a progress message is not worth crashing over
+            log.warning("broadcast progress update failed: %s", exc)
+        if shown is not None and shown.finished:
+            return
 
 
 async def broadcast_cancel(callback: CallbackQuery, state: FSMContext) -> None:
