@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiogram.utils.i18n import get_i18n
 
+from core.alerts import cause_words
 from core.i18n import _
 from core.monitor_rules import RuleError
 from core.probe import ProbeResult
@@ -29,23 +30,7 @@ def state_name(state: str) -> str:
 
 
 def error_kind_name(kind: str | None) -> str:
-    names = {
-        "dns": _("DNS lookup failed"),
-        "connect_refused": _("connection refused"),
-        "connect_timeout": _("connection timed out"),
-        "timeout": _("no response in time"),
-        "tls_invalid": _("invalid TLS certificate"),
-        "http_status": _("unexpected HTTP status"),
-        "too_many_redirects": _("too many redirects"),
-        "keyword_missing": _("keyword not found"),
-        "keyword_found": _("unwanted keyword found"),
-        "slow": _("too slow"),
-        "body_too_large": _("page too large to search"),
-        "blocked": _("address not allowed"),
-        "connection": _("connection error"),
-        "internal": _("internal error"),
-    }
-    return names.get(kind or "", kind or "")
+    return cause_words(kind) if kind else ""
 
 
 def rule_message(error: RuleError | TargetError) -> str:
