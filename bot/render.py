@@ -129,7 +129,7 @@ def stats_text(monitor: Monitor, windows: list[WindowStats], last: LastIncident 
         )
         if stats.avg_latency_ms is not None:
             lines.append(
-                _("Latency: average {avg} ms, 95% under {p95} ms").format(
+                _("Latency: average {avg} ms, 95th percentile {p95} ms").format(
                     avg=round(stats.avg_latency_ms), p95=stats.p95_latency_ms
                 )
             )

@@ -27,7 +27,7 @@ def topic_text(topic: str) -> str:
             "more often while failing) and up again after 2 good ones, so a single blip never "
             "wakes you. A check fails on a network error, an unexpected HTTP status, a missing "
             "(or unwanted) keyword, a slow answer over your threshold, or a bad certificate. "
-            "Certificates are watched too: you are warned 14, 7, 3 and 1 days before expiry."
+            "Certificates are watched too: you are warned 14, 7 and 3 days and 1 day before expiry."
         ),
         "maintenance": _(
             "<b>Maintenance</b>\nDuring a maintenance window checks still run and are logged, "
