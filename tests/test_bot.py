@@ -164,12 +164,13 @@ async def test_cancel_leaves_the_flow_from_any_step(telegram: FakeTelegram) -> N
     assert await Monitor.all().count() == 0
 
 
-async def test_list_pages_card_and_actions(telegram: FakeTelegram, targets) -> None:
+@pytest.mark.parametrize("lang", ["en", "es"])
+async def test_list_pages_card_and_actions(telegram: FakeTelegram, targets, lang: str) -> None:
     site = await targets.http()
     admin = await User.create(telegram_id=ADMIN)
     for i in range(23):
         await Monitor.create(owner=admin, name=f"site {i:02}", url=site.url("/ok"))
-    boss = telegram.user(ADMIN, language_code="en")
+    boss = telegram.user(ADMIN, language_code=lang)
     await boss.send("/monitors")
     page = await boss.next_reply()
     assert "23" in page.plain and "1/3" in page.plain
@@ -180,20 +181,20 @@ async def test_list_pages_card_and_actions(telegram: FakeTelegram, targets) -> N
     await boss.press("⚪ site 12")
     card = await boss.next_reply()
     assert "site 12" in card.plain
-    await boss.press(tr("en", "🔄 Check now"))
+    await boss.press(tr(lang, "🔄 Check now"))
     checked = await boss.next_reply()
     assert "HTTP 200" in checked.plain
     monitor = await Monitor.get(name="site 12")
     assert monitor.state == MonitorState.UP
-    await boss.press(tr("en", "⏸ Pause"))
+    await boss.press(tr(lang, "⏸ Pause"))
     await boss.next_reply()
     assert (await Monitor.get(name="site 12")).paused
-    await boss.press(tr("en", "▶️ Resume"))
+    await boss.press(tr(lang, "▶️ Resume"))
     await boss.next_reply()
     assert not (await Monitor.get(name="site 12")).paused
-    await boss.press(tr("en", "🗑 Delete"))
+    await boss.press(tr(lang, "🗑 Delete"))
     await boss.next_reply()
-    await boss.press(tr("en", "Yes, delete"))
+    await boss.press(tr(lang, "Yes, delete"))
     await boss.next_reply()
     assert await Monitor.filter(name="site 12").count() == 0
     assert await Monitor.all().count() == 22
@@ -239,17 +240,23 @@ async def test_admin_commands_are_refused_to_others_without_a_hint(telegram: Fak
     assert (await User.get(telegram_id=20)).monitor_quota is None
 
 
-async def test_admin_quota_overview_and_broadcast(telegram: FakeTelegram) -> None:
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_admin_quota_overview_and_broadcast(telegram: FakeTelegram, lang: str) -> None:
     await User.create(telegram_id=30)
-    boss = telegram.user(ADMIN, language_code="en")
+    boss = telegram.user(ADMIN, language_code=lang)
     await boss.send("/quota 30 7")
     assert "7" in (await boss.next_reply()).plain
     assert (await User.get(telegram_id=30)).monitor_quota == 7
     await boss.send("/quota nonsense")
     assert "/quota" in (await boss.next_reply()).plain
     await boss.send("/admin")
-    overview = (await boss.next_reply()).plain
-    assert "Users: 2" in overview and "Open incidents: 0" in overview
+    overview = (await boss.next_reply()).text
+    assert overview == tr(
+        lang,
+        "<b>Admin</b>\nUsers: {users}\nMonitors: {monitors}\nChecks in the last minute: "
+        "{checks}\nOpen incidents: {incidents}\nDead notifications: {dead}",
+        users=2, monitors=0, checks=0, incidents=0, dead=0,
+    )  # fmt: skip
     await boss.send("/broadcast")
     await boss.next_reply()
     await boss.send("Maintenance <tonight> & tomorrow")
@@ -257,7 +264,7 @@ async def test_admin_quota_overview_and_broadcast(telegram: FakeTelegram) -> Non
     assert "Maintenance <tonight> & tomorrow" in preview.plain
     await boss.press(boss.buttons(preview)[0])
     progress = await boss.next_reply()
-    assert progress.plain == tr("en", "Broadcast: {sent} of {total} sent, {failed} failed.",
+    assert progress.plain == tr(lang, "Broadcast: {sent} of {total} sent, {failed} failed.",
                                 sent=0, total=2, failed=0)  # fmt: skip
     from db.models import Notification
 
@@ -267,7 +274,7 @@ async def test_admin_quota_overview_and_broadcast(telegram: FakeTelegram) -> Non
     await Notification.filter(kind="broadcast").update(status="sent")
     done = await boss.next_reply(timeout=6)
     assert done.plain.startswith(
-        tr("en", "Broadcast: {sent} of {total} sent, {failed} failed.", sent=2, total=2, failed=0)
+        tr(lang, "Broadcast: {sent} of {total} sent, {failed} failed.", sent=2, total=2, failed=0)
     )
 
 
