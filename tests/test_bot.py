@@ -102,12 +102,18 @@ async def test_guided_add_flow_with_bad_input_at_every_step(telegram: FakeTelegr
     )
     await eve.press(tr(lang, "Skip"))
     await eve.next_reply()
+    await eve.send("W" * 300)
+    assert tr(lang, "The keyword is too long (at most {max} characters).", max=256) in (
+        await eve.next_reply()
+    ).plain
     await eve.send("Welcome")
     await eve.next_reply()
     await eve.press(tr(lang, "Must be present"))
     await eve.next_reply()
     await eve.send("400")
-    await eve.next_reply()
+    assert tr(lang, "Send up to 6 numbers of days between 1 and 365: 14,7,3,1") in (
+        await eve.next_reply()
+    ).plain
     await eve.send("30,7")
     await eve.next_reply()
     await eve.press("HEAD")
