@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import signal
 import sys
 from urllib.parse import urlsplit
@@ -45,6 +46,19 @@ async def _start_web(app: web.Application, settings: Settings) -> web.AppRunner:
     return runner
 
 
+def webhook_target(settings: Settings) -> tuple[str, str]:
+    """The webhook URL Telegram calls and the route serves (one value for both), and
+    the secret it must send. Without WEBHOOK_SECRET a random one is made for this run:
+    an open webhook would take forged updates from anyone who can reach the port."""
+    assert settings.webhook_url is not None
+    url = settings.webhook_url
+    if not urlsplit(url).path.strip("/"):
+        url = url.rstrip("/") + DEFAULT_WEBHOOK_PATH
+    if settings.webhook_secret is not None:
+        return url, settings.webhook_secret.get_secret_value()
+    return url, secrets.token_urlsafe(32)
+
+
 async def _step(name: str, awaitable, timeout: float) -> None:
     """Run one shutdown step; a step that fails or overruns is logged, not fatal."""
     try:
@@ -72,9 +86,10 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         if settings.webhook_url:
             from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 
-            path = urlsplit(settings.webhook_url).path or DEFAULT_WEBHOOK_PATH
-            secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-            SimpleRequestHandler(dispatcher, bot, secret_token=secret).register(app, path=path)
+            webhook_url, webhook_secret = webhook_target(settings)
+            SimpleRequestHandler(dispatcher, bot, secret_token=webhook_secret).register(
+                app, path=urlsplit(webhook_url).path
+            )
 
     probe = Probe()
     runtime.install(runtime.Runtime(settings=settings, probe=probe))
@@ -89,8 +104,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     if bot is not None and dispatcher is not None:
         await register_commands(bot)
         if settings.webhook_url:
-            secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-            await bot.set_webhook(settings.webhook_url, secret_token=secret)
+            await bot.set_webhook(webhook_url, secret_token=webhook_secret)
             log.info("bot: webhook mode")
         else:
             polling = asyncio.create_task(
@@ -101,7 +115,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     stopped = asyncio.create_task(stop.wait())
     waiting = {stopped} | ({polling} if polling else set())
     done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-    if polling in done and polling.exception() is not None:
+    if polling in done and not polling.cancelled() and polling.exception() is not None:
         log.error("polling stopped: %s", polling.exception())
     log.info("shutting down")
 

@@ -10,7 +10,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.types import BotCommand
 
 from bot.middlewares import UserLocaleMiddleware, UserMiddleware
@@ -76,7 +76,8 @@ def create_storage(settings: Settings) -> BaseStorage:
 
 def create_dispatcher(settings: Settings) -> Dispatcher:
     storage = create_storage(settings)
-    isolation = storage.create_isolation() if settings.redis_url else None
+    # One update of a user at a time: a double tap on Save or Send must not run twice.
+    isolation = storage.create_isolation() if settings.redis_url else SimpleEventIsolation()
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, settings=settings)
     users = UserMiddleware(settings)
     dispatcher.message.outer_middleware(users)

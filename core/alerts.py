@@ -40,7 +40,7 @@ def cause_words(kind: str | None) -> str:
         "connection": _("connection error"),
         "internal": _("internal error"),
     }
-    return names.get(kind or "", kind or _("unknown"))
+    return names.get(kind or "", esc(kind) if kind else _("unknown"))
 
 
 def _when(value: str | None, lang: str) -> str:

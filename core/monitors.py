@@ -16,26 +16,54 @@ from db.models import Incident, Monitor, MonitorState, User
 
 
 async def create_monitor(owner: User, url: str, name: str | None = None, **options: Any) -> Monitor:
-    """Create a monitor after the target check (raises TargetError); first check soon,
-    with jitter so that many monitors created together do not fire together."""
-    target = await check_target(url, runtime.current().allow_private(owner.telegram_id))
-    interval = int(
-        options.get("interval_seconds", Monitor._meta.fields_map["interval_seconds"].default)
-    )
-    return await Monitor.create(
-        owner=owner,
-        url=target.url,
-        name=(name or target.host)[:128],
-        next_check_at=first_check_at(datetime.now(UTC), interval),
-        **options,
-    )
+    """Create a monitor with the shared rules: the quota, the target check (TargetError),
+    the name and interval rules (RuleError); any other option goes through the same
+    parser as an edit. The first check comes soon, with jitter, so that many monitors
+    created together do not fire together."""
+    rt = runtime.current()
+    async with in_transaction(current_connection().connection_name):
+        # The owner's row is locked so two creations at once cannot both pass the quota.
+        await User.filter(id=owner.id).select_for_update().first()
+        await rules.check_quota(owner, rt.settings)
+        target = await check_target(url, rt.allow_private(owner.telegram_id))
+        interval = rules.parse_interval(
+            options.pop("interval_seconds", max(60, rt.settings.min_interval_seconds)), rt.settings
+        )
+        monitor = Monitor(
+            owner=owner,
+            url=target.url,
+            name=rules.parse_name(name or target.host),
+            interval_seconds=interval,
+            # Failing monitors are rechecked sooner, but never below the minimum interval.
+            retry_interval_seconds=max(rt.settings.min_interval_seconds, min(interval, 20)),
+            timeout_seconds=options.pop("timeout_seconds", rules.default_timeout(interval)),
+            next_check_at=first_check_at(datetime.now(UTC), interval),
+        )
+        for field, raw in options.items():
+            setattr(monitor, field, parse_field(field, raw))
+        await monitor.save()
+    return monitor
+
+
+_STATE_FIELDS = [
+    "paused",
+    "state",
+    "state_since",
+    "next_check_at",
+    "consecutive_failures",
+    "consecutive_successes",
+    "failing_since",
+    "failing_first_error",
+]
 
 
 async def pause_monitor(monitor: Monitor) -> None:
     """Stop checking. An open incident is closed at this moment, silently: nobody knows
-    the state any more, and a resumed monitor starts from unknown."""
+    the state any more, and a resumed monitor starts from unknown. The row is locked
+    first, so a result being recorded meanwhile cannot open an incident behind us."""
     now = datetime.now(UTC)
     async with in_transaction(current_connection().connection_name):
+        await Monitor.filter(id=monitor.id).select_for_update().first()
         await Incident.filter(monitor_id=monitor.id, resolved_at=None).update(resolved_at=now)
         monitor.paused = True
         monitor.state = MonitorState.PAUSED
@@ -43,7 +71,7 @@ async def pause_monitor(monitor: Monitor) -> None:
         monitor.next_check_at = None
         monitor.consecutive_failures = monitor.consecutive_successes = 0
         monitor.failing_since = monitor.failing_first_error = None
-        await monitor.save()
+        await monitor.save(update_fields=_STATE_FIELDS)
 
 
 async def resume_monitor(monitor: Monitor) -> None:
@@ -52,7 +80,7 @@ async def resume_monitor(monitor: Monitor) -> None:
     monitor.state = MonitorState.UNKNOWN
     monitor.state_since = now
     monitor.next_check_at = first_check_at(now, monitor.interval_seconds, max_jitter_s=5)
-    await monitor.save()
+    await monitor.save(update_fields=_STATE_FIELDS)
 
 
 # Fields a user may change after creation, and the rule that checks each one.
@@ -71,6 +99,26 @@ EDITABLE_FIELDS = (
 )
 
 
+_PARSERS = {
+    "name": rules.parse_name,
+    "accepted_status_codes": rules.parse_status_codes,
+    "latency_threshold_ms": rules.parse_latency_threshold,
+    "keyword": rules.parse_keyword,
+    "keyword_mode": rules.parse_keyword_mode,
+    "cert_warning_days": rules.parse_cert_days,
+    "method": rules.parse_method,
+    "failure_threshold": rules.parse_threshold,
+    "success_threshold": rules.parse_threshold,
+}
+
+
+def parse_field(field: str, raw: Any) -> Any:
+    """The clean value of one option (the fields that need no settings or network)."""
+    if field not in _PARSERS or raw is None:
+        raise rules.RuleError("field_invalid")
+    return _PARSERS[field](raw)
+
+
 async def update_monitor(monitor: Monitor, field: str, raw: Any) -> None:
     """Validate one field with the same rules as creation and save it (RuleError or
     TargetError on bad input; nothing changes then). `None` clears an optional rule."""
@@ -78,7 +126,9 @@ async def update_monitor(monitor: Monitor, field: str, raw: Any) -> None:
     if field not in EDITABLE_FIELDS:
         raise rules.RuleError("field_invalid")
     optional = ("latency_threshold_ms", "keyword")
-    if raw is None and field in optional:
+    if raw is None and field not in optional:
+        raise rules.RuleError("field_invalid")
+    if raw is None:
         value: Any = None
     elif field == "url":
         await monitor.fetch_related("owner")
@@ -86,18 +136,7 @@ async def update_monitor(monitor: Monitor, field: str, raw: Any) -> None:
     elif field == "interval_seconds":
         value = rules.parse_interval(raw, rt.settings)
     else:
-        parsers = {
-            "name": rules.parse_name,
-            "accepted_status_codes": rules.parse_status_codes,
-            "latency_threshold_ms": rules.parse_latency_threshold,
-            "keyword": rules.parse_keyword,
-            "keyword_mode": rules.parse_keyword_mode,
-            "cert_warning_days": rules.parse_cert_days,
-            "method": rules.parse_method,
-            "failure_threshold": rules.parse_threshold,
-            "success_threshold": rules.parse_threshold,
-        }
-        value = parsers[field](raw)
+        value = parse_field(field, raw)
     setattr(monitor, field, value)
     changed = [field]
     if field == "interval_seconds":

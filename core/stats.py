@@ -53,7 +53,11 @@ async def _latency(monitor_id: int, since: datetime) -> tuple[float | None, int 
     which both dialects can do without loading the values.
     """
     rows = CheckLog.filter(
-        monitor_id=monitor_id, checked_at__gte=since, ok=True, latency_ms__isnull=False
+        monitor_id=monitor_id,
+        checked_at__gte=since,
+        ok=True,
+        in_maintenance=False,
+        latency_ms__isnull=False,
     )
     count = await rows.count()
     if not count:

@@ -170,7 +170,10 @@ class Engine:
             return
         self._database_back()
         if self._stopping:  # stop() began while this claim was in the database
-            await release(claims)
+            try:
+                await release(claims)
+            except Exception as exc:
+                self._database_failed("releasing claims", exc)
             return
         self._claim_was_full = len(claims) >= limit
         loop = asyncio.get_running_loop()

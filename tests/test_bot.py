@@ -4,6 +4,7 @@ translation in use without hard-coding it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -103,17 +104,19 @@ async def test_guided_add_flow_with_bad_input_at_every_step(telegram: FakeTelegr
     await eve.press(tr(lang, "Skip"))
     await eve.next_reply()
     await eve.send("W" * 300)
-    assert tr(lang, "The keyword is too long (at most {max} characters).", max=256) in (
-        await eve.next_reply()
-    ).plain
+    assert (
+        tr(lang, "The keyword is too long (at most {max} characters).", max=256)
+        in (await eve.next_reply()).plain
+    )
     await eve.send("Welcome")
     await eve.next_reply()
     await eve.press(tr(lang, "Must be present"))
     await eve.next_reply()
     await eve.send("400")
-    assert tr(lang, "Send up to 6 numbers of days between 1 and 365: 14,7,3,1") in (
-        await eve.next_reply()
-    ).plain
+    assert (
+        tr(lang, "Send up to 6 numbers of days between 1 and 365: 14,7,3,1")
+        in (await eve.next_reply()).plain
+    )
     await eve.send("30,7")
     await eve.next_reply()
     await eve.press("HEAD")
@@ -398,3 +401,41 @@ async def test_command_menu_failure_is_only_a_warning(db, settings, probe, caplo
         await me.send("/help")
         assert tr("en", "What would you like to know?") in (await me.next_reply()).plain
     assert any("command menu" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_command_is_never_taken_as_a_flow_answer(telegram: FakeTelegram) -> None:
+    owner = await User.create(telegram_id=70)
+    await Monitor.create(owner=owner, name="first", url=PUBLIC_URL)
+    me = telegram.user(70, language_code="en")
+    await me.send("/add")
+    await me.next_reply()
+    await me.send(PUBLIC_URL)
+    await me.next_reply()  # now at the name step
+    await me.send("/monitors")
+    assert "first" in " ".join(me.buttons(await me.next_reply()))  # the list, not a name
+    assert await Monitor.filter(name="/monitors").count() == 0
+
+
+async def test_double_tap_on_save_creates_one_monitor(telegram: FakeTelegram) -> None:
+    me = telegram.user(71, language_code="en")
+    await me.send("/add")
+    await me.next_reply()
+    await me.send(PUBLIC_URL)
+    await me.next_reply()
+    await me.press(tr("en", "Skip"))
+    await me.next_reply()
+    await me.press(tr("en", "1 min"))
+    await me.next_reply()
+    await me.press(tr("en", "Use defaults"))
+    summary = await me.next_reply()
+    save = tr("en", "✅ Save")
+    await me.press(save, message_id=summary.message_id)
+    await me.press(save, message_id=summary.message_id)
+    await me.next_reply()
+    for _attempt in range(50):  # both presses answered: one saved, one stale
+        texts = [a.get("text") for a in me.answers()]
+        if tr("en", "This button is no longer valid.") in texts:
+            break
+        await asyncio.sleep(0.1)
+    assert tr("en", "Saved.") in texts
+    assert await Monitor.filter(owner__telegram_id=71).count() == 1

@@ -378,7 +378,7 @@ async def test_create_monitor_refuses_private_targets_for_non_admins(db, setting
 
 
 async def test_new_monitors_are_spread_not_all_due_at_once(db, installed) -> None:
-    user = await make_user()
+    user = await make_user(monitor_quota=1000)
     now = datetime.now(UTC)
     monitors = [
         await create_monitor(user, f"http://127.0.0.1:9/{i}", interval_seconds=60)

@@ -16,6 +16,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import keyboards
 from bot.callbacks import AddCb, MenuCb
+from bot.filters import NOT_COMMAND, TEXT_INPUT
 from bot.render import card_uptime, locale, monitor_card, rule_message
 from bot.states import AddMonitor
 from core import monitor_rules as rules
@@ -331,18 +332,18 @@ def create_router() -> Router:
     router = Router(name="add")
     router.message.register(add_command, Command("add"))
     router.callback_query.register(add_from_menu, MenuCb.filter(F.item == "add"))
-    router.message.register(got_url, AddMonitor.url, F.text)
-    router.message.register(got_name, AddMonitor.name, F.text)
+    router.message.register(got_url, AddMonitor.url, TEXT_INPUT)
+    router.message.register(got_name, AddMonitor.name, TEXT_INPUT)
     router.callback_query.register(skip_name, AddMonitor.name, AddCb.filter(F.step == "skip"))
     router.callback_query.register(
         chose_interval, AddMonitor.interval, AddCb.filter(F.step == "interval")
     )
-    router.message.register(got_custom_interval, AddMonitor.custom_interval, F.text)
+    router.message.register(got_custom_interval, AddMonitor.custom_interval, TEXT_INPUT)
     router.callback_query.register(
         chose_advanced, AddMonitor.advanced, AddCb.filter(F.step == "advanced")
     )
     for step in _STEPS:
-        router.message.register(got_option, F.text, StateFilter(step))
+        router.message.register(got_option, TEXT_INPUT, StateFilter(step))
     router.callback_query.register(skip_option, AddCb.filter(F.step == "skip"))
     router.callback_query.register(
         chose_mode, AddMonitor.keyword_mode, AddCb.filter(F.step == "mode")
@@ -351,7 +352,9 @@ def create_router() -> Router:
         chose_method, AddMonitor.method, AddCb.filter(F.step == "method")
     )
     router.callback_query.register(save, AddMonitor.confirm, AddCb.filter(F.step == "save"))
-    router.callback_query.register(cancel, AddCb.filter(F.step == "cancel"))
-    router.message.register(not_text, StateFilter(*TEXT_STEPS))
-    router.message.register(expected_a_button, StateFilter(*BUTTON_STEPS))
+    router.callback_query.register(
+        cancel, StateFilter(*AddMonitor.__all_states__), AddCb.filter(F.step == "cancel")
+    )
+    router.message.register(not_text, StateFilter(*TEXT_STEPS), NOT_COMMAND)
+    router.message.register(expected_a_button, StateFilter(*BUTTON_STEPS), NOT_COMMAND)
     return router

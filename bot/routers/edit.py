@@ -12,6 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import keyboards
 from bot.callbacks import MonitorCb
+from bot.filters import TEXT_INPUT
 from bot.render import card_uptime, monitor_card, rule_message
 from core import monitor_rules as rules
 from core.i18n import _
@@ -121,9 +122,9 @@ async def choose_field(
         await callback.answer(_("Monitor not found."), show_alert=True)
         return
     key = callback_data.field
-    if callback_data.value:  # a choice, or "-" to clear
+    if callback_data.value:  # a choice, or "-" to clear an optional rule
         await callback.answer()
-        raw = None if callback_data.value == "-" else callback_data.value
+        raw = None if callback_data.value == "-" and key in CLEARABLE else callback_data.value
         await _apply(callback.message, state, monitor, key, raw)
         return
     await callback.answer()
@@ -167,5 +168,5 @@ def create_router() -> Router:
     router = Router(name="edit")
     router.callback_query.register(open_editor, MonitorCb.filter(F.action == "edit"))
     router.callback_query.register(choose_field, EditCb.filter())
-    router.message.register(got_value, StateFilter(EditMonitor.value), F.text)
+    router.message.register(got_value, StateFilter(EditMonitor.value), TEXT_INPUT)
     return router

@@ -23,6 +23,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import MenuCb, MonitorCb
+from bot.filters import TEXT_INPUT
 from bot.render import locale
 from core.i18n import _
 from core.maintenance import (
@@ -447,9 +448,9 @@ def create_router() -> Router:
     router.callback_query.register(from_card, MonitorCb.filter(F.action == "maint"))
     router.callback_query.register(maint_action, MaintCb.filter())
     router.callback_query.register(end, WindowCb.filter())
-    router.message.register(got_length, MaintFlow.length, F.text)
-    router.message.register(got_start, MaintFlow.starts, F.text)
-    router.message.register(got_end, MaintFlow.ends, F.text)
+    router.message.register(got_length, MaintFlow.length, TEXT_INPUT)
+    router.message.register(got_start, MaintFlow.starts, TEXT_INPUT)
+    router.message.register(got_end, MaintFlow.ends, TEXT_INPUT)
     router.message.register(
         not_text, StateFilter(MaintFlow.length, MaintFlow.starts, MaintFlow.ends)
     )

@@ -21,6 +21,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import keyboards
 from bot.callbacks import MenuCb
+from bot.filters import TEXT_INPUT
 from bot.render import locale
 from core import api_tokens, runtime
 from core import email_verification as email
@@ -455,9 +456,9 @@ def create_router() -> Router:
     )
     on("revoke", revoke_ask)
     on("revoke_yes", revoke_yes)
-    router.message.register(got_address, SettingsFlow.email, F.text)
-    router.message.register(got_code, SettingsFlow.code, F.text)
-    router.message.register(got_token_name, SettingsFlow.token_name, F.text)
+    router.message.register(got_address, SettingsFlow.email, TEXT_INPUT)
+    router.message.register(got_code, SettingsFlow.code, TEXT_INPUT)
+    router.message.register(got_token_name, SettingsFlow.token_name, TEXT_INPUT)
     router.message.register(
         not_text, StateFilter(SettingsFlow.email, SettingsFlow.code, SettingsFlow.token_name)
     )
