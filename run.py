@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import logging
-import secrets
 import signal
 import sys
 from urllib.parse import urlsplit
@@ -48,15 +49,18 @@ async def _start_web(app: web.Application, settings: Settings) -> web.AppRunner:
 
 def webhook_target(settings: Settings) -> tuple[str, str]:
     """The webhook URL Telegram calls and the route serves (one value for both), and
-    the secret it must send. Without WEBHOOK_SECRET a random one is made for this run:
-    an open webhook would take forged updates from anyone who can reach the port."""
+    the secret it must send. Without WEBHOOK_SECRET the secret is derived from the bot
+    token (the same on every replica, unknown to anyone without the token): an open
+    webhook would take forged updates from anyone who can reach the port."""
     assert settings.webhook_url is not None
     url = settings.webhook_url
     if not urlsplit(url).path.strip("/"):
         url = url.rstrip("/") + DEFAULT_WEBHOOK_PATH
     if settings.webhook_secret is not None:
         return url, settings.webhook_secret.get_secret_value()
-    return url, secrets.token_urlsafe(32)
+    assert settings.telegram_bot_token is not None
+    token = settings.telegram_bot_token.get_secret_value().encode()
+    return url, hmac.new(token, b"webhook-secret", hashlib.sha256).hexdigest()
 
 
 async def _step(name: str, awaitable, timeout: float) -> None:

@@ -60,6 +60,9 @@ def rule_message(error: RuleError | TargetError) -> str:
         "keyword_too_long": _("The keyword is too long (at most {max} characters)."),
         "cert_days_invalid": _("Send up to 6 numbers of days between 1 and 365: 14,7,3,1"),
         "method_invalid": _("Choose one of: {allowed}."),
+        "check_too_soon": _("Checked just now; try again in {seconds} s."),
+        "threshold_invalid": _("Send a whole number."),
+        "threshold_range": _("Send a number between {min} and {max}."),
         "quota": _(
             "You have reached your limit of {limit} monitors. Delete one or ask an admin "
             "for a higher quota."

@@ -70,17 +70,6 @@ def parse_interval(value: str | int, settings: Settings) -> int:
     return seconds
 
 
-def parse_timeout(value: str | int | float, interval: int) -> float:
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        raise RuleError("timeout_invalid") from None
-    high = min(MAX_TIMEOUT_SECONDS, max(1, interval - 1))
-    if not 1 <= seconds <= high:
-        raise RuleError("timeout_range", {"min": 1, "max": high})
-    return seconds
-
-
 def default_timeout(interval: int) -> float:
     return float(min(10, max(1, interval // 2)))
 

@@ -195,9 +195,10 @@ class Settings(BaseSettings):
             self.smtp_password,
         ]
         values = [s.get_secret_value() for s in secrets if s is not None]
-        password = urlsplit(self.database_url.replace("postgres://", "http://", 1)).password
-        if password:
-            values.append(password)
+        for url in (self.database_url.replace("postgres://", "http://", 1), self.redis_url):
+            password = urlsplit(url).password if url else None
+            if password:
+                values.append(password)
         return [v for v in values if len(v) >= 4]
 
 

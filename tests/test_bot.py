@@ -12,7 +12,7 @@ import pytest
 from bot.callbacks import MonitorCb
 from core.i18n import _, use_locale
 from core.settings import Settings
-from db.models import Monitor, MonitorState, User
+from db.models import CheckLog, Monitor, MonitorState, User
 from tests.support.bot_harness import running_bot
 from tests.support.fake_telegram import FakeTelegram
 
@@ -439,3 +439,22 @@ async def test_double_tap_on_save_creates_one_monitor(telegram: FakeTelegram) ->
         await asyncio.sleep(0.1)
     assert tr("en", "Saved.") in texts
     assert await Monitor.filter(owner__telegram_id=71).count() == 1
+
+
+async def test_check_now_twice_in_a_row_is_refused_politely(
+    telegram: FakeTelegram, targets
+) -> None:
+    site = await targets.http()
+    admin = await User.create(telegram_id=ADMIN)
+    monitor = await Monitor.create(owner=admin, name="twice", url=site.url("/ok"))
+    me = telegram.user(ADMIN, language_code="de")
+    await me.send(f"/start m{monitor.id}")
+    await me.next_reply()
+    await me.press(tr("de", "🔄 Check now"))
+    await me.next_reply()
+    await me.press(tr("de", "🔄 Check now"))
+    answer = await me.next_answer()
+    assert answer["show_alert"] and answer["text"].startswith(
+        tr("de", "Checked just now; try again in {seconds} s.", seconds=0)[:10]
+    )
+    assert await CheckLog.filter(monitor_id=monitor.id).count() == 1

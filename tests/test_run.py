@@ -6,6 +6,7 @@ import signal
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.http import free_port
@@ -144,3 +145,22 @@ async def test_webhook_mode_checks_the_secret_and_answers_updates(tmp_path: Path
         await telegram.stop()
     assert code == 0, service.text
     assert "webhook-secret-123" not in service.text
+
+
+def test_webhook_target_always_has_a_path_and_a_secret() -> None:
+    from core.settings import Settings
+    from run import webhook_target
+
+    bare = Settings(_env_file=None, telegram_bot_token="1:abc", webhook_url="https://bot.example")
+    url, secret = webhook_target(bare)
+    assert url == "https://bot.example/telegram/webhook"
+    assert len(secret) == 64 and secret == webhook_target(bare)[1]  # same on every replica
+    other = bare.model_copy(update={"telegram_bot_token": SecretStr("2:xyz")})
+    assert webhook_target(other)[1] != secret
+    chosen = Settings(
+        _env_file=None,
+        telegram_bot_token="1:abc",
+        webhook_url="https://bot.example/hook/",
+        webhook_secret="mine",
+    )
+    assert webhook_target(chosen) == ("https://bot.example/hook/", "mine")

@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -24,6 +23,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import MenuCb, MonitorCb
 from bot.filters import TEXT_INPUT
+from bot.messages import edit
 from bot.render import locale
 from core.i18n import _
 from core.maintenance import (
@@ -246,15 +246,6 @@ async def list_view(user: User) -> tuple[str, InlineKeyboardMarkup]:
 
 
 # --- helpers ----------------------------------------------------------------------------
-
-
-async def edit(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Edit the message in place; an unchanged message is not an error."""
-    try:
-        await callback.message.edit_text(text, reply_markup=markup)
-    except TelegramBadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
 
 
 async def leave_flow(state: FSMContext) -> None:

@@ -7,20 +7,23 @@ the user is an admin), so a forged or stale button gets "not found" and changes 
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from tortoise.functions import Count
 
 from bot import keyboards
 from bot.callbacks import MenuCb, MonitorCb, PageCb
-from bot.render import card_uptime, check_result, monitor_card
-from core.checks import check_now
+from bot.messages import edit
+from bot.render import card_uptime, check_result, monitor_card, rule_message
+from core.checks import check_now, ensure_can_check
 from core.i18n import _
+from core.monitor_rules import RuleError
 from core.monitors import pause_monitor, resume_monitor
 from core.render import cut, esc
 from core.users import monitor_of
 from db.models import Monitor, MonitorState, User
+
+MANUAL_CHECK_GAP = 10.0  # seconds between two checks of one monitor by hand
 
 # The card's own buttons; Stats and Maintenance belong to their features' routers.
 CARD_ACTIONS = {"open", "check", "pause", "resume", "delete", "delete_yes", "back"}
@@ -66,15 +69,6 @@ async def show_card(callback: CallbackQuery, monitor: Monitor, page: int) -> Non
     )
 
 
-async def edit(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Edit the message in place; an unchanged message is not an error."""
-    try:
-        await callback.message.edit_text(text, reply_markup=markup)
-    except TelegramBadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
-
-
 async def monitors_command(message: Message, user: User) -> None:
     text, markup = await list_page(user, 0)
     await message.answer(text, reply_markup=markup)
@@ -104,6 +98,11 @@ async def monitor_action(
         await callback.answer()
         await show_card(callback, monitor, page)
     elif action == "check":
+        try:
+            ensure_can_check(monitor, MANUAL_CHECK_GAP)
+        except RuleError as error:
+            await callback.answer(rule_message(error), show_alert=True)
+            return
         await callback.answer(_("Checking…"))
         recorded = await check_now(monitor)
         await monitor.refresh_from_db()

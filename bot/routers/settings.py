@@ -11,7 +11,6 @@ offering an address that could never receive its code.
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -22,6 +21,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import keyboards
 from bot.callbacks import MenuCb
 from bot.filters import TEXT_INPUT
+from bot.messages import edit
 from bot.render import locale
 from core import api_tokens, runtime
 from core import email_verification as email
@@ -208,15 +208,6 @@ def skip_keyboard() -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.row(_button(_("Skip"), "token_skip"))
     return kb.as_markup()
-
-
-async def edit(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Edit the message in place; an unchanged message is not an error."""
-    try:
-        await callback.message.edit_text(text, reply_markup=markup)
-    except TelegramBadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
 
 
 # --- the screen ---------------------------------------------------------------------
