@@ -163,4 +163,4 @@ def test_webhook_target_always_has_a_path_and_a_secret() -> None:
         webhook_url="https://bot.example/hook/",
         webhook_secret="mine",
     )
-    assert webhook_target(chosen) == ("https://bot.example/hook/", "mine")
+    assert webhook_target(chosen) == ("https://bot.example/hook", "mine")
