@@ -17,7 +17,7 @@ from core.stats import last_incident, monitor_stats
 from core.users import monitor_of
 from db.models import Monitor, User
 
-PICK_LIMIT = 30
+PICK_LIMIT = 100  # Telegram shows at most 100 inline buttons
 
 
 async def render(monitor: Monitor) -> str:
