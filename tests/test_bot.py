@@ -458,3 +458,24 @@ async def test_check_now_twice_in_a_row_is_refused_politely(
         tr("de", "Checked just now; try again in {seconds} s.", seconds=0)[:10]
     )
     assert await CheckLog.filter(monitor_id=monitor.id).count() == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_main_menu_buttons_and_help_topics(telegram: FakeTelegram, lang: str) -> None:
+    me = telegram.user(80, language_code=lang)
+    await me.send("/start")
+    menu = await me.next_reply()
+    await me.press(tr(lang, "❓ Help"), message_id=menu.message_id)
+    topics = await me.next_reply()
+    assert tr(lang, "Alert rules") in me.buttons(topics)
+    await me.press(tr(lang, "Alert rules"), message_id=topics.message_id)
+    rules_text = (await me.next_reply()).plain
+    assert rules_text.startswith(tr(lang, "Alert rules")[:5])
+    await me.press(tr(lang, "📋 My monitors"), message_id=menu.message_id)
+    assert tr(lang, "You have no monitors yet. Add one with /add.") in (await me.next_reply()).plain
+    await me.press(tr(lang, "➕ Add monitor"), message_id=menu.message_id)
+    assert "https://example.com" in (await me.next_reply()).plain
+    await me.send("/cancel")
+    await me.next_reply()
+    await me.press(tr(lang, "🌐 Language"), message_id=menu.message_id)
+    assert "Deutsch" in me.buttons(await me.next_reply())
