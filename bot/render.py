@@ -33,8 +33,8 @@ def error_kind_name(kind: str | None) -> str:
     return cause_words(kind) if kind else ""
 
 
-def rule_message(error: RuleError | TargetError) -> str:
-    """A translated reason for a refused input."""
+def rule_text(error: RuleError | TargetError) -> str:
+    """A translated reason for a refused input, as plain text (callback alerts)."""
     params = getattr(error, "params", {}) or {}
     messages = {
         "url_empty": _("Send a web address, for example https://example.com."),
@@ -63,6 +63,26 @@ def rule_message(error: RuleError | TargetError) -> str:
         "check_too_soon": _("Checked just now; try again in {seconds} s."),
         "threshold_invalid": _("Send a whole number."),
         "threshold_range": _("Send a number between {min} and {max}."),
+        "email_empty": _("Send an email address, for example name@example.com."),
+        "email_too_long": _("That address is too long (at most {max} characters)."),
+        "email_spaces": _("An email address cannot contain spaces."),
+        "email_chars": _(
+            'That address contains characters that are not allowed: < > ( ) [ ] , ; : "'
+        ),
+        "email_at": _(
+            "An email address needs exactly one @ with text on both sides, like name@example.com."
+        ),
+        "email_domain": _("The part after @ must be a domain with a dot, like example.com."),
+        "email_same": _("That address is already confirmed."),
+        "email_wait": _("A code was sent a moment ago. Please wait {seconds} s for another one."),
+        "code_format": _("Send the {digits}-digit code from the email, or /cancel."),
+        "code_wrong": _("That code is wrong. Tries left: {left}."),
+        "code_void": _("That code is wrong, and that was the last try: it no longer works."),
+        "code_expired": _("That code has expired."),
+        "code_none": _("No code is waiting to be confirmed."),
+        "token_name_invalid": _("The name contains characters that are not allowed."),
+        "token_limit": _("You already have {max} tokens. Revoke one to create another."),
+        "token_name_too_long": _("The name is too long (at most {max} characters)."),
         "quota": _(
             "You have reached your limit of {limit} monitors. Delete one or ask an admin "
             "for a higher quota."
@@ -70,6 +90,11 @@ def rule_message(error: RuleError | TargetError) -> str:
     }
     text = messages.get(error.code, _("That value is not valid."))
     return text.format(**params)
+
+
+def rule_message(error: RuleError | TargetError) -> str:
+    """The reason, escaped for an HTML message."""
+    return esc(rule_text(error))
 
 
 def monitor_card(monitor: Monitor, uptime_24h: float | None) -> str:

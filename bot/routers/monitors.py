@@ -14,7 +14,7 @@ from tortoise.functions import Count
 from bot import keyboards
 from bot.callbacks import MenuCb, MonitorCb, PageCb
 from bot.messages import edit
-from bot.render import card_uptime, check_result, monitor_card, rule_message
+from bot.render import card_uptime, check_result, monitor_card, rule_text
 from core.checks import check_now, ensure_can_check
 from core.i18n import _
 from core.monitor_rules import RuleError
@@ -101,7 +101,7 @@ async def monitor_action(
         try:
             ensure_can_check(monitor, MANUAL_CHECK_GAP)
         except RuleError as error:
-            await callback.answer(rule_message(error), show_alert=True)
+            await callback.answer(rule_text(error), show_alert=True)
             return
         await callback.answer(_("Checking…"))
         recorded = await check_now(monitor)

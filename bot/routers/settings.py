@@ -22,7 +22,7 @@ from bot import keyboards
 from bot.callbacks import MenuCb
 from bot.filters import TEXT_INPUT
 from bot.messages import edit
-from bot.render import locale
+from bot.render import locale, rule_message, rule_text
 from core import api_tokens, runtime
 from core import email_verification as email
 from core.i18n import LANGUAGES, _
@@ -48,39 +48,6 @@ class SettingsFlow(StatesGroup):
 
 
 # --- texts --------------------------------------------------------------------------
-
-
-def reason(error: RuleError) -> str:
-    """The translated reason for a refused address, code or token name (plain text)."""
-    messages = {
-        "email_empty": _("Send an email address, for example name@example.com."),
-        "email_too_long": _("That address is too long (at most {max} characters)."),
-        "email_spaces": _("An email address cannot contain spaces."),
-        "email_chars": _(
-            'That address contains characters that are not allowed: < > ( ) [ ] , ; : "'
-        ),
-        "email_at": _(
-            "An email address needs exactly one @ with text on both sides, like name@example.com."
-        ),
-        "email_domain": _("The part after @ must be a domain with a dot, like example.com."),
-        "email_same": _("That address is already confirmed."),
-        "email_wait": _("A code was sent a moment ago. Please wait {seconds} s for another one."),
-        "code_format": _("Send the {digits}-digit code from the email, or /cancel."),
-        "code_wrong": _("That code is wrong. Tries left: {left}."),
-        "code_void": _("That code is wrong, and that was the last try: it no longer works."),
-        "code_expired": _("That code has expired."),
-        "code_none": _("No code is waiting to be confirmed."),
-        "token_name_too_long": _("The name is too long (at most {max} characters)."),
-        "token_name_invalid": _("The name contains characters that are not allowed."),
-        "token_limit": _("You already have {max} tokens. Revoke one to create another."),
-    }
-    text = messages.get(error.code, _("That value is not valid."))
-    return text.format(**(error.params or {}))
-
-
-def refusal(error: RuleError) -> str:
-    """The reason, escaped for an HTML message."""
-    return esc(reason(error))
 
 
 def reminder_labels() -> dict[int, str]:
@@ -277,7 +244,7 @@ async def _request_code(message: Message, state: FSMContext, user: User, address
     try:
         queued = await email.request_code(user, address)
     except RuleError as error:
-        await message.answer(refusal(error) + "\n" + _("Send another address or /cancel."))
+        await message.answer(rule_message(error) + "\n" + _("Send another address or /cancel."))
         return
     await state.set_state(SettingsFlow.code)
     await message.answer(
@@ -305,13 +272,13 @@ async def got_code(message: Message, state: FSMContext, user: User) -> None:
     except RuleError as error:
         if error.code in ("code_void", "code_expired", "code_none"):
             await message.answer(
-                refusal(error)
+                rule_message(error)
                 + "\n"
                 + _("Ask for a new code with the button, or send another address."),
                 reply_markup=new_code_keyboard(),
             )
         else:
-            await message.answer(refusal(error))
+            await message.answer(rule_message(error))
         return
     await state.clear()
     text, markup = await settings_screen(user)
@@ -346,7 +313,7 @@ async def tokens(callback: CallbackQuery, user: User) -> None:
 async def token_new(callback: CallbackQuery, state: FSMContext, user: User) -> None:
     if await ApiToken.filter(user_id=user.id).count() >= api_tokens.MAX_TOKENS_PER_USER:
         limit = api_tokens.TokenError("token_limit", {"max": api_tokens.MAX_TOKENS_PER_USER})
-        await callback.answer(reason(limit), show_alert=True)
+        await callback.answer(rule_text(limit), show_alert=True)
         return
     await callback.answer()
     await state.set_state(SettingsFlow.token_name)
@@ -364,7 +331,7 @@ async def _issue(message: Message, state: FSMContext, user: User, name: str) -> 
     except RuleError as error:
         if error.code == "token_limit":
             await state.clear()
-        await message.answer(refusal(error))
+        await message.answer(rule_message(error))
         return
     await state.clear()
     await message.answer(
