@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -9,8 +12,6 @@ from bot.callbacks import AddCb, HelpCb, LangCb, MenuCb, MonitorCb, PageCb
 from core.i18n import LANGUAGES, _
 from core.render import cut, state_emoji
 from db.models import Monitor, MonitorState
-
-PAGE_SIZE = 10
 
 
 def main_menu() -> InlineKeyboardMarkup:
@@ -53,21 +54,39 @@ def languages() -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def monitor_list(monitors: list[Monitor], page: int, pages: int) -> InlineKeyboardMarkup:
+def monitor_picker(
+    monitors: list[Monitor],
+    page: int,
+    pages: int,
+    pick: Callable[[Monitor], CallbackData],
+    turn: Callable[[int], CallbackData],
+) -> InlineKeyboardBuilder:
+    """One button per monitor (state emoji and name) calling `pick(monitor)`, then ◀️ ▶️
+    calling `turn(page)`: the paged list of /monitors and of every "which monitor?"."""
     kb = InlineKeyboardBuilder()
     for monitor in monitors:
         kb.button(
             text=f"{state_emoji(monitor.state)} {cut(monitor.name, 40)}",
-            callback_data=MonitorCb(action="open", id=monitor.id, page=page),
+            callback_data=pick(monitor),
         )
     kb.adjust(1)
     nav = InlineKeyboardBuilder()
     if page > 0:
-        nav.button(text="◀️", callback_data=PageCb(page=page - 1))
+        nav.button(text="◀️", callback_data=turn(page - 1))
     if page + 1 < pages:
-        nav.button(text="▶️", callback_data=PageCb(page=page + 1))
+        nav.button(text="▶️", callback_data=turn(page + 1))
     kb.attach(nav)
-    return kb.as_markup()
+    return kb
+
+
+def monitor_list(monitors: list[Monitor], page: int, pages: int) -> InlineKeyboardMarkup:
+    return monitor_picker(
+        monitors,
+        page,
+        pages,
+        lambda monitor: MonitorCb(action="open", id=monitor.id, page=page),
+        lambda target: PageCb(page=target),
+    ).as_markup()
 
 
 def monitor_card(monitor: Monitor, page: int = 0) -> InlineKeyboardMarkup:

@@ -148,3 +148,20 @@ async def update_monitor(monitor: Monitor, field: str, raw: Any) -> None:
             monitor.next_check_at = soon
             changed.append("next_check_at")
     await monitor.save(update_fields=[*changed, "updated_at"])
+
+
+PAGE_SIZE = 10
+
+
+async def monitor_page(owner_id: int, page: int, total: int) -> tuple[list[Monitor], int, int]:
+    """One page of an owner's `total` monitors in id order: (monitors, page, pages), with
+    the page number clamped to the pages that exist."""
+    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    page = min(max(page, 0), pages - 1)
+    monitors = (
+        await Monitor.filter(owner_id=owner_id)
+        .order_by("id")
+        .offset(page * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    return monitors, page, pages

@@ -10,21 +10,14 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.callbacks import MonitorCb
-from core.i18n import _, use_locale
 from core.settings import Settings
 from db.models import CheckLog, Monitor, MonitorState, User
-from tests.support.bot_harness import running_bot
+from tests.support.bot_harness import running_bot, tr
 from tests.support.fake_telegram import FakeTelegram
 
 ADMIN = 999
 PUBLIC_URL = "https://93.184.216.34/"  # a public literal: no DNS needed, never contacted
 PRIVATE = "This address is on a private or local network, which the monitor may not reach."
-
-
-def tr(lang: str, text: str, **params) -> str:
-    with use_locale(lang):
-        translated = _(text)
-    return translated.format(**params) if params else translated
 
 
 @pytest.fixture

@@ -11,12 +11,11 @@ import pytest
 from bot.callbacks import MonitorCb
 from bot.routers.maintenance import MaintCb, WindowCb
 from core.checks import check_now
-from core.i18n import _, use_locale
 from core.maintenance import create_window, format_time
 from core.render import fmt_datetime
 from core.settings import Settings
 from db.models import CheckLog, Incident, MaintenanceWindow, Monitor, Notification, User
-from tests.support.bot_harness import running_bot
+from tests.support.bot_harness import running_bot, tr
 from tests.support.fake_telegram import FakeTelegram, FakeUser
 
 ADMIN = 999
@@ -24,12 +23,6 @@ PUBLIC_URL = "https://93.184.216.34/"  # a public literal: no DNS needed, never 
 SLACK = timedelta(seconds=5)
 NOT_FOUND = "Monitor not found."
 TRY_AGAIN = "Try again, or /cancel."
-
-
-def tr(lang: str, text: str, **params) -> str:
-    with use_locale(lang):
-        translated = _(text)
-    return translated.format(**params) if params else translated
 
 
 @pytest.fixture

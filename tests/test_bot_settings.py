@@ -31,7 +31,6 @@ from core.email_verification import (
     remove_email,
     request_code,
 )
-from core.i18n import _, use_locale
 from core.recording import alert_channels
 from core.render import fmt_duration
 from core.settings import Settings
@@ -43,17 +42,11 @@ from db.models import (
     NotificationStatus,
     User,
 )
-from tests.support.bot_harness import running_bot
+from tests.support.bot_harness import running_bot, tr
 from tests.support.fake_telegram import FakeTelegram, FakeUser
 
 ADMIN = 999
 TOKEN_RE = re.compile(r"um_[A-Za-z0-9_-]{43}")
-
-
-def tr(lang: str, text: str, **params) -> str:
-    with use_locale(lang):
-        translated = _(text)
-    return translated.format(**params) if params else translated
 
 
 def _bot_settings(settings: Settings, **changes) -> Settings:

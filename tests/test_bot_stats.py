@@ -8,18 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.callbacks import MonitorCb
-from core.i18n import _, use_locale
 from core.render import fmt_duration, fmt_percent
 from core.settings import Settings
 from db.models import CheckLog, Incident, Monitor, User
-from tests.support.bot_harness import running_bot
+from tests.support.bot_harness import running_bot, tr
 from tests.support.fake_telegram import FakeTelegram
-
-
-def tr(lang: str, text: str, **params) -> str:
-    with use_locale(lang):
-        translated = _(text)
-    return translated.format(**params) if params else translated
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from aiogram.types import CallbackQuery, Message
 from bot import keyboards
 from bot.callbacks import AddCb, MenuCb
 from bot.filters import NOT_COMMAND, TEXT_INPUT
+from bot.messages import please_send_text
 from bot.render import card_uptime, locale, monitor_card, rule_message
 from bot.states import AddMonitor
 from core import monitor_rules as rules
@@ -301,10 +302,6 @@ async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.message.edit_text(_("Cancelled."))
 
 
-async def not_text(message: Message) -> None:
-    await message.answer(_("Please send text, or /cancel."))
-
-
 async def expected_a_button(message: Message) -> None:
     await message.answer(_("Please choose with the buttons above, or /cancel."))
 
@@ -355,6 +352,6 @@ def create_router() -> Router:
     router.callback_query.register(
         cancel, StateFilter(*AddMonitor.__all_states__), AddCb.filter(F.step == "cancel")
     )
-    router.message.register(not_text, StateFilter(*TEXT_STEPS), NOT_COMMAND)
+    router.message.register(please_send_text, StateFilter(*TEXT_STEPS), NOT_COMMAND)
     router.message.register(expected_a_button, StateFilter(*BUTTON_STEPS), NOT_COMMAND)
     return router

@@ -13,6 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import keyboards
 from bot.callbacks import MonitorCb
 from bot.filters import TEXT_INPUT
+from bot.messages import pressed_monitor
 from bot.render import card_uptime, monitor_card, rule_message
 from core import monitor_rules as rules
 from core.i18n import _
@@ -104,9 +105,8 @@ def value_keyboard(key: str, monitor: Monitor) -> InlineKeyboardMarkup | None:
 async def open_editor(
     callback: CallbackQuery, callback_data: MonitorCb, user: User, is_admin: bool
 ) -> None:
-    monitor = await monitor_of(user, callback_data.id, is_admin)
+    monitor = await pressed_monitor(callback, user, callback_data.id, is_admin)
     if monitor is None:
-        await callback.answer(_("Monitor not found."), show_alert=True)
         return
     await callback.answer()
     await callback.message.edit_text(
@@ -117,9 +117,11 @@ async def open_editor(
 async def choose_field(
     callback: CallbackQuery, callback_data: EditCb, state: FSMContext, user: User, is_admin: bool
 ) -> None:
-    monitor = await monitor_of(user, callback_data.id, is_admin)
-    if monitor is None or callback_data.field not in FIELDS:
+    if callback_data.field not in FIELDS:
         await callback.answer(_("Monitor not found."), show_alert=True)
+        return
+    monitor = await pressed_monitor(callback, user, callback_data.id, is_admin)
+    if monitor is None:
         return
     key = callback_data.field
     if callback_data.value:  # a choice, or "-" to clear an optional rule

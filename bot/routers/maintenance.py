@@ -21,9 +21,10 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot import keyboards
 from bot.callbacks import MenuCb, MonitorCb
 from bot.filters import TEXT_INPUT
-from bot.messages import edit
+from bot.messages import edit, please_send_text, pressed_monitor
 from bot.render import locale
 from core.i18n import _
 from core.maintenance import (
@@ -40,11 +41,11 @@ from core.maintenance import (
     start_window,
     window_of,
 )
-from core.render import cut, esc, fmt_datetime, state_emoji
+from core.monitors import monitor_page
+from core.render import cut, esc, fmt_datetime
 from core.users import monitor_of
 from db.models import MaintenanceWindow, Monitor, User
 
-PAGE_SIZE = 10
 LIST_SIZE = 10  # windows shown in the list; the rest are counted
 QUICK_LENGTHS = (15 * 60, 3600, 4 * 3600)
 ALL = 0  # the `monitor` of a callback or of the flow's data: every monitor of the user
@@ -148,27 +149,14 @@ async def pick_view(user: User, page: int) -> tuple[str, InlineKeyboardMarkup]:
     total = await Monitor.filter(owner_id=user.id).count()
     if not total:
         return await home_view(user)
-    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
-    page = min(max(page, 0), pages - 1)
-    monitors = (
-        await Monitor.filter(owner_id=user.id)
-        .order_by("id")
-        .offset(page * PAGE_SIZE)
-        .limit(PAGE_SIZE)
+    monitors, page, pages = await monitor_page(user.id, page, total)
+    kb = keyboards.monitor_picker(
+        monitors,
+        page,
+        pages,
+        lambda monitor: MaintCb(action="scope", monitor=monitor.id, page=page),
+        lambda target: MaintCb(action="pick", page=target),
     )
-    kb = InlineKeyboardBuilder()
-    for monitor in monitors:
-        kb.button(
-            text=f"{state_emoji(monitor.state)} {cut(monitor.name, 40)}",
-            callback_data=MaintCb(action="scope", monitor=monitor.id, page=page),
-        )
-    kb.adjust(1)
-    nav = InlineKeyboardBuilder()
-    if page > 0:
-        nav.button(text="◀️", callback_data=MaintCb(action="pick", page=page - 1))
-    if page + 1 < pages:
-        nav.button(text="▶️", callback_data=MaintCb(action="pick", page=page + 1))
-    kb.attach(nav)
     back = InlineKeyboardBuilder()
     back.button(text=_("⬅️ Back"), callback_data=MaintCb(action="home"))
     kb.attach(back)
@@ -288,9 +276,8 @@ async def maintenance_from_menu(callback: CallbackQuery, state: FSMContext, user
 async def from_card(
     callback: CallbackQuery, callback_data: MonitorCb, state: FSMContext, user: User, is_admin: bool
 ) -> None:
-    monitor = await monitor_of(user, callback_data.id, is_admin)
+    monitor = await pressed_monitor(callback, user, callback_data.id, is_admin)
     if monitor is None:
-        await callback.answer(_("Monitor not found."), show_alert=True)
         return
     await leave_flow(state)
     await callback.answer()
@@ -303,9 +290,8 @@ async def maint_action(
 ) -> None:
     monitor = None
     if callback_data.monitor != ALL:
-        monitor = await monitor_of(user, callback_data.monitor, is_admin)
+        monitor = await pressed_monitor(callback, user, callback_data.monitor, is_admin)
         if monitor is None:
-            await callback.answer(_("Monitor not found."), show_alert=True)
             return
     action = callback_data.action
     await leave_flow(state)
@@ -427,10 +413,6 @@ async def end(callback: CallbackQuery, callback_data: WindowCb, user: User, is_a
     await edit(callback, *await list_view(user))
 
 
-async def not_text(message: Message) -> None:
-    await message.answer(_("Please send text, or /cancel."))
-
-
 def create_router() -> Router:
     """A fresh router with this feature's handlers (a router joins one dispatcher)."""
     router = Router(name="maintenance")
@@ -443,6 +425,6 @@ def create_router() -> Router:
     router.message.register(got_start, MaintFlow.starts, TEXT_INPUT)
     router.message.register(got_end, MaintFlow.ends, TEXT_INPUT)
     router.message.register(
-        not_text, StateFilter(MaintFlow.length, MaintFlow.starts, MaintFlow.ends)
+        please_send_text, StateFilter(MaintFlow.length, MaintFlow.starts, MaintFlow.ends)
     )
     return router

@@ -13,14 +13,13 @@ from tortoise.functions import Count
 
 from bot import keyboards
 from bot.callbacks import MenuCb, MonitorCb, PageCb
-from bot.messages import edit
+from bot.messages import edit, pressed_monitor
 from bot.render import card_uptime, check_result, monitor_card, rule_text
 from core.checks import check_now, ensure_can_check
 from core.i18n import _
 from core.monitor_rules import RuleError
-from core.monitors import pause_monitor, resume_monitor
+from core.monitors import monitor_page, pause_monitor, resume_monitor
 from core.render import cut, esc
-from core.users import monitor_of
 from db.models import Monitor, MonitorState, User
 
 MANUAL_CHECK_GAP = 10.0  # seconds between two checks of one monitor by hand
@@ -40,14 +39,7 @@ async def list_page(user: User, page: int) -> tuple[str, InlineKeyboardMarkup | 
     total = sum(counts.values())
     if not total:
         return _("You have no monitors yet. Add one with /add."), keyboards.main_menu()
-    pages = (total + keyboards.PAGE_SIZE - 1) // keyboards.PAGE_SIZE
-    page = min(max(page, 0), pages - 1)
-    monitors = (
-        await Monitor.filter(owner_id=user.id)
-        .order_by("id")
-        .offset(page * keyboards.PAGE_SIZE)
-        .limit(keyboards.PAGE_SIZE)
-    )
+    monitors, page, pages = await monitor_page(user.id, page, total)
     header = _(
         "<b>Your monitors</b>: {total} · 🟢 {up} · 🔴 {down} · ⏸ {paused} (page {page}/{pages})"
     ).format(
@@ -89,9 +81,8 @@ async def turn_page(callback: CallbackQuery, callback_data: PageCb, user: User) 
 async def monitor_action(
     callback: CallbackQuery, callback_data: MonitorCb, user: User, is_admin: bool
 ) -> None:
-    monitor = await monitor_of(user, callback_data.id, is_admin)
+    monitor = await pressed_monitor(callback, user, callback_data.id, is_admin)
     if monitor is None:
-        await callback.answer(_("Monitor not found."), show_alert=True)
         return
     action, page = callback_data.action, callback_data.page
     if action == "open":

@@ -21,7 +21,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import keyboards
 from bot.callbacks import MenuCb
 from bot.filters import TEXT_INPUT
-from bot.messages import edit
+from bot.messages import edit, please_send_text
 from bot.render import locale, rule_message, rule_text
 from core import api_tokens, runtime
 from core import email_verification as email
@@ -387,10 +387,6 @@ async def revoke_yes(callback: CallbackQuery, callback_data: SettingsCb, user: U
 # --- wrong input inside the flow ----------------------------------------------------
 
 
-async def not_text(message: Message) -> None:
-    await message.answer(_("Please send text, or /cancel."))
-
-
 def create_router() -> Router:
     """A fresh router with this feature's handlers (a router joins one dispatcher)."""
     router = Router(name="settings")
@@ -418,6 +414,7 @@ def create_router() -> Router:
     router.message.register(got_code, SettingsFlow.code, TEXT_INPUT)
     router.message.register(got_token_name, SettingsFlow.token_name, TEXT_INPUT)
     router.message.register(
-        not_text, StateFilter(SettingsFlow.email, SettingsFlow.code, SettingsFlow.token_name)
+        please_send_text,
+        StateFilter(SettingsFlow.email, SettingsFlow.code, SettingsFlow.token_name),
     )
     return router

@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import MonitorCb
+from bot.messages import pressed_monitor
 from bot.render import stats_text
 from core.i18n import _
 from core.render import cut, state_emoji
@@ -60,9 +61,8 @@ async def stats_of(message: Message, command: CommandObject, user: User, is_admi
 async def stats_button(
     callback: CallbackQuery, callback_data: MonitorCb, user: User, is_admin: bool
 ) -> None:
-    monitor = await monitor_of(user, callback_data.id, is_admin)
+    monitor = await pressed_monitor(callback, user, callback_data.id, is_admin)
     if monitor is None:
-        await callback.answer(_("Monitor not found."), show_alert=True)
         return
     await callback.answer()
     await callback.message.edit_text(

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from pydantic import SecretStr
 
 from core import runtime
+from core.i18n import _, use_locale
 from core.probe import Probe
 from core.settings import Settings
 from tests.support.fake_telegram import FakeTelegram
@@ -54,3 +55,11 @@ async def running_bot(
         await dispatcher.storage.close()
         runtime.uninstall()
         await telegram.stop()
+
+
+def tr(lang: str, text: str, **params) -> str:
+    """`text` as the bot says it in `lang`: tests compare with the catalog in use instead
+    of hard-coding translations."""
+    with use_locale(lang):
+        translated = _(text)
+    return translated.format(**params) if params else translated
