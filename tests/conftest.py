@@ -27,6 +27,8 @@ from core import runtime  # noqa: E402
 from core.probe import Probe  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from db.config import tortoise_config  # noqa: E402
+from tests.support.bot_harness import ADMIN, running_bot  # noqa: E402
+from tests.support.fake_telegram import FakeTelegram  # noqa: E402
 from tests.support.postgres import PostgresServer, postgres_server_or_reason  # noqa: E402
 from tests.support.targets import TargetServers  # noqa: E402
 
@@ -127,3 +129,14 @@ async def installed(settings: Settings, probe: Probe) -> AsyncIterator[runtime.R
     runtime.install(rt)
     yield rt
     runtime.uninstall()
+
+
+@pytest.fixture
+async def telegram(db, settings: Settings, probe: Probe) -> AsyncIterator[FakeTelegram]:
+    """The real bot polling the fake Bot API server, as a user would meet it: private
+    targets refused, one admin (bot_harness.ADMIN)."""
+    strict = settings.model_copy(
+        update={"allow_private_targets": False, "admin_ids": frozenset({ADMIN})}
+    )
+    async with running_bot(strict, probe) as fake:
+        yield fake

@@ -5,28 +5,15 @@ translation in use without hard-coding it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.callbacks import MonitorCb
-from core.settings import Settings
 from db.models import CheckLog, Monitor, MonitorState, User
-from tests.support.bot_harness import running_bot, tr
+from tests.support.bot_harness import ADMIN, PUBLIC_URL, running_bot, tr
 from tests.support.fake_telegram import FakeTelegram
 
-ADMIN = 999
-PUBLIC_URL = "https://93.184.216.34/"  # a public literal: no DNS needed, never contacted
 PRIVATE = "This address is on a private or local network, which the monitor may not reach."
-
-
-@pytest.fixture
-async def telegram(db, settings: Settings, probe) -> AsyncIterator[FakeTelegram]:
-    strict = settings.model_copy(
-        update={"allow_private_targets": False, "admin_ids": frozenset({ADMIN})}
-    )
-    async with running_bot(strict, probe) as fake:
-        yield fake
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])

@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from bot.callbacks import MonitorCb
 from bot.routers.maintenance import MaintCb, WindowCb
@@ -15,23 +12,12 @@ from core.maintenance import create_window, format_time
 from core.render import fmt_datetime
 from core.settings import Settings
 from db.models import CheckLog, Incident, MaintenanceWindow, Monitor, Notification, User
-from tests.support.bot_harness import running_bot, tr
+from tests.support.bot_harness import PUBLIC_URL, running_bot, tr
 from tests.support.fake_telegram import FakeTelegram, FakeUser
 
-ADMIN = 999
-PUBLIC_URL = "https://93.184.216.34/"  # a public literal: no DNS needed, never contacted
 SLACK = timedelta(seconds=5)
 NOT_FOUND = "Monitor not found."
 TRY_AGAIN = "Try again, or /cancel."
-
-
-@pytest.fixture
-async def telegram(db, settings: Settings, probe) -> AsyncIterator[FakeTelegram]:
-    strict = settings.model_copy(
-        update={"allow_private_targets": False, "admin_ids": frozenset({ADMIN})}
-    )
-    async with running_bot(strict, probe) as fake:
-        yield fake
 
 
 async def reply_to(user: FakeUser, text: str) -> str:

@@ -16,6 +16,9 @@ from core.probe import Probe
 from core.settings import Settings
 from tests.support.fake_telegram import FakeTelegram
 
+ADMIN = 999  # the admin of the bot the `telegram` fixture runs
+PUBLIC_URL = "https://93.184.216.34/"  # a public literal: no DNS needed, never contacted
+
 
 @asynccontextmanager
 async def running_bot(
