@@ -4,7 +4,8 @@ Indexes follow the queries of DESIGN.md:
 - the scheduler's claim reads monitors by `next_check_at` (a paused monitor has none);
 - statistics and the monitor card read check logs by (monitor, checked_at);
 - the engine finds a monitor's open incident by (monitor, resolved_at IS NULL);
-- the outbox worker reads notifications by (status, next_attempt_at).
+- the outbox worker reads notifications by (status, next_attempt_at), and a recipient's
+  queue by (user, channel, status).
 
 Python-side defaults (`default=`) fill new rows; columns added by a migration to tables
 that may already hold rows also carry `db_default`, so the ALTER works on them.
@@ -256,7 +257,12 @@ class Notification(Model):
 
     class Meta:
         table = "notifications"
-        indexes = (Index(fields=("status", "next_attempt_at"), name="idx_notifications_due"),)
+        indexes = (
+            Index(fields=("status", "next_attempt_at"), name="idx_notifications_due"),
+            # The worker keeps each recipient's alerts in order: it looks for an older
+            # unsent row of the same recipient and channel before claiming a newer one.
+            Index(fields=("user_id", "channel", "status"), name="idx_notifications_recipient"),
+        )
 
 
 class ApiToken(Model):

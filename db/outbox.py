@@ -1,0 +1,256 @@
+"""The notification outbox as a queue: claiming due rows and marking what became of them.
+
+A row goes pending -> sending (claimed) -> sent | pending (retry) | dead | cancelled.
+
+The claim (`claim_notifications`), in one statement on PostgreSQL:
+1. Finds the recipients (user, channel) with due rows that are ready: their newest
+   alert is at least the quiet period old (so a burst of alerts that the engine writes
+   over a second or two is claimed, and grouped, together), or their oldest due row
+   has waited the longest hold (a steady trickle still goes out), or they have no
+   alert rows at all (a confirmation code or a broadcast does not wait).
+2. Picks those recipients' due rows, oldest first but alerts before broadcasts (an
+   alert must not wait behind a broadcast to every user), skipping any row that has an older
+   row of the same recipient still in flight (claimed by someone) or backing off
+   (pending, not due yet): each recipient's messages go out in the order they were
+   written, also across replicas. `FOR UPDATE SKIP LOCKED`: concurrent claimers take
+   disjoint rows and never wait for each other.
+3. Marks them `sending` with a lease and counts the attempt, returning what sending
+   needs, the recipient's language and addresses included.
+
+Every later change is conditional on `status = 'sending' AND attempts = <the claimed
+attempt>`: the attempt number is the claim's fencing token. A worker whose lease ran
+out and whose row was claimed again cannot overwrite the newer claim's outcome.
+Rows whose worker died stay `sending` until their lease ends; `recover_expired` then
+makes them pending again.
+
+SQLite runs in one process: a SELECT and an UPDATE in one transaction do the same.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from db.claims import sqlite_time
+from db.connection import current_connection
+from db.models import Notification, NotificationKind, NotificationStatus
+
+# Kinds written by the engine in bursts, which a quiet period lets us group.
+GROUPABLE_KINDS = (
+    NotificationKind.DOWN,
+    NotificationKind.UP,
+    NotificationKind.REMINDER,
+    NotificationKind.CERT_EXPIRING,
+)
+_KINDS_SQL = ", ".join(f"'{kind}'" for kind in GROUPABLE_KINDS)
+
+_RETURNED = """n.id, n.user_id, n.channel, n.kind, n.monitor_id, n.payload, n.attempts,
+    n.created_at, u.telegram_id, u.language, u.telegram_language, u.email,
+    u.email_verified, u.email_alerts, u.blocked_bot"""
+
+
+def _candidates(p: list[str]) -> str:
+    """The SELECT of steps 1 and 2; `p` names the placeholders for now, quiet_before,
+    hold_before and the channel list (in that order)."""
+    now, quiet_before, hold_before, channels = p
+    newest_alert = f"max(CASE WHEN kind IN ({_KINDS_SQL}) THEN created_at END)"
+    return f"""
+    WITH ready AS (
+        SELECT user_id, channel FROM notifications
+        WHERE status = 'pending' AND next_attempt_at <= {now} AND channel IN ({channels})
+        GROUP BY user_id, channel
+        HAVING {newest_alert} IS NULL OR {newest_alert} <= {quiet_before}
+            OR min(created_at) <= {hold_before}
+    )
+    SELECT n.id FROM notifications AS n
+    JOIN ready AS r ON r.user_id = n.user_id AND r.channel = n.channel
+    WHERE n.status = 'pending' AND n.next_attempt_at <= {now}
+      AND NOT EXISTS (
+        SELECT 1 FROM notifications AS o
+        WHERE o.user_id = n.user_id AND o.channel = n.channel AND o.id < n.id
+          AND (o.status = 'sending' OR (o.status = 'pending' AND o.next_attempt_at > {now})))
+    ORDER BY CASE WHEN n.kind = 'broadcast' THEN 1 ELSE 0 END, n.next_attempt_at, n.id
+    """
+
+
+@dataclass
+class ClaimedNotification:
+    id: int
+    user_id: int
+    channel: str
+    kind: str
+    monitor_id: int | None
+    payload: dict = field(repr=False)
+    attempts: int  # including this one: the claim's fencing token
+    created_at: datetime
+    telegram_id: int
+    language: str | None
+    telegram_language: str | None
+    email: str | None
+    email_verified: bool
+    email_alerts: bool
+    blocked_bot: bool
+
+
+def _parse_time(value: object) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def _claimed(row: dict) -> ClaimedNotification:
+    payload = row["payload"]
+    if isinstance(payload, str | bytes):
+        payload = json.loads(payload)
+    return ClaimedNotification(
+        id=row["id"],
+        user_id=row["user_id"],
+        channel=row["channel"],
+        kind=row["kind"],
+        monitor_id=row["monitor_id"],
+        payload=payload or {},
+        attempts=row["attempts"],
+        created_at=_parse_time(row["created_at"]),
+        telegram_id=row["telegram_id"],
+        language=row["language"],
+        telegram_language=row["telegram_language"],
+        email=row["email"],
+        email_verified=bool(row["email_verified"]),
+        email_alerts=bool(row["email_alerts"]),
+        blocked_bot=bool(row["blocked_bot"]),
+    )
+
+
+async def claim_notifications(
+    now: datetime,
+    *,
+    limit: int,
+    lease_until: datetime,
+    channels: Sequence[str],
+    quiet_before: datetime,
+    hold_before: datetime,
+) -> list[ClaimedNotification]:
+    """Claim up to `limit` due rows for `channels` (see the module doc), oldest first."""
+    if limit <= 0 or not channels:
+        return []
+    conn = current_connection()
+    if conn.schema_generator.DIALECT == "postgres":
+        candidates = _candidates(["$1::timestamptz", "$2::timestamptz", "$3::timestamptz",
+                                  "SELECT unnest($4::text[])"])  # fmt: skip
+        sql = f"""
+        WITH due AS ({candidates} LIMIT $5 FOR UPDATE OF n SKIP LOCKED)
+        UPDATE notifications AS n
+        SET status = 'sending', attempts = n.attempts + 1, lease_until = $6::timestamptz
+        FROM due, users AS u
+        WHERE n.id = due.id AND u.id = n.user_id
+        RETURNING {_RETURNED}
+        """
+        params = [now, quiet_before, hold_before, list(channels), limit, lease_until]
+        _, rows = await conn.execute_query(sql, params)
+        claimed = [_claimed(dict(r)) for r in rows]
+    else:
+        candidates = _candidates(["?", "?", "?", ", ".join("?" for _ in channels)])
+        stamp = sqlite_time(now)
+        # In text order: now, the channels, quiet, hold, then now in the outer WHERE
+        # and in the NOT EXISTS, and the limit.
+        params = [stamp, *channels, sqlite_time(quiet_before), sqlite_time(hold_before)]
+        params += [stamp, stamp, limit]
+        async with in_transaction(conn.connection_name) as tx:
+            _, id_rows = await tx.execute_query(f"{candidates} LIMIT ?", params)
+            ids = [r["id"] for r in id_rows]
+            if not ids:
+                return []
+            marks = ", ".join("?" for _ in ids)
+            await tx.execute_query(
+                f"UPDATE notifications SET status = 'sending', attempts = attempts + 1, "
+                f"lease_until = ? WHERE id IN ({marks}) AND status = 'pending'",
+                [sqlite_time(lease_until), *ids],
+            )
+            _, rows = await tx.execute_query(
+                f"SELECT {_RETURNED} FROM notifications AS n JOIN users AS u "
+                f"ON u.id = n.user_id WHERE n.id IN ({marks})",
+                ids,
+            )
+        claimed = [_claimed(dict(r)) for r in rows]
+    # The claim's order (alerts first, then by id); each recipient's rows stay in order.
+    claimed.sort(key=lambda c: (c.kind == NotificationKind.BROADCAST, c.id))
+    return claimed
+
+
+def _claimed_row(claim: ClaimedNotification):
+    return Notification.filter(
+        id=claim.id, status=NotificationStatus.SENDING, attempts=claim.attempts
+    )
+
+
+async def mark_sent(claim: ClaimedNotification, now: datetime, payload: dict | None = None) -> bool:
+    """The transport accepted the message. `payload` replaces the stored one (e.g.
+    without the confirmation code, which must not outlive its sending)."""
+    changes: dict = {"status": NotificationStatus.SENT, "sent_at": now, "lease_until": None}
+    if payload is not None:
+        changes["payload"] = payload
+    return bool(await _claimed_row(claim).update(**changes))
+
+
+async def mark_retry(claim: ClaimedNotification, at: datetime, error: str | None) -> bool:
+    return bool(
+        await _claimed_row(claim).update(
+            status=NotificationStatus.PENDING,
+            next_attempt_at=at,
+            lease_until=None,
+            last_error=error,
+        )
+    )
+
+
+async def mark_final(
+    claim: ClaimedNotification, status: NotificationStatus, error: str | None
+) -> bool:
+    """dead or cancelled, with the reason."""
+    return bool(await _claimed_row(claim).update(status=status, lease_until=None, last_error=error))
+
+
+async def release(claims: Sequence[ClaimedNotification]) -> int:
+    """Give back claims that were never tried (shutdown): pending again at once, the
+    attempt not counted."""
+    released = 0
+    for claim in claims:
+        released += await _claimed_row(claim).update(
+            status=NotificationStatus.PENDING, attempts=claim.attempts - 1, lease_until=None
+        )
+    return released
+
+
+async def cancel_pending(user_id: int, channel: str, reason: str) -> int:
+    """Cancel a recipient's queued rows on one channel (the user blocked the bot)."""
+    return await Notification.filter(
+        user_id=user_id, channel=channel, status=NotificationStatus.PENDING
+    ).update(status=NotificationStatus.CANCELLED, last_error=reason)
+
+
+async def recover_expired(now: datetime) -> int:
+    """Rows claimed by a worker that died: pending again once their lease has ended."""
+    return await Notification.filter(status=NotificationStatus.SENDING, lease_until__lt=now).update(
+        status=NotificationStatus.PENDING, lease_until=None
+    )
+
+
+async def backlog() -> int:
+    """Rows waiting to be delivered (pending or in flight), for /metrics."""
+    return await Notification.filter(
+        status__in=[NotificationStatus.PENDING, NotificationStatus.SENDING]
+    ).count()
+
+
+async def recent_dead(limit: int = 5) -> list[Notification]:
+    """The latest rows that gave up, with their recipient, for admins to look into."""
+    return (
+        await Notification.filter(status=NotificationStatus.DEAD)
+        .order_by("-id")
+        .limit(limit)
+        .prefetch_related("user")
+    )
