@@ -4,7 +4,8 @@ Everything runs in one asyncio loop. Shutdown (SIGINT/SIGTERM) goes in reverse:
 1. stop taking work: end polling, stop the scheduler (no new ticks start);
 2. stop the web app (in-flight requests get a short grace period);
 3. stop the engine: unstarted checks go back to the queue, running ones get a moment
-   to finish, and every buffered result is written;
+   to finish, and every buffered result is written; then the outbox worker: messages
+   in flight finish, claimed but unsent notifications go back to the queue;
 4. close the bot's HTTP session, then the database connections.
 Each step has a deadline, so the whole shutdown ends within SHUTDOWN_SECONDS.
 """
@@ -30,6 +31,7 @@ from core.settings import ConfigError, Settings, load_settings, redact_url
 from db.connection import close_database, open_database
 from db.migrate import upgrade
 from scheduler.engine import Engine
+from scheduler.outbox import OutboxWorker
 from scheduler.runner import create_scheduler, register_jobs
 
 log = logging.getLogger("run")
@@ -99,8 +101,10 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     runtime.install(runtime.Runtime(settings=settings, probe=probe))
     engine = Engine(settings, probe)
     await engine.start()
+    outbox = OutboxWorker(settings, bot=bot)
+    await outbox.start()
     scheduler = create_scheduler()
-    register_jobs(scheduler, engine)
+    register_jobs(scheduler, engine, outbox)
     scheduler.start()
     runner = await _start_web(app, settings)
 
@@ -135,6 +139,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     scheduler.shutdown(wait=False)
     await _step("web app", runner.cleanup(), left(0.3))
     await _step("engine", engine.stop(timeout=left(0.6)), left(0.7))
+    await _step("outbox", outbox.stop(timeout=left(0.5)), left(0.6))
     await _step("probe", probe.close(), left(0.3))
     if bot is not None and dispatcher is not None:
         await _step("bot session", bot.session.close(), left(0.5))

@@ -7,6 +7,7 @@ from here, in the language the recipient has when the message goes out.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -111,6 +112,78 @@ def _render(kind: NotificationKind, p: dict, lang: str) -> RenderedAlert:
     # Every part is cut to its own limit above, so the whole stays under Telegram's 4096.
     body = "\n".join(lines)
     return RenderedAlert(subject=subject, html=body, text=_plain(body))
+
+
+def deep_link(bot_username: str | None, monitor_id: int | None) -> str | None:
+    """https://t.me/<bot>?start=m<id>: opens the monitor's card in the bot (/start m<id>)."""
+    if not bot_username or monitor_id is None:
+        return None
+    return f"https://t.me/{bot_username.lstrip('@')}?start=m{monitor_id}"
+
+
+# A grouped message stops listing at this length and says how many more there are, so
+# it stays under Telegram's 4,096 characters whatever the names.
+_GROUP_TEXT_BUDGET = 3500
+_GROUP_EMOJI = {
+    NotificationKind.DOWN: "🔴",
+    NotificationKind.UP: "🟢",
+    NotificationKind.REMINDER: "🔴",
+    NotificationKind.CERT_EXPIRING: "⚠️",
+}
+
+
+def _group_line(kind: NotificationKind, p: dict, lang: str) -> str:
+    if kind == NotificationKind.DOWN:
+        return _("down: {cause}").format(cause=cause_words(p.get("cause")))
+    if kind == NotificationKind.UP:
+        return _("up again after {duration}").format(
+            duration=fmt_duration(p.get("downtime_seconds", 0), lang)
+        )
+    if kind == NotificationKind.REMINDER:
+        return _("still down, for {duration}").format(
+            duration=fmt_duration(p.get("down_seconds", 0), lang)
+        )
+    return _("certificate expires in {days} days").format(days=p.get("days_left", 0))
+
+
+def render_group(
+    items: list[tuple[str, dict]], lang: str, link: Callable[[int | None], str | None]
+) -> RenderedAlert:
+    """Several alerts for one recipient as one message: a count per kind, then one line
+    per alert (the monitor's name linked to its card when `link` gives a URL)."""
+    with use_locale(lang):
+        kinds = [NotificationKind(kind) for kind, _payload in items]
+        counts = {
+            NotificationKind.DOWN: _("{count} down"),
+            NotificationKind.UP: _("{count} up"),
+            NotificationKind.REMINDER: _("{count} still down"),
+            NotificationKind.CERT_EXPIRING: _("{count} certificates expiring"),
+        }
+        summary = ", ".join(
+            label.format(count=kinds.count(kind)) for kind, label in counts.items() if kind in kinds
+        )
+        subject = _("[ALERTS] {summary}").format(summary=summary)
+        html_lines = [
+            _("🚨 <b>{count} alerts</b>: {summary}").format(count=len(items), summary=summary)
+        ]
+        text_lines = [_plain(html_lines[0])]
+        used = len(html_lines[0])
+        for shown, (kind, (_kind, p)) in enumerate(zip(kinds, items, strict=True)):
+            name = cut(str(p.get("name", "")), 64)
+            url = link(p.get("monitor_id"))
+            what = _group_line(kind, p, lang)  # HTML: cause_words escapes what it does not know
+            linked = f'<a href="{esc(url)}">{esc(name)}</a>' if url else f"<b>{esc(name)}</b>"
+            line = f"{_GROUP_EMOJI[kind]} {linked}: {what}"
+            if used + len(line) > _GROUP_TEXT_BUDGET:
+                more = _("…and {count} more").format(count=len(items) - shown)
+                html_lines.append(more)
+                text_lines.append(more)
+                break
+            used += len(line) + 1
+            html_lines.append(line)
+            plain = f"{_GROUP_EMOJI[kind]} {name}: {html.unescape(what)}"
+            text_lines.append(plain + (f" ({url})" if url else ""))
+    return RenderedAlert(subject=subject, html="\n".join(html_lines), text="\n".join(text_lines))
 
 
 def _plain(body: str) -> str:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from scheduler.engine import Engine
+from scheduler.outbox import OutboxWorker
 
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 5}
 # Ticks come twice a second at random moments (APScheduler's jitter): replicas then
@@ -19,16 +20,20 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 5}
 # longest gap between two ticks, so no check starts late for want of a tick.
 TICK_SECONDS = 0.5
 TICK_JITTER = 0.25
+OUTBOX_TICK_SECONDS = 1.0
 
 
 def create_scheduler() -> AsyncIOScheduler:
     return AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
 
 
-def register_jobs(scheduler: AsyncIOScheduler, engine: Engine) -> None:
+def register_jobs(
+    scheduler: AsyncIOScheduler, engine: Engine, outbox: OutboxWorker | None = None
+) -> None:
     """The periodic jobs: the engine's tick (claim due monitors, start their checks,
-    write buffered results). The outbox delivery worker and the statistics rollups and
-    retention join here when their issues land."""
+    write buffered results) and the outbox worker's tick (start delivering due
+    notifications; it returns at once, the delivery runs as its own task). The
+    statistics rollups and retention join here when their issue lands."""
     scheduler.add_job(
         engine.tick,
         "interval",
@@ -37,3 +42,11 @@ def register_jobs(scheduler: AsyncIOScheduler, engine: Engine) -> None:
         id="engine.tick",
         next_run_time=datetime.now(UTC),
     )
+    if outbox is not None:
+        scheduler.add_job(
+            outbox.tick,
+            "interval",
+            seconds=OUTBOX_TICK_SECONDS,
+            id="outbox.tick",
+            next_run_time=datetime.now(UTC),
+        )

@@ -1,0 +1,393 @@
+"""The outbox worker: delivers notification rows (DESIGN.md, "Notifications: an outbox").
+
+`tick()` is an APScheduler job (every second). On the replica that leads the outbox
+(db/leader.py) it starts a drain unless one is running. A drain:
+1. makes the rows of a worker that died pending again (their lease is over);
+2. claims due rows (db/outbox.py) and keeps up to `batch` of them in hand, claiming
+   more whenever half are done, so the rate limits, not the claims, set the pace;
+3. delivers each recipient's rows (one user on one channel) in order: more than
+   GROUP_ABOVE alerts (down, up, reminder, certificate) become one grouped message,
+   everything else goes one message per row; each is rendered in the recipient's
+   language of now;
+4. marks each row the moment its transport has answered, conditionally on its claim
+   (sent, retry at a time from core/delivery.RetryPolicy, dead, cancelled), so a
+   crash can repeat a message only in the instant between the transport's acceptance
+   and that one UPDATE;
+5. ends when nothing is due. A failure to be retried stops that recipient's queue
+   for this round: their later rows go back and wait behind it (the claim skips rows
+   with an older row backing off), so alerts never overtake each other.
+
+`stop()` (shutdown) lets messages already handed to a transport finish, gives every
+other claimed row back, and lets go of the leadership.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from aiogram import Bot
+
+from bot.keyboards import alert_buttons, grouped_alert_buttons
+from core.alerts import RenderedAlert, deep_link, render_alert, render_group
+from core.delivery import Outcome, Result, RetryPolicy
+from core.i18n import language_of, use_locale
+from core.mail import build_email
+from core.metrics import NOTIFICATIONS
+from core.settings import Settings
+from db import outbox
+from db.leader import Leadership
+from db.models import NotificationChannel, NotificationKind, NotificationStatus, User
+from db.outbox import GROUPABLE_KINDS, ClaimedNotification
+from scheduler.email_sender import EmailSender
+from scheduler.telegram_sender import TelegramSender
+
+log = logging.getLogger(__name__)
+
+GROUP_ABOVE = 5  # more alerts than this for one recipient in one round: one message
+BATCH = 100  # rows in hand at once (4 s of sending at 25 messages a second)
+LEASE = timedelta(minutes=5)
+# A row is not handed to a transport when less than this is left of its lease: the
+# send must end (timeouts of 15 s for Telegram, 30 s for SMTP) before anyone else
+# may claim the row again.
+LEASE_MARGIN = timedelta(minutes=1)
+QUIET = timedelta(seconds=2)  # see db/outbox.py: a burst is claimed (and grouped) whole
+HOLD = timedelta(seconds=10)  # ... but nobody waits longer than this for quiet
+_MUTABLE_KINDS = (NotificationKind.DOWN, NotificationKind.REMINDER)
+
+
+@dataclass
+class Unit:
+    """One message: one row, or the rows a grouped message stands for."""
+
+    rows: list[ClaimedNotification]
+    grouped: bool = False
+
+    @property
+    def first(self) -> ClaimedNotification:
+        return self.rows[0]
+
+
+def units_of(rows: list[ClaimedNotification]) -> list[Unit]:
+    """One recipient's rows (in order) as messages: their alerts as one group when
+    there are more than GROUP_ABOVE of them (placed where the first one was), the
+    rest one by one."""
+    alerts = [row for row in rows if row.kind in GROUPABLE_KINDS]
+    if len(alerts) <= GROUP_ABOVE:
+        return [Unit([row]) for row in rows]
+    units: list[Unit] = []
+    for row in rows:
+        if row.kind not in GROUPABLE_KINDS:
+            units.append(Unit([row]))
+        elif row is alerts[0]:
+            units.append(Unit(alerts, grouped=True))
+    return units
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        bot: Bot | None = None,
+        telegram: TelegramSender | None = None,
+        email: EmailSender | None = None,
+        leadership: Leadership | None = None,
+        policy: RetryPolicy | None = None,
+        batch: int = BATCH,
+        lease: timedelta = LEASE,
+        quiet: timedelta = QUIET,
+        hold: timedelta = HOLD,
+    ) -> None:
+        self.settings = settings
+        self.telegram = telegram or (TelegramSender(bot) if bot is not None else None)
+        self.email = email or (EmailSender(settings) if settings.smtp_host else None)
+        self.leadership = leadership or Leadership(settings.database_url)
+        self.policy = policy or RetryPolicy()
+        self.batch = batch
+        self.lease = lease
+        self.quiet = quiet
+        self.hold = hold
+        self.bot_username = settings.bot_username
+        self._drain_task: asyncio.Task | None = None
+        self._stopping = False
+        self._claimed: dict[int, ClaimedNotification] = {}  # claimed, not yet settled
+        self._leases: dict[int, datetime] = {}
+        self._in_transport: set[int] = set()  # handed to a transport, no answer yet
+
+    @property
+    def channels(self) -> list[str]:
+        """The channels this process can deliver; rows of others wait for one that can."""
+        channels = []
+        if self.telegram is not None:
+            channels.append(NotificationChannel.TELEGRAM.value)
+        if self.email is not None:
+            channels.append(NotificationChannel.EMAIL.value)
+        return channels
+
+    async def start(self) -> None:
+        """Learn the bot's username for deep links when BOT_USERNAME is not set."""
+        if self.telegram is not None and not self.bot_username:
+            try:
+                self.bot_username = (await self.telegram.bot.get_me(request_timeout=5)).username
+            except Exception as exc:  # links are a nicety; alerts go out without them
+                log.warning("could not learn the bot's username for deep links: %s", exc)
+
+    # --- the job ----------------------------------------------------------------------
+
+    async def tick(self) -> None:
+        """Start a drain on the leading replica unless one is running (never blocks)."""
+        if self._stopping or not self.channels:
+            return
+        if self._drain_task is not None and not self._drain_task.done():
+            return
+        if not await self.leadership.check():
+            return
+        self._drain_task = asyncio.create_task(self._drain_logged(), name="outbox.drain")
+
+    async def _drain_logged(self) -> None:
+        try:
+            await self.drain()
+        except Exception as exc:  # the database went away: the next tick tries again
+            log.warning("outbox drain stopped: %s", exc)
+
+    async def drain(self) -> int:
+        """Deliver until nothing is due (see the module doc); returns rows settled."""
+        await outbox.recover_expired(_utcnow())
+        settled = 0
+        active: set[asyncio.Task[int]] = set()
+        try:
+            while not self._stopping:
+                if len(self._claimed) <= self.batch // 2:
+                    for rows in self._by_recipient(await self._claim()):
+                        active.add(asyncio.create_task(self._deliver(rows)))
+                if not active:
+                    break
+                done, active = await asyncio.wait(active, return_when=asyncio.FIRST_COMPLETED)
+                settled += sum(task.result() for task in done)
+            if active:  # stopping: let what is under way finish or give itself back
+                settled += sum(await asyncio.gather(*active))
+        finally:
+            # Cancelled (stop's deadline) or failed (the database): wind down, and give
+            # back every claimed row no transport has seen.
+            for task in active:
+                task.cancel()
+            await asyncio.gather(*active, return_exceptions=True)
+            leftover = [c for i, c in self._claimed.items() if i not in self._in_transport]
+            self._claimed.clear()
+            self._leases.clear()
+            self._in_transport.clear()
+            if leftover:
+                try:
+                    await outbox.release(leftover)
+                except Exception as exc:  # their leases end, and they go out then
+                    log.warning("could not give back %s notifications: %s", len(leftover), exc)
+        return settled
+
+    async def _claim(self) -> list[ClaimedNotification]:
+        now = _utcnow()
+        lease_until = now + self.lease
+        claims = await outbox.claim_notifications(
+            now,
+            limit=self.batch - len(self._claimed),
+            lease_until=lease_until,
+            channels=self.channels,
+            quiet_before=now - self.quiet,
+            hold_before=now - self.hold,
+        )
+        for claim in claims:
+            self._claimed[claim.id] = claim
+            self._leases[claim.id] = lease_until
+        return claims
+
+    @staticmethod
+    def _by_recipient(claims: list[ClaimedNotification]) -> list[list[ClaimedNotification]]:
+        recipients: dict[tuple[int, str], list[ClaimedNotification]] = {}
+        for claim in claims:  # claims come in id order: each list stays in order
+            recipients.setdefault((claim.user_id, claim.channel), []).append(claim)
+        return list(recipients.values())
+
+    # --- one recipient ----------------------------------------------------------------
+
+    async def _deliver(self, rows: list[ClaimedNotification]) -> int:
+        """Send one recipient's rows in order; returns how many were settled."""
+        units = units_of(rows)
+        for index, unit in enumerate(units):
+            rest = [row for later in units[index:] for row in later.rows]
+            if not await self._may_send(unit):
+                await self._give_back(rest)
+                return len(rows) - len(rest)
+            # Until its outcome is written, a row a transport may have accepted is not
+            # given back on shutdown (that could send it twice): its lease decides.
+            ids = [row.id for row in unit.rows]
+            self._in_transport.update(ids)
+            outcome = await self._send(unit)
+            await self._settle(unit, outcome)
+            self._in_transport.difference_update(ids)
+            if outcome.result in (Result.RETRY, Result.RATE_LIMITED):
+                await self._give_back(rest[len(unit.rows) :])
+                return len(rows) - len(rest) + len(unit.rows)
+            if outcome.result == Result.BLOCKED:
+                for row in rest[len(unit.rows) :]:
+                    await self._finish(row, Result.CANCELLED, outcome.error)
+                return len(rows)
+        return len(rows)
+
+    async def _may_send(self, unit: Unit) -> bool:
+        """Wait for the rate limits; False when the worker is stopping or the lease
+        would not cover the send any more (the rows then go back)."""
+        if self.telegram is not None and unit.first.channel == NotificationChannel.TELEGRAM:
+            await self.telegram.wait_turn(unit.first.telegram_id)
+        if self._stopping:
+            return False
+        return all(_utcnow() < self._leases[row.id] - LEASE_MARGIN for row in unit.rows)
+
+    async def _give_back(self, rows: list[ClaimedNotification]) -> None:
+        if rows:
+            await outbox.release(rows)
+        for row in rows:
+            self._forget(row)
+
+    def _forget(self, row: ClaimedNotification) -> None:
+        self._claimed.pop(row.id, None)
+        self._leases.pop(row.id, None)
+
+    # --- sending ----------------------------------------------------------------------
+
+    def _link(self, monitor_id: int | None) -> str | None:
+        return deep_link(self.bot_username, monitor_id)
+
+    def _render(self, unit: Unit, lang: str) -> RenderedAlert:
+        if unit.grouped:
+            items = [(row.kind, row.payload) for row in unit.rows]
+            return render_group(items, lang, self._link)
+        return render_alert(unit.first.kind, unit.first.payload, lang)
+
+    async def _send(self, unit: Unit) -> Outcome:
+        row = unit.first
+        lang = language_of(row.language, row.telegram_language)
+        try:
+            if row.channel == NotificationChannel.TELEGRAM:
+                return await self._send_telegram(unit, lang)
+            return await self._send_email(unit, lang)
+        except Exception as exc:  # a bug must not lose the alert: retried, then dead
+            log.exception("sending notification %s failed", row.id)
+            return Outcome(Result.RETRY, f"{type(exc).__name__}: {exc}")
+
+    async def _send_telegram(self, unit: Unit, lang: str) -> Outcome:
+        assert self.telegram is not None
+        row = unit.first
+        if row.blocked_bot:
+            return Outcome(Result.CANCELLED, "the user has blocked the bot")
+        with use_locale(lang):
+            if unit.grouped:
+                markup = grouped_alert_buttons()
+            elif row.kind in GROUPABLE_KINDS and row.monitor_id is not None:
+                markup = alert_buttons(row.monitor_id, mute=row.kind in _MUTABLE_KINDS)
+            else:
+                markup = None
+        return await self.telegram.send(row.telegram_id, self._render(unit, lang).html, markup)
+
+    async def _send_email(self, unit: Unit, lang: str) -> Outcome:
+        assert self.email is not None
+        row = unit.first
+        if row.kind == NotificationKind.EMAIL_VERIFICATION:
+            address = row.payload.get("email")  # not confirmed yet: that is the point
+        else:
+            verified = row.email_verified and row.email_alerts
+            address = row.email if verified else None
+        if not address:
+            return Outcome(Result.CANCELLED, "no verified email address")
+        link = None if unit.grouped else self._link(row.monitor_id)
+        message = build_email(self.email.sender, address, self._render(unit, lang), lang, link)
+        return await self.email.send(message)
+
+    # --- outcomes ---------------------------------------------------------------------
+
+    async def _settle(self, unit: Unit, outcome: Outcome) -> None:
+        if outcome.result == Result.BLOCKED:
+            user_id = unit.first.user_id
+            await _persist(lambda: User.filter(id=user_id).update(blocked_bot=True))
+            await _persist(
+                lambda: outbox.cancel_pending(user_id, NotificationChannel.TELEGRAM, outcome.error)
+            )
+            log.info("user %s blocked the bot; their Telegram alerts are cancelled", user_id)
+        for row in unit.rows:
+            await self._finish(row, outcome.result, outcome.error, outcome)
+
+    async def _finish(
+        self,
+        row: ClaimedNotification,
+        result: Result,
+        error: str | None,
+        outcome: Outcome | None = None,
+    ) -> None:
+        now = _utcnow()
+        if result == Result.SENT:
+            payload = None
+            if row.kind == NotificationKind.EMAIL_VERIFICATION:
+                # The code lives on only as its hash on the user.
+                payload = {k: v for k, v in row.payload.items() if k != "code"}
+            done = await _persist(lambda: outbox.mark_sent(row, now, payload))
+        elif result in (Result.RETRY, Result.RATE_LIMITED):
+            at = self.policy.next_attempt(
+                outcome or Outcome(result), row.attempts, row.created_at, now
+            )
+            if at is None:
+                result = Result.DEAD
+                log.warning(
+                    "notification %s is dead after %s attempts: %s", row.id, row.attempts, error
+                )
+                done = await _persist(
+                    lambda: outbox.mark_final(row, NotificationStatus.DEAD, error)
+                )
+            else:
+                done = await _persist(lambda: outbox.mark_retry(row, at, error))
+        else:
+            status = (
+                NotificationStatus.DEAD if result == Result.DEAD else NotificationStatus.CANCELLED
+            )
+            if result == Result.DEAD:
+                log.warning("notification %s is dead: %s", row.id, error)
+            done = await _persist(lambda: outbox.mark_final(row, status, error))
+        if not done:
+            log.warning(
+                "notification %s was claimed again meanwhile; outcome %s not kept", row.id, result
+            )
+        NOTIFICATIONS.labels(row.channel, result).inc()
+        self._forget(row)
+
+    # --- shutdown ---------------------------------------------------------------------
+
+    async def stop(self, timeout: float = 3.0) -> None:
+        """Stop taking rows. Messages handed to a transport get `timeout` seconds to
+        finish; the drain gives every other claimed row back to the queue at once."""
+        self._stopping = True
+        task = self._drain_task
+        if task is not None and not task.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(task), timeout)
+            except TimeoutError:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        await self.leadership.close()
+
+
+async def _persist(write: Callable[[], Awaitable], tries: int = 4) -> object:
+    """Run a small write, retrying through a short database outage: a mark that is
+    lost after a send is what could repeat a message (after the lease)."""
+    for attempt in range(tries):
+        try:
+            return await write()
+        except Exception:
+            if attempt == tries - 1:
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)
+    return None

@@ -1,0 +1,104 @@
+"""Sending one message to Telegram under Telegram's limits, and what came of it.
+
+Limits, through aiolimiter's leaky buckets (no hand-made sleeps):
+- overall: `overall_rate` messages a second (default 25, under Telegram's about 30),
+  as a bucket of capacity 2: messages are evenly spaced, and the room for a second one
+  absorbs the event loop's timer delays, which a bucket of 1 turns into lost sends
+  (measured with bench/alerts.py: 24.2/s with 1, TODO with 2). No second ever holds
+  more than overall_rate + 2;
+- per chat: one message per `chat_interval` seconds (default 1.1, Telegram allows 1,
+  the margin absorbs network jitter between our clock and Telegram's).
+A 429 (TelegramRetryAfter) pauses every send of this process for exactly retry_after
+seconds: Telegram says so when the bot as a whole is too fast, and the message is
+tried again by the caller after that time.
+
+Exceptions map to outcomes (core/delivery.py): 403 blocked, 400 dead, network errors,
+timeouts, 5xx and anything unexpected retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    AiogramError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+)
+from aiogram.types import InlineKeyboardMarkup
+from aiolimiter import AsyncLimiter
+
+from core.delivery import Outcome, Result
+
+log = logging.getLogger(__name__)
+
+OVERALL_RATE = 25.0
+OVERALL_BURST = 2
+CHAT_INTERVAL = 1.1
+REQUEST_TIMEOUT = 15  # seconds for one sendMessage
+_PRUNE_ABOVE = 5000  # idle per-chat buckets are dropped beyond this many
+
+
+class TelegramSender:
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        overall_rate: float = OVERALL_RATE,
+        chat_interval: float = CHAT_INTERVAL,
+        request_timeout: int = REQUEST_TIMEOUT,
+    ) -> None:
+        self.bot = bot
+        self.request_timeout = request_timeout
+        self._chat_interval = chat_interval
+        self._overall = AsyncLimiter(OVERALL_BURST, OVERALL_BURST / overall_rate)
+        self._chats: dict[int, AsyncLimiter] = {}
+        self._paused_until = 0.0  # loop time
+
+    def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
+        limiter = self._chats.get(chat_id)
+        if limiter is None:
+            if len(self._chats) > _PRUNE_ABOVE:
+                # A bucket with room again is as good as a new one: dropping it is safe.
+                self._chats = {c: b for c, b in self._chats.items() if not b.has_capacity()}
+            limiter = self._chats[chat_id] = AsyncLimiter(1, self._chat_interval)
+        return limiter
+
+    async def _wait_out_pause(self) -> None:
+        loop = asyncio.get_running_loop()
+        # A loop, not an Event: another 429 meanwhile moves the end of the pause later.
+        while (left := self._paused_until - loop.time()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(left)
+
+    async def wait_turn(self, chat_id: int) -> None:
+        """Wait until a message to `chat_id` may go: its chat's bucket, the end of any
+        429 pause, then the overall bucket. Safe to cancel: nothing was sent."""
+        await self._chat_limiter(chat_id).acquire()
+        await self._wait_out_pause()
+        await self._overall.acquire()
+
+    async def send(
+        self, chat_id: int, html: str, markup: InlineKeyboardMarkup | None = None
+    ) -> Outcome:
+        """Send now (after `wait_turn`)."""
+        try:
+            await self.bot.send_message(
+                chat_id, html, reply_markup=markup, request_timeout=self.request_timeout
+            )
+        except TelegramRetryAfter as exc:
+            loop = asyncio.get_running_loop()
+            self._paused_until = max(self._paused_until, loop.time() + exc.retry_after)
+            log.warning("Telegram asks to wait %s s (429); sends paused", exc.retry_after)
+            return Outcome(Result.RATE_LIMITED, exc.message, retry_after=exc.retry_after)
+        except TelegramForbiddenError as exc:
+            return Outcome(Result.BLOCKED, exc.message)
+        except TelegramBadRequest as exc:
+            return Outcome(Result.DEAD, exc.message)
+        except AiogramError as exc:  # network, 5xx, an undecodable answer, 401, 404...
+            return Outcome(Result.RETRY, f"{type(exc).__name__}: {exc}")
+        except TimeoutError:
+            return Outcome(Result.RETRY, "timeout")
+        return Outcome.sent()
