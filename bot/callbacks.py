@@ -15,6 +15,13 @@ class MonitorCb(CallbackData, prefix="m"):
     page: int = 0
 
 
+class AlertCb(CallbackData, prefix="al"):
+    """The buttons under an alert: they answer with new messages, the alert stays."""
+
+    action: str  # open | check | mute
+    id: int
+
+
 class PageCb(CallbackData, prefix="pg"):
     page: int
 

@@ -8,7 +8,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import AddCb, HelpCb, LangCb, MenuCb, MonitorCb, PageCb
+from bot.callbacks import AddCb, AlertCb, HelpCb, LangCb, MenuCb, MonitorCb, PageCb
 from core.i18n import LANGUAGES, _
 from core.render import cut, state_emoji
 from db.models import Monitor, MonitorState
@@ -106,6 +106,26 @@ def monitor_card(monitor: Monitor, page: int = 0) -> InlineKeyboardMarkup:
     button(_("🗑 Delete"), "delete")
     button(_("⬅️ Back to list"), "back")
     kb.adjust(2)
+    return kb.as_markup()
+
+
+def alert_buttons(monitor_id: int, *, mute: bool) -> InlineKeyboardMarkup:
+    """Under an alert: open the monitor's card, check it now, and (for a monitor that
+    is down) pause its alerts for an hour with a quick maintenance window."""
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("📋 Open monitor"), callback_data=AlertCb(action="open", id=monitor_id))
+    kb.button(text=_("🔄 Check now"), callback_data=AlertCb(action="check", id=monitor_id))
+    if mute:
+        kb.button(
+            text=_("🔕 Pause alerts 1 h"), callback_data=AlertCb(action="mute", id=monitor_id)
+        )
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def grouped_alert_buttons() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("📋 My monitors"), callback_data=MenuCb(item="list"))
     return kb.as_markup()
 
 

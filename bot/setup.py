@@ -17,6 +17,7 @@ from bot.middlewares import UserLocaleMiddleware, UserMiddleware
 from bot.routers import (
     add,
     admin,
+    alerts,
     cancel,
     edit,
     fallback,
@@ -45,6 +46,7 @@ def feature_routers() -> list[Router]:
         language,
         add,
         monitors,
+        alerts,
         edit,
         stats,
         maintenance,

@@ -31,9 +31,11 @@ from db.models import (
     NotificationStatus,
     User,
 )
+from db.outbox import recent_dead
 
 BROADCAST_LIMIT = 3500
-PROGRESS_EVERY = 2.0  # seconds between progress checks
+PROGRESS_EVERY = 2.0
+DEAD_SHOWN = 5  # seconds between progress checks
 log = logging.getLogger(__name__)
 
 
@@ -51,12 +53,20 @@ async def overview(message: Message) -> None:
         "incidents": await Incident.filter(resolved_at=None).count(),
         "dead": await Notification.filter(status=NotificationStatus.DEAD).count(),
     }
-    await message.answer(
-        _(
-            "<b>Admin</b>\nUsers: {users}\nMonitors: {monitors}\nChecks in the last minute: "
-            "{checks}\nOpen incidents: {incidents}\nDead notifications: {dead}"
-        ).format(**figures)
-    )
+    text = _(
+        "<b>Admin</b>\nUsers: {users}\nMonitors: {monitors}\nChecks in the last minute: "
+        "{checks}\nOpen incidents: {incidents}\nDead notifications: {dead}"
+    ).format(**figures)
+    dead = await recent_dead(DEAD_SHOWN)
+    if dead:
+        lines = [_("Latest dead notifications:")]
+        lines += [
+            f"#{row.id} → {row.user.telegram_id} ({row.channel}, {row.kind}): "
+            f"<code>{esc(cut(row.last_error or '', 200))}</code>"
+            for row in dead
+        ]
+        text += "\n\n" + "\n".join(lines)
+    await message.answer(text)
 
 
 async def set_quota(message: Message, command: CommandObject) -> None:

@@ -61,6 +61,20 @@ async def show_card(callback: CallbackQuery, monitor: Monitor, page: int) -> Non
     )
 
 
+async def manual_check(callback: CallbackQuery, monitor: Monitor) -> str | None:
+    """A check by hand from a button: refused (with the reason, as an alert) within
+    MANUAL_CHECK_GAP of the last one; else the result's text, the monitor refreshed."""
+    try:
+        ensure_can_check(monitor, MANUAL_CHECK_GAP)
+    except RuleError as error:
+        await callback.answer(rule_text(error), show_alert=True)
+        return None
+    await callback.answer(_("Checking…"))
+    recorded = await check_now(monitor)
+    await monitor.refresh_from_db()
+    return check_result(monitor, recorded.result)
+
+
 async def monitors_command(message: Message, user: User) -> None:
     text, markup = await list_page(user, 0)
     await message.answer(text, reply_markup=markup)
@@ -89,17 +103,9 @@ async def monitor_action(
         await callback.answer()
         await show_card(callback, monitor, page)
     elif action == "check":
-        try:
-            ensure_can_check(monitor, MANUAL_CHECK_GAP)
-        except RuleError as error:
-            await callback.answer(rule_text(error), show_alert=True)
-            return
-        await callback.answer(_("Checking…"))
-        recorded = await check_now(monitor)
-        await monitor.refresh_from_db()
-        await edit(
-            callback, check_result(monitor, recorded.result), keyboards.monitor_card(monitor, page)
-        )
+        text = await manual_check(callback, monitor)
+        if text is not None:
+            await edit(callback, text, keyboards.monitor_card(monitor, page))
     elif action == "pause":
         await pause_monitor(monitor)
         await callback.answer(_("Paused."))

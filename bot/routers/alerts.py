@@ -1,0 +1,66 @@
+"""The buttons under an alert: Open monitor, Check now, Pause alerts 1 h.
+
+They answer with new messages (the card, the check's result) and leave the alert as
+it was, so the chat keeps a true record of what happened. Each press checks that the
+monitor is the user's (bot/messages.pressed_monitor): an alert forwarded to someone
+else, or a stale one, opens nothing.
+"""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.types import CallbackQuery
+
+from bot import keyboards
+from bot.callbacks import AlertCb
+from bot.messages import pressed_monitor
+from bot.render import card_uptime, locale, monitor_card
+from bot.routers.monitors import manual_check
+from core.i18n import _
+from core.maintenance import pause_alerts
+from core.render import cut, esc, fmt_datetime
+from db.models import User
+
+MUTE_MINUTES = 60
+
+
+async def alert_action(
+    callback: CallbackQuery, callback_data: AlertCb, user: User, is_admin: bool
+) -> None:
+    monitor = await pressed_monitor(callback, user, callback_data.id, is_admin)
+    if monitor is None:
+        return
+    if callback_data.action == "open":
+        await callback.answer()
+        await callback.message.answer(
+            monitor_card(monitor, await card_uptime(monitor)),
+            reply_markup=keyboards.monitor_card(monitor),
+        )
+    elif callback_data.action == "check":
+        text = await manual_check(callback, monitor)
+        if text is not None:
+            await callback.message.answer(text, reply_markup=keyboards.monitor_card(monitor))
+    elif callback_data.action == "mute":
+        window = await pause_alerts(monitor, MUTE_MINUTES, by=user)
+        await callback.answer(_("Alerts paused."))
+        # The button has done its work: without it a second press cannot stack windows.
+        await callback.message.edit_reply_markup(
+            reply_markup=keyboards.alert_buttons(monitor.id, mute=False)
+        )
+        until = fmt_datetime(window.ends_at, locale())
+        await callback.message.answer(
+            _("🔕 Alerts for <b>{name}</b> are paused until {until}.").format(
+                name=esc(cut(monitor.name, 128)), until=until
+            )
+            + "\n"
+            + _("Checks go on; /maintenance ends the pause sooner.")
+        )
+    else:
+        await callback.answer(_("Monitor not found."), show_alert=True)
+
+
+def create_router() -> Router:
+    """A fresh router with this feature's handlers (a router joins one dispatcher)."""
+    router = Router(name="alerts")
+    router.callback_query.register(alert_action, AlertCb.filter())
+    return router
