@@ -26,6 +26,7 @@ for the checks it implements.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import copy
 import itertools
@@ -64,6 +65,8 @@ NOT_MODIFIED = (
     "are exactly the same as a current content and reply markup of the message"
 )
 QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+
+_SENDING_METHODS = frozenset(["sendMessage", "sendPhoto", "sendDocument"])
 
 # Form fields Telegram documents as strings. Every other form field is JSON-decoded
 # (chat_id "42" -> 42, reply_markup "{...}" -> dict, show_alert "true" -> True), but a
@@ -273,6 +276,9 @@ class FakeTelegram:
         self._chats: dict[int, _Chat] = {}
         self._queries: dict[str, _Query] = {}
         self._failures: list[_Failure] = []
+        self._rate: tuple[float, float] | None = None
+        self._sent_times: collections.deque[float] = collections.deque()
+        self._last_sent_to: dict[int | str, float] = {}
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._webhook_url = ""
         self._allowed_updates: list[str] | None = None
@@ -338,6 +344,10 @@ class FakeTelegram:
 
         return await asyncio.wait_for(self._wait_until(find), timeout)
 
+    async def wait_for(self, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Wait until `condition()` holds; it is re-checked after every call served."""
+        await asyncio.wait_for(self._wait_until(lambda: True if condition() else None), timeout)
+
     def user(
         self,
         user_id: int,
@@ -388,6 +398,18 @@ class FakeTelegram:
 
     def clear_failures(self) -> None:
         self._failures.clear()
+
+    def limit_rate(self, overall_per_second: float = 30, chat_interval: float = 1.0) -> None:
+        """Enforce Telegram's flood limits on the methods that send messages: a call
+        that would make more than `overall_per_second` accepted messages within the
+        last second, or that comes less than `chat_interval` seconds after the last
+        accepted message to the same chat, answers 429 with retry_after 1 (and is
+        recorded with ok=False), as Telegram does."""
+        self._rate = (overall_per_second, chat_interval)
+
+    def rate_limited(self) -> int:
+        """How many calls answered 429."""
+        return sum(1 for c in self.calls if c.error and c.error.startswith("Too Many Requests"))
 
     async def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue a raw update (without update_id) for getUpdates; returns it numbered."""
@@ -505,6 +527,7 @@ class FakeTelegram:
         self.calls.append(call)
         try:
             self._inject_failure(call)
+            self._enforce_rate(call)
             if method == "getUpdates":
                 await self._notify()  # wait_for_call("getUpdates") sees the poll in flight
                 result = await self._get_updates(params)
@@ -535,6 +558,20 @@ class FakeTelegram:
                 if rule.times <= 0:
                     self._failures.remove(rule)
             raise ApiError(rule.status, rule.description, rule.parameters)
+
+    def _enforce_rate(self, call: Call) -> None:
+        if self._rate is None or call.method not in _SENDING_METHODS:
+            return
+        overall, interval = self._rate
+        now = time.monotonic()
+        while self._sent_times and self._sent_times[0] <= now - 1.0:
+            self._sent_times.popleft()
+        chat = _chat_key(call.params.get("chat_id"))
+        last = self._last_sent_to.get(chat)
+        if len(self._sent_times) >= overall or (last is not None and now - last < interval):
+            raise ApiError(429, _default_description(429, 1), {"retry_after": 1})
+        self._sent_times.append(now)
+        self._last_sent_to[chat] = now
 
     def _target_chat(self, params: dict[str, Any]) -> _Chat:
         raw = params.get("chat_id")

@@ -1,0 +1,103 @@
+"""Helpers for delivery tests: a worker pointed at the fake Bot API server (and, when
+given, a local SMTP server), queued rows, and draining until nothing is left."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+
+from pydantic import SecretStr
+
+from core.delivery import RetryPolicy
+from core.settings import Settings
+from db.models import (
+    Monitor,
+    Notification,
+    NotificationChannel,
+    NotificationKind,
+    NotificationStatus,
+    User,
+)
+from scheduler.outbox import OutboxWorker
+from tests.support.fake_telegram import FakeTelegram
+
+# Retries within a test's patience; the production policy waits seconds to minutes.
+FAST_RETRIES = RetryPolicy(base=0.2, cap=0.5)
+
+
+def worker_for(
+    settings: Settings,
+    fake: FakeTelegram | None,
+    *,
+    smtp_port: int | None = None,
+    api_url: str | None = None,
+    quiet: timedelta = timedelta(0),
+    policy: RetryPolicy = FAST_RETRIES,
+    **kw,
+) -> OutboxWorker:
+    """A worker sending to `fake` (a real aiogram Bot; through `api_url` when given)
+    and to SMTP on `smtp_port`."""
+    from bot.setup import create_bot
+
+    update: dict = {}
+    if fake is not None:
+        update |= {
+            "telegram_bot_token": SecretStr(fake.token),
+            "telegram_api_url": api_url or fake.url,
+        }
+    if smtp_port is not None:
+        update |= {
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp_port,
+            "smtp_security": "none",
+            "smtp_from": "Uptime <alerts@uptime.test>",
+        }
+    settings = settings.model_copy(update=update)
+    bot = create_bot(settings) if fake is not None else None
+    return OutboxWorker(settings, bot=bot, quiet=quiet, policy=policy, **kw)
+
+
+async def close_worker(worker: OutboxWorker) -> None:
+    await worker.stop()
+    if worker.telegram is not None:
+        await worker.telegram.bot.session.close()
+
+
+async def deliver_all(worker: OutboxWorker, timeout: float = 20.0) -> None:
+    """Drain until no row is pending or in flight (rows backing off are waited for)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        await worker.drain()
+        left = await Notification.filter(
+            status__in=[NotificationStatus.PENDING, NotificationStatus.SENDING]
+        ).count()
+        if not left:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{left} notifications still undelivered after {timeout} s")
+        await asyncio.sleep(0.05)
+
+
+async def queue(
+    user: User,
+    kind: NotificationKind = NotificationKind.DOWN,
+    *,
+    monitor: Monitor | None = None,
+    channel: NotificationChannel = NotificationChannel.TELEGRAM,
+    payload: dict | None = None,
+    key: str | None = None,
+) -> Notification:
+    """A row as the engine writes it (payload facts, due now)."""
+    base = {"cause": "timeout", "error": "no answer", "since": datetime.now(UTC).isoformat()}
+    if monitor is not None:
+        base |= {"monitor_id": monitor.id, "name": monitor.name, "url": monitor.url}
+    return await Notification.create(
+        user_id=user.id,
+        channel=channel,
+        kind=kind,
+        monitor_id=monitor.id if monitor else None,
+        payload={**base, **(payload or {})},
+        dedup_key=key,
+        next_attempt_at=datetime.now(UTC),
+    )

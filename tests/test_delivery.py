@@ -1,0 +1,377 @@
+"""The outbox worker against the fake Bot API server: real aiogram, real HTTP, real
+database (both dialects). Rate limits, retries, blocking, grouping, crash safety."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from prometheus_client import REGISTRY
+
+from core.broadcasts import broadcast_progress, queue_broadcast
+from core.probe import ProbeResult
+from core.recording import record_results
+from db import outbox
+from db.models import (
+    Monitor,
+    Notification,
+    NotificationChannel,
+    NotificationKind,
+    NotificationStatus,
+    User,
+)
+from tests.support.bot_harness import tr
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.outbox import close_worker, deliver_all, queue, worker_for
+
+
+@pytest.fixture
+async def fake():
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def worker(db, settings, fake):
+    w = worker_for(settings, fake)
+    await w.start()
+    yield w
+    await close_worker(w)
+
+
+async def user_with_monitor(telegram_id: int = 100, **kw) -> tuple[User, Monitor]:
+    user = await User.create(telegram_id=telegram_id, **kw)
+    monitor = await Monitor.create(owner=user, name=f"site {telegram_id}", url="https://a.test/")
+    return user, monitor
+
+
+def sends(fake: FakeTelegram, chat_id: int | None = None, *, ok: bool | None = True):
+    return [
+        c
+        for c in fake.calls
+        if c.method == "sendMessage"
+        and (chat_id is None or c.params.get("chat_id") == chat_id)
+        and (ok is None or c.ok == ok)
+    ]
+
+
+def counted(channel: str, result: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "uptime_notifications_total", {"channel": channel, "result": result}
+    )
+    return value or 0.0
+
+
+async def test_down_alert_is_rendered_in_the_users_language_with_buttons(worker, fake) -> None:
+    user, monitor = await user_with_monitor(language="ru")
+    row = await queue(user, monitor=monitor)
+    before = counted("telegram", "sent")
+
+    await deliver_all(worker)
+
+    [call] = sends(fake, 100)
+    message = call.message
+    assert (
+        tr("ru", "🔴 <b>{name}</b> is down", name="site 100").replace("<b>", "").replace("</b>", "")
+        in message.plain
+    )
+    assert tr("ru", "Cause: {cause}", cause=tr("ru", "no response in time")) in message.plain
+    assert message.buttons == [
+        tr("ru", "📋 Open monitor"),
+        tr("ru", "🔄 Check now"),
+        tr("ru", "🔕 Pause alerts 1 h"),
+    ]
+    await row.refresh_from_db()
+    assert row.status == NotificationStatus.SENT and row.sent_at is not None
+    assert row.attempts == 1 and row.lease_until is None
+    assert counted("telegram", "sent") == before + 1
+
+
+async def test_up_alert_has_no_pause_button(worker, fake) -> None:
+    user, monitor = await user_with_monitor()
+    await queue(user, NotificationKind.UP, monitor=monitor, payload={"downtime_seconds": 300})
+    await deliver_all(worker)
+    [call] = sends(fake, 100)
+    assert "is up again" in call.message.plain
+    assert call.message.buttons == ["📋 Open monitor", "🔄 Check now"]
+
+
+async def test_429_with_retry_after_2_is_delivered_after_2_seconds_and_once(worker, fake) -> None:
+    user, monitor = await user_with_monitor()
+    fake.fail("sendMessage", 429, retry_after=2)
+    row = await queue(user, monitor=monitor)
+    before = counted("telegram", "rate_limited")
+
+    await deliver_all(worker)
+
+    [refused] = sends(fake, ok=False)
+    [delivered] = sends(fake, ok=True)
+    assert delivered.at - refused.at >= 2.0
+    await row.refresh_from_db()
+    assert row.status == NotificationStatus.SENT and row.attempts == 2
+    assert counted("telegram", "rate_limited") == before + 1
+
+
+async def test_two_server_errors_then_success_delivers_once(worker, fake) -> None:
+    user, monitor = await user_with_monitor()
+    fake.fail("sendMessage", 500, times=2)
+    row = await queue(user, monitor=monitor)
+
+    await deliver_all(worker)
+
+    assert len(sends(fake, ok=False)) == 2
+    assert len(sends(fake, ok=True)) == 1
+    await row.refresh_from_db()
+    assert row.status == NotificationStatus.SENT and row.attempts == 3
+    assert row.last_error and "Internal Server Error" in row.last_error
+
+
+async def test_403_blocks_the_user_and_nothing_more_is_sent_to_them(worker, fake) -> None:
+    user, monitor = await user_with_monitor()
+    other, other_monitor = await user_with_monitor(200)
+    fake.fail("sendMessage", 403, chat_id=100)
+    first = await queue(user, monitor=monitor)
+    second = await queue(user, NotificationKind.REMINDER, monitor=monitor)
+    mail = await queue(user, monitor=monitor, channel=NotificationChannel.EMAIL)
+    await queue(other, monitor=other_monitor)
+
+    await worker.drain()
+
+    await user.refresh_from_db()
+    assert user.blocked_bot
+    for row in (first, second):
+        await row.refresh_from_db()
+        assert row.status == NotificationStatus.CANCELLED
+        assert "blocked" in row.last_error
+    await mail.refresh_from_db()
+    assert mail.status == NotificationStatus.PENDING  # email is another channel
+    assert len(sends(fake, 100, ok=None)) == 1
+    assert len(sends(fake, 200)) == 1
+    # Later alerts and broadcasts skip a user who blocked the bot.
+    await queue_broadcast("hello")
+    await worker.drain()
+    assert len(sends(fake, 100, ok=None)) == 1
+    assert len(sends(fake, 200)) == 2
+
+
+async def test_400_ends_the_row_as_dead_with_the_error(worker, fake) -> None:
+    user, monitor = await user_with_monitor()
+    fake.fail("sendMessage", 400, description="Bad Request: chat not found")
+    row = await queue(user, monitor=monitor)
+    await deliver_all(worker)
+    await row.refresh_from_db()
+    assert row.status == NotificationStatus.DEAD
+    assert row.last_error == "Bad Request: chat not found"
+    assert len(sends(fake, ok=None)) == 1
+
+
+async def test_a_row_that_keeps_failing_for_an_hour_ends_dead(worker, fake) -> None:
+    user, monitor = await user_with_monitor()
+    fake.fail("sendMessage", 502, times=None)
+    row = await queue(user, monitor=monitor)
+    await Notification.filter(id=row.id).update(
+        created_at=datetime.now(UTC) - timedelta(minutes=61)
+    )
+    await deliver_all(worker)
+    await row.refresh_from_db()
+    assert row.status == NotificationStatus.DEAD
+    assert "Bad Gateway" in row.last_error
+
+
+async def test_a_network_outage_is_retried_until_telegram_is_back(db, settings, fake) -> None:
+    from tests.support.tcp_proxy import TcpProxy
+
+    proxy = TcpProxy("127.0.0.1", fake.port)
+    await proxy.start()
+    worker = worker_for(settings, fake, api_url=f"http://127.0.0.1:{proxy.port}")
+    user, monitor = await user_with_monitor()
+    row = await queue(user, monitor=monitor)
+    try:
+        await proxy.cut()
+        await worker.drain()
+        await row.refresh_from_db()
+        assert row.status == NotificationStatus.PENDING and row.attempts == 1
+        assert "TelegramNetworkError" in row.last_error
+        await proxy.start()
+        await deliver_all(worker)
+    finally:
+        await close_worker(worker)
+        await proxy.cut()
+    assert len(sends(fake, 100)) == 1
+
+
+async def test_a_recipients_alerts_keep_their_order_through_retries(worker, fake) -> None:
+    user, monitor = await user_with_monitor()
+    fake.fail("sendMessage", 500, times=1)
+    await queue(user, NotificationKind.DOWN, monitor=monitor)
+    await queue(user, NotificationKind.UP, monitor=monitor, payload={"downtime_seconds": 60})
+    await deliver_all(worker)
+    texts = [c.message.plain for c in sends(fake, 100)]
+    assert len(texts) == 2
+    assert "is down" in texts[0] and "is up again" in texts[1]
+
+
+async def test_messages_to_one_chat_are_at_least_a_second_apart(worker, fake) -> None:
+    user, monitor = await user_with_monitor()
+    for _n in range(3):
+        await queue(user, NotificationKind.REMINDER, monitor=monitor)
+    await deliver_all(worker)
+    times = [c.at for c in sends(fake, 100)]
+    assert len(times) == 3
+    assert all(b - a >= 1.0 for a, b in itertools.pairwise(times))
+
+
+async def test_twelve_monitors_down_together_reach_the_user_as_one_message(
+    db, settings, fake
+) -> None:
+    worker = worker_for(settings, fake, quiet=timedelta(seconds=1))
+    await worker.start()
+    user = await User.create(telegram_id=100, language="de")
+    monitors = [
+        await Monitor.create(owner=user, name=f"shop <{n}>", url=f"https://s{n}.test/",
+                             failure_threshold=1)
+        for n in range(12)
+    ]  # fmt: skip
+    now = datetime.now(UTC)
+    failed = ProbeResult(checked_at=now, ok=False, error_kind="timeout", error_message="late")
+    # Two engine flushes a moment apart, as when the failures straddle a tick.
+    await record_results([(m.id, failed) for m in monitors[:7]])
+    await asyncio.sleep(0.5)
+    await worker.drain()  # the burst is still arriving: nothing goes yet
+    assert sends(fake) == []
+    await record_results([(m.id, failed) for m in monitors[7:]])
+    try:
+        await deliver_all(worker)
+    finally:
+        await close_worker(worker)
+
+    [call] = sends(fake, 100)
+    text = call.message.plain
+    assert tr("de", "🚨 <b>{count} alerts</b>: {summary}", count=12,
+              summary=tr("de", "{count} down", count=12)).replace("<b>", "").replace(
+                  "</b>", "") in text  # fmt: skip
+    for m in monitors:
+        assert m.name in text
+    links = [e["url"] for e in call.message.entities if e["type"] == "text_link"]
+    assert links == [f"https://t.me/{fake.username}?start=m{m.id}" for m in monitors]
+    assert call.message.buttons == [tr("de", "📋 My monitors")]
+    assert await Notification.filter(status=NotificationStatus.SENT).count() == 12
+
+
+async def test_five_alerts_are_not_grouped(worker, fake) -> None:
+    user, _monitor = await user_with_monitor()
+    for n in range(5):
+        monitor = await Monitor.create(owner=user, name=f"m{n}", url="https://a.test/")
+        await queue(user, monitor=monitor)
+    await deliver_all(worker)
+    assert len(sends(fake, 100)) == 5
+
+
+async def test_a_worker_stopped_mid_batch_and_restarted_sends_the_rest_once(
+    db, settings, fake
+) -> None:
+    users = [await User.create(telegram_id=1000 + n) for n in range(30)]
+    for user in users:
+        await queue(user, NotificationKind.BROADCAST, payload={"text": f"hi {user.id}"})
+    first = worker_for(settings, fake)
+    first.telegram._overall = type(first.telegram._overall)(1, 0.1)  # 10/s: time to stop
+    await first.tick()
+    await fake.wait_for(lambda: len(sends(fake)) >= 8)
+    await close_worker(first)
+    delivered_before = len(sends(fake))
+    assert 8 <= delivered_before < 30
+    sent = await Notification.filter(status=NotificationStatus.SENT).count()
+    assert sent == delivered_before
+    assert await Notification.filter(status=NotificationStatus.SENDING).count() == 0
+
+    second = worker_for(settings, fake)
+    try:
+        await deliver_all(second)
+    finally:
+        await close_worker(second)
+    for user in users:
+        assert len(sends(fake, user.telegram_id)) == 1
+    assert await Notification.filter(status=NotificationStatus.SENT).count() == 30
+
+
+async def test_rows_of_a_worker_that_died_are_delivered_after_their_lease(
+    db, settings, fake
+) -> None:
+    user, monitor = await user_with_monitor()
+    row = await queue(user, monitor=monitor)
+    now = datetime.now(UTC)
+    # A worker claims and dies before sending: the row is 'sending' under its lease.
+    [claim] = await outbox.claim_notifications(
+        now, limit=10, lease_until=now + timedelta(seconds=1),
+        channels=["telegram"], quiet_before=now, hold_before=now,
+    )  # fmt: skip
+    assert claim.id == row.id
+    worker = worker_for(settings, fake)
+    try:
+        await worker.drain()
+        assert sends(fake) == []  # leased to the dead worker
+        await asyncio.sleep(1.1)
+        await deliver_all(worker)
+    finally:
+        await close_worker(worker)
+    assert len(sends(fake, 100)) == 1
+    # The dead worker's late mark cannot overwrite the new claim's outcome.
+    assert not await outbox.mark_retry(claim, now, "late")
+    await row.refresh_from_db()
+    assert row.status == NotificationStatus.SENT
+
+
+async def test_two_workers_draining_together_send_each_row_once(db, settings, fake) -> None:
+    users = [await User.create(telegram_id=2000 + n) for n in range(40)]
+    for user in users:
+        await queue(user, NotificationKind.BROADCAST, payload={"text": "both"})
+    workers = [worker_for(settings, fake, batch=10) for _n in range(2)]
+    try:
+        await asyncio.gather(*(deliver_all(w) for w in workers))
+    finally:
+        for w in workers:
+            await close_worker(w)
+    assert len(sends(fake)) == 40
+    assert {c.params["chat_id"] for c in sends(fake)} == {u.telegram_id for u in users}
+
+
+async def test_a_broadcast_goes_through_the_same_sender(worker, fake) -> None:
+    for n in range(3):
+        await User.create(telegram_id=300 + n)
+    broadcast_id, _total = await queue_broadcast("Maintenance <tonight> & more")
+    await deliver_all(worker)
+    progress = await broadcast_progress(broadcast_id)
+    assert (progress.total, progress.sent, progress.failed) == (3, 3, 0)
+    assert {c.message.plain for c in sends(fake)} == {"Maintenance <tonight> & more"}
+
+
+async def test_rows_for_a_channel_without_transport_wait(db, settings, fake) -> None:
+    """No SMTP configured: email rows stay pending for a process that can send them."""
+    worker = worker_for(settings, fake)
+    user, monitor = await user_with_monitor()
+    mail = await queue(user, monitor=monitor, channel=NotificationChannel.EMAIL)
+    try:
+        await worker.drain()
+    finally:
+        await close_worker(worker)
+    await mail.refresh_from_db()
+    assert mail.status == NotificationStatus.PENDING and mail.attempts == 0
+
+
+async def test_an_alert_does_not_wait_behind_a_broadcast(db, settings, fake) -> None:
+    users = [await User.create(telegram_id=3000 + n) for n in range(20)]
+    await queue_broadcast("news")
+    user, monitor = await user_with_monitor()
+    await queue(user, monitor=monitor)
+    worker = worker_for(settings, fake, batch=4)
+    try:
+        await deliver_all(worker)
+    finally:
+        await close_worker(worker)
+    order = [c.params["chat_id"] for c in sends(fake)]
+    assert sorted(order) == sorted([100] + [u.telegram_id for u in users])
+    assert order.index(100) < 4  # in the first batch, ahead of 20 older broadcasts

@@ -1,0 +1,205 @@
+"""Email delivery against a real local SMTP server (aiosmtpd): alerts, grouped alerts,
+confirmation codes, permanent refusals, and an SMTP server that is down for a while."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from datetime import UTC, datetime
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from core.email_verification import confirm_code, request_code
+from core.probe import ProbeResult
+from core.recording import record_results
+from db.leader import Leadership
+from db.models import Monitor, Notification, NotificationChannel, NotificationStatus, User
+from tests.support.bot_harness import tr
+from tests.support.outbox import close_worker, deliver_all, queue, worker_for
+
+
+class Mailbox:
+    """aiosmtpd handler keeping every message; refuses recipients at refused.test."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], EmailMessage]] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.endswith("@refused.test"):
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def mailbox():
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield box, controller.port
+    controller.stop()
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    return text, html
+
+
+async def verified_user(telegram_id: int = 100, **kw) -> User:
+    return await User.create(
+        telegram_id=telegram_id, email=f"u{telegram_id}@example.com", email_verified=True, **kw
+    )
+
+
+async def test_a_down_alert_arrives_by_email_with_subject_and_both_parts(
+    db, settings, mailbox
+) -> None:
+    box, port = mailbox
+    settings = settings.model_copy(update={"bot_username": "uptime_test_bot"})
+    worker = worker_for(settings, None, smtp_port=port)
+    user = await verified_user(language="es")
+    monitor = await Monitor.create(owner=user, name="Shop\nBcc: x@evil.test", url="https://s.test/")
+    row = await queue(user, monitor=monitor, channel=NotificationChannel.EMAIL)
+    try:
+        await deliver_all(worker)
+    finally:
+        await close_worker(worker)
+
+    [(recipients, message)] = box.messages
+    assert recipients == ["u100@example.com"]
+    assert message["Subject"] == tr("es", "[DOWN] {name}", name="Shop Bcc: x@evil.test")
+    assert message["Bcc"] is None  # a line break in a name cannot add a header
+    assert message["From"] == "Uptime <alerts@uptime.test>"
+    text, html = parts(message)
+    assert tr("es", "Cause: {cause}", cause=tr("es", "no response in time")) in text
+    link = f"https://t.me/uptime_test_bot?start=m{monitor.id}"
+    assert link in text and f'href="{link}"' in html
+    assert "<b>" not in text and "<b>" in html
+    await row.refresh_from_db()
+    assert row.status == NotificationStatus.SENT
+
+
+async def test_many_alerts_become_one_grouped_email(db, settings, mailbox) -> None:
+    box, port = mailbox
+    worker = worker_for(settings, None, smtp_port=port)
+    user = await verified_user(telegram_alerts=False)  # email only: no Telegram rows
+    monitors = [
+        await Monitor.create(
+            owner=user, name=f"api {n}", url="https://a.test/", failure_threshold=1
+        )
+        for n in range(8)
+    ]
+    failed = ProbeResult(checked_at=datetime.now(UTC), ok=False, error_kind="dns")
+    await record_results([(m.id, failed) for m in monitors])
+    try:
+        await deliver_all(worker)
+    finally:
+        await close_worker(worker)
+    [(_to, message)] = box.messages
+    assert message["Subject"] == "[ALERTS] 8 down"
+    text, _html = parts(message)
+    assert all(f"api {n}: down: DNS lookup failed" in text for n in range(8))
+
+
+async def test_alerts_go_only_to_a_verified_address(db, settings, mailbox) -> None:
+    box, port = mailbox
+    worker = worker_for(settings, None, smtp_port=port)
+    user = await User.create(telegram_id=100, email="u@example.com", email_verified=False)
+    row = await queue(user, channel=NotificationChannel.EMAIL)
+    try:
+        await deliver_all(worker)
+    finally:
+        await close_worker(worker)
+    assert box.messages == []
+    await row.refresh_from_db()
+    assert row.status == NotificationStatus.CANCELLED
+
+
+async def test_the_confirmation_code_is_sent_then_forgotten(db, settings, mailbox) -> None:
+    box, port = mailbox
+    worker = worker_for(settings, None, smtp_port=port)
+    user = await User.create(telegram_id=100, language="de")
+    queued = await request_code(user, "new@example.com")
+    try:
+        await deliver_all(worker)
+    finally:
+        await close_worker(worker)
+    [(recipients, message)] = box.messages
+    assert recipients == ["new@example.com"]
+    assert message["Subject"] == tr("de", "Your confirmation code")
+    text, _html = parts(message)
+    code = queued.payload["code"]
+    assert code in text
+    await queued.refresh_from_db()
+    assert queued.status == NotificationStatus.SENT
+    assert "code" not in queued.payload and queued.payload["email"] == "new@example.com"
+    assert await confirm_code(user, code) == "new@example.com"
+
+
+async def test_a_refused_recipient_ends_dead(db, settings, mailbox) -> None:
+    box, port = mailbox
+    worker = worker_for(settings, None, smtp_port=port)
+    user = await User.create(telegram_id=100, email="gone@refused.test", email_verified=True)
+    row = await queue(user, channel=NotificationChannel.EMAIL)
+    try:
+        await deliver_all(worker)
+    finally:
+        await close_worker(worker)
+    await row.refresh_from_db()
+    assert row.status == NotificationStatus.DEAD and "550" in row.last_error
+    assert box.messages == []
+
+
+async def test_smtp_down_for_a_while_then_up_delivers_late(db, settings) -> None:
+    port = free_port()
+    worker = worker_for(settings, None, smtp_port=port)
+    user = await verified_user()
+    row = await queue(user, channel=NotificationChannel.EMAIL)
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    try:
+        for _attempt in range(2):  # nobody listens: refused, retried later
+            await worker.drain()
+            await row.refresh_from_db()
+            assert row.status == NotificationStatus.PENDING
+            await Notification.filter(id=row.id).update(next_attempt_at=datetime.now(UTC))
+        assert row.attempts == 2 and "Connect" in row.last_error
+        controller.start()
+        await deliver_all(worker)
+    finally:
+        await close_worker(worker)
+        controller.stop()
+    [(recipients, _message)] = box.messages
+    assert recipients == ["u100@example.com"]
+    await row.refresh_from_db()
+    assert row.status == NotificationStatus.SENT and row.attempts == 3
+
+
+@pytest.mark.parametrize("dialect", ["postgres"])
+async def test_one_replica_at_a_time_leads_the_outbox(db, db_url) -> None:
+    first, second = Leadership(db_url), Leadership(db_url)
+    try:
+        assert await first.check()
+        assert await first.check()  # kept
+        assert not await second.check()
+        await first.close()
+        assert await second.check()
+        assert not await first.check()
+    finally:
+        await first.close()
+        await second.close()
