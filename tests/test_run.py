@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from pathlib import Path
 
@@ -67,6 +68,59 @@ async def test_with_a_bot_token_it_polls_and_still_stops_within_five_seconds(
     assert "bot is off" not in service.text
     assert "long polling" in service.text
     assert telegram.token not in service.text  # even at DEBUG, the token is masked
+
+
+async def test_a_failing_monitor_alerts_its_owner_through_the_running_service(
+    tmp_path: Path,
+) -> None:
+    """The production wiring end to end: the engine's check fails, the incident's row
+    goes into the outbox, the outbox job delivers it to Telegram."""
+    from datetime import UTC, datetime
+
+    from db.connection import close_database, open_database
+    from db.models import Monitor, Notification, NotificationStatus, User
+
+    database = f"sqlite://{tmp_path / 'db.sqlite3'}"
+    telegram = FakeTelegram()
+    await telegram.start()
+    service = await start_service(
+        tmp_path,
+        DATABASE_URL=database,
+        TELEGRAM_BOT_TOKEN=telegram.token,
+        TELEGRAM_API_URL=telegram.url,
+        ALLOW_PRIVATE_TARGETS="true",
+    )
+    try:
+        await service.wait_healthy()
+        await open_database(database)
+        owner = await User.create(telegram_id=777, language="de")
+        await Monitor.create(
+            owner=owner,
+            name="closed port",
+            url=f"http://127.0.0.1:{free_port()}/",
+            failure_threshold=1,
+            next_check_at=datetime.now(UTC),
+        )
+        await telegram.wait_for(
+            lambda: any(
+                c.method == "sendMessage" and c.ok and c.params.get("chat_id") == 777
+                for c in telegram.calls
+            ),
+            timeout=20,
+        )
+        [alert] = [c for c in telegram.calls if c.method == "sendMessage" and c.ok]
+        assert "closed port" in alert.message.plain
+        for _attempt in range(50):  # the mark follows the send by a moment
+            row = await Notification.get(user_id=owner.id)
+            if row.status == NotificationStatus.SENT:
+                break
+            await asyncio.sleep(0.1)
+        assert row.status == NotificationStatus.SENT
+        await close_database()
+    finally:
+        code, _seconds = await service.stop(signal.SIGTERM)
+        await telegram.stop()
+    assert code == 0, service.text
 
 
 @pytest.mark.parametrize(
