@@ -42,6 +42,8 @@ async def create_window(
         raise WindowError("naive_time")
     if ends_at <= starts_at:
         raise WindowError("ends_before_start")
+    if ends_at - starts_at < MIN_WINDOW:
+        raise WindowError("too_short")
     if ends_at - starts_at > MAX_WINDOW:
         raise WindowError("too_long")
     if ends_at <= datetime.now(UTC):

@@ -30,6 +30,8 @@ class RuleError(ValueError):
 
     code: str
     params: dict = field(default_factory=dict)
+    # The input field it is about, when a caller validates several at once (the API).
+    field: str | None = None
 
     def __str__(self) -> str:
         return self.code
@@ -67,6 +69,24 @@ def parse_interval(value: str | int, settings: Settings) -> int:
     low, high = settings.min_interval_seconds, MAX_INTERVAL_SECONDS
     if not low <= seconds <= high:
         raise RuleError("interval_range", {"min": low, "max": high})
+    return seconds
+
+
+def parse_retry_interval(value: str | int, settings: Settings) -> int:
+    """The interval while failing: the same bounds as the interval."""
+    return parse_interval(value, settings)
+
+
+def parse_timeout(value: str | int | float) -> float:
+    """Seconds to wait for a response: 1 to 60 (fractions allowed)."""
+    if isinstance(value, bool):
+        raise RuleError("timeout_range", {"min": 1, "max": MAX_TIMEOUT_SECONDS})
+    try:
+        seconds = float(str(value).strip().lower().removesuffix("s").strip())
+    except ValueError:
+        raise RuleError("timeout_range", {"min": 1, "max": MAX_TIMEOUT_SECONDS}) from None
+    if not 1 <= seconds <= MAX_TIMEOUT_SECONDS:
+        raise RuleError("timeout_range", {"min": 1, "max": MAX_TIMEOUT_SECONDS})
     return seconds
 
 

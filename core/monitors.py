@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,7 +11,7 @@ from tortoise.transactions import in_transaction
 
 from core import monitor_rules as rules
 from core import runtime
-from core.targets import check_target
+from core.targets import TargetError, check_target
 from db.claims import first_check_at
 from db.connection import current_connection
 from db.models import Incident, Monitor, MonitorState, User
@@ -18,31 +20,47 @@ from db.models import Incident, Monitor, MonitorState, User
 async def create_monitor(owner: User, url: str, name: str | None = None, **options: Any) -> Monitor:
     """Create a monitor with the shared rules: the quota, the target check (TargetError),
     the name and interval rules (RuleError); any other option goes through the same
-    parser as an edit. The first check comes soon, with jitter, so that many monitors
-    created together do not fire together."""
+    rules as an edit. Errors name the field they are about. The first check comes soon,
+    with jitter, so that many monitors created together do not fire together."""
     rt = runtime.current()
     async with in_transaction(current_connection().connection_name):
         # The owner's row is locked so two creations at once cannot both pass the quota.
         await User.filter(id=owner.id).select_for_update().first()
         await rules.check_quota(owner, rt.settings)
-        target = await check_target(url, rt.allow_private(owner.telegram_id))
-        interval = rules.parse_interval(
-            options.pop("interval_seconds", max(60, rt.settings.min_interval_seconds)), rt.settings
-        )
+        with _about("url"):
+            target = await check_target(url, rt.allow_private(owner.telegram_id))
+        with _about("name"):
+            clean_name = rules.parse_name(target.host if name is None else name)
+        with _about("interval_seconds"):
+            interval = rules.parse_interval(
+                options.pop("interval_seconds", max(60, rt.settings.min_interval_seconds)),
+                rt.settings,
+            )
         monitor = Monitor(
             owner=owner,
             url=target.url,
-            name=rules.parse_name(name or target.host),
+            name=clean_name,
             interval_seconds=interval,
             # Failing monitors are rechecked sooner, but never below the minimum interval.
             retry_interval_seconds=max(rt.settings.min_interval_seconds, min(interval, 20)),
-            timeout_seconds=options.pop("timeout_seconds", rules.default_timeout(interval)),
+            timeout_seconds=rules.default_timeout(interval),
             next_check_at=first_check_at(datetime.now(UTC), interval),
         )
-        for field, raw in options.items():
-            setattr(monitor, field, parse_field(field, raw))
+        values = await _clean_all(monitor, options)
+        for field, value in values.items():
+            setattr(monitor, field, value)
         await monitor.save()
     return monitor
+
+
+@contextmanager
+def _about(field: str) -> Iterator[None]:
+    """Name the input field on a refusal raised inside the block."""
+    try:
+        yield
+    except (rules.RuleError, TargetError) as error:
+        error.field = error.field or field
+        raise
 
 
 _STATE_FIELDS = [
@@ -88,6 +106,8 @@ EDITABLE_FIELDS = (
     "name",
     "url",
     "interval_seconds",
+    "retry_interval_seconds",
+    "timeout_seconds",
     "accepted_status_codes",
     "latency_threshold_ms",
     "keyword",
@@ -97,6 +117,8 @@ EDITABLE_FIELDS = (
     "failure_threshold",
     "success_threshold",
 )
+# Fields that `None` clears.
+OPTIONAL_FIELDS = ("latency_threshold_ms", "keyword")
 
 
 _PARSERS = {
@@ -109,6 +131,7 @@ _PARSERS = {
     "method": rules.parse_method,
     "failure_threshold": rules.parse_threshold,
     "success_threshold": rules.parse_threshold,
+    "timeout_seconds": rules.parse_timeout,
 }
 
 
@@ -119,35 +142,59 @@ def parse_field(field: str, raw: Any) -> Any:
     return _PARSERS[field](raw)
 
 
-async def update_monitor(monitor: Monitor, field: str, raw: Any) -> None:
-    """Validate one field with the same rules as creation and save it (RuleError or
-    TargetError on bad input; nothing changes then). `None` clears an optional rule."""
+async def _clean(monitor: Monitor, field: str, raw: Any) -> Any:
     rt = runtime.current()
     if field not in EDITABLE_FIELDS:
         raise rules.RuleError("field_invalid")
-    optional = ("latency_threshold_ms", "keyword")
-    if raw is None and field not in optional:
-        raise rules.RuleError("field_invalid")
     if raw is None:
-        value: Any = None
-    elif field == "url":
+        if field in OPTIONAL_FIELDS:
+            return None
+        raise rules.RuleError("field_invalid")
+    if field == "url":
         await monitor.fetch_related("owner")
-        value = (await check_target(str(raw), rt.allow_private(monitor.owner.telegram_id))).url
-    elif field == "interval_seconds":
-        value = rules.parse_interval(raw, rt.settings)
-    else:
-        value = parse_field(field, raw)
-    setattr(monitor, field, value)
-    changed = [field]
-    if field == "interval_seconds":
-        if monitor.timeout_seconds >= value:
-            monitor.timeout_seconds = rules.default_timeout(value)
-            changed.append("timeout_seconds")
-        soon = datetime.now(UTC) + timedelta(seconds=value)
+        return (await check_target(str(raw), rt.allow_private(monitor.owner.telegram_id))).url
+    if field in ("interval_seconds", "retry_interval_seconds"):
+        return rules.parse_interval(raw, rt.settings)
+    return parse_field(field, raw)
+
+
+async def _clean_all(monitor: Monitor, changes: dict[str, Any]) -> dict[str, Any]:
+    """Every change validated (errors name their field), and the timeout kept below the
+    interval: one given explicitly must be; a default one follows a shorter interval."""
+    values: dict[str, Any] = {}
+    for field, raw in changes.items():
+        with _about(field):
+            values[field] = await _clean(monitor, field, raw)
+    interval = values.get("interval_seconds", monitor.interval_seconds)
+    if "timeout_seconds" in values:
+        if values["timeout_seconds"] >= interval:
+            raise rules.RuleError("timeout_interval", field="timeout_seconds")
+    elif monitor.timeout_seconds >= interval:
+        values["timeout_seconds"] = rules.default_timeout(interval)
+    return values
+
+
+async def apply_changes(monitor: Monitor, changes: dict[str, Any]) -> list[str]:
+    """Validate every change with the creation rules, then save them together: a
+    refused change (RuleError or TargetError, naming its field) leaves the monitor as
+    it was. `None` clears an optional rule. Returns the fields written."""
+    values = await _clean_all(monitor, changes)
+    for field, value in values.items():
+        setattr(monitor, field, value)
+    changed = list(values)
+    if "interval_seconds" in values:
+        soon = datetime.now(UTC) + timedelta(seconds=values["interval_seconds"])
         if monitor.next_check_at is not None and monitor.next_check_at > soon:
             monitor.next_check_at = soon
             changed.append("next_check_at")
-    await monitor.save(update_fields=[*changed, "updated_at"])
+    if changed:
+        await monitor.save(update_fields=[*changed, "updated_at"])
+    return changed
+
+
+async def update_monitor(monitor: Monitor, field: str, raw: Any) -> None:
+    """One field, as the bot edits them (see apply_changes)."""
+    await apply_changes(monitor, {field: raw})
 
 
 PAGE_SIZE = 10

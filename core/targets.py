@@ -43,6 +43,7 @@ class TargetError(ValueError):
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code = code
         self.detail = detail
+        self.field: str | None = None  # the input field, set by callers that know it
 
 
 def is_public_address(address: str) -> bool:

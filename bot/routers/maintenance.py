@@ -43,6 +43,7 @@ from core.maintenance import (
 )
 from core.monitors import monitor_page
 from core.render import cut, esc, fmt_datetime
+from core.rule_texts import window_message
 from core.users import monitor_of
 from db.models import MaintenanceWindow, Monitor, User
 
@@ -69,22 +70,6 @@ class MaintFlow(StatesGroup):
 
 
 # --- texts ------------------------------------------------------------------------------
-
-
-def window_message(error: WindowError, **params: str) -> str:
-    """A translated reason for a refused length or time."""
-    messages = {
-        "duration_invalid": _("Send a length such as 90m, 2h or 1d."),
-        "too_short": _("A maintenance window lasts at least one minute."),
-        "too_long": _("A maintenance window can last at most {days} days."),
-        "time_invalid": _(
-            "Send the date and time in UTC as YYYY-MM-DD HH:MM, for example {example}."
-        ),
-        "in_the_past": _("That time has already passed. Send a time in the future (UTC)."),
-        "ends_before_start": _("The end must be after the start ({start})."),
-    }
-    text = messages.get(error.code, _("That value is not valid."))
-    return text.format(days=MAX_WINDOW.days, **params)
 
 
 def scope_text(monitor: Monitor | None) -> str:

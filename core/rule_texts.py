@@ -1,0 +1,90 @@
+"""Translated reasons for refused input: one table for the bot and the API.
+
+Core rules raise errors with stable codes (RuleError, TargetError, WindowError); the
+front ends show these words in the reader's language (the caller sets the locale).
+"""
+
+from __future__ import annotations
+
+from core.i18n import _
+from core.maintenance import MAX_WINDOW, WindowError
+from core.monitor_rules import RuleError
+from core.targets import TargetError
+
+
+def rule_text(error: RuleError | TargetError) -> str:
+    """A translated reason for a refused input, as plain text (callback alerts)."""
+    params = getattr(error, "params", {}) or {}
+    messages = {
+        "url_empty": _("Send a web address, for example https://example.com."),
+        "url_too_long": _("That address is too long (at most 2048 characters)."),
+        "url_invalid": _("That does not look like a web address."),
+        "url_scheme": _("Only http:// and https:// addresses can be monitored."),
+        "url_credentials": _("Please leave the user name and password out of the address."),
+        "dns": _("This host name does not resolve. Check the spelling."),
+        "private_address": _(
+            "This address is on a private or local network, which the monitor may not reach."
+        ),
+        "name_empty": _("The name cannot be empty."),
+        "name_too_long": _("The name is too long (at most {max} characters)."),
+        "name_invalid": _("The name contains characters that are not allowed."),
+        "duration_invalid": _("Send a duration such as 90, 90s, 5m or 2h."),
+        "interval_range": _("The interval must be between {min} and {max} seconds."),
+        "timeout_range": _("The timeout must be between {min} and {max} seconds."),
+        "timeout_interval": _("The timeout must be shorter than the interval."),
+        "field_invalid": _("That value is not valid."),
+        "status_codes_invalid": _(
+            "Send status codes between 100 and 599, as a list or ranges: 200-299,301"
+        ),
+        "latency_invalid": _("Send the threshold in milliseconds, for example 1500."),
+        "latency_range": _("The threshold must be between {min} and {max} ms."),
+        "keyword_empty": _("The keyword cannot be empty."),
+        "keyword_too_long": _("The keyword is too long (at most {max} characters)."),
+        "cert_days_invalid": _("Send up to 6 numbers of days between 1 and 365: 14,7,3,1"),
+        "method_invalid": _("Choose one of: {allowed}."),
+        "check_too_soon": _("Checked just now; try again in {seconds} s."),
+        "threshold_invalid": _("Send a whole number."),
+        "threshold_range": _("Send a number between {min} and {max}."),
+        "email_empty": _("Send an email address, for example name@example.com."),
+        "email_too_long": _("That address is too long (at most {max} characters)."),
+        "email_spaces": _("An email address cannot contain spaces."),
+        "email_chars": _(
+            'That address contains characters that are not allowed: < > ( ) [ ] , ; : "'
+        ),
+        "email_at": _(
+            "An email address needs exactly one @ with text on both sides, like name@example.com."
+        ),
+        "email_domain": _("The part after @ must be a domain with a dot, like example.com."),
+        "email_same": _("That address is already confirmed."),
+        "email_wait": _("A code was sent a moment ago. Please wait {seconds} s for another one."),
+        "code_format": _("Send the {digits}-digit code from the email, or /cancel."),
+        "code_wrong": _("That code is wrong. Tries left: {left}."),
+        "code_void": _("That code is wrong, and that was the last try: it no longer works."),
+        "code_expired": _("That code has expired."),
+        "code_none": _("No code is waiting to be confirmed."),
+        "token_name_invalid": _("The name contains characters that are not allowed."),
+        "token_limit": _("You already have {max} tokens. Revoke one to create another."),
+        "token_name_too_long": _("The name is too long (at most {max} characters)."),
+        "quota": _(
+            "You have reached your limit of {limit} monitors. Delete one or ask an admin "
+            "for a higher quota."
+        ),
+    }
+    text = messages.get(error.code, _("That value is not valid."))
+    return text.format(**params)
+
+
+def window_message(error: WindowError, **params: str) -> str:
+    """A translated reason for a refused length or time."""
+    messages = {
+        "duration_invalid": _("Send a length such as 90m, 2h or 1d."),
+        "too_short": _("A maintenance window lasts at least one minute."),
+        "too_long": _("A maintenance window can last at most {days} days."),
+        "time_invalid": _(
+            "Send the date and time in UTC as YYYY-MM-DD HH:MM, for example {example}."
+        ),
+        "in_the_past": _("That time has already passed. Send a time in the future (UTC)."),
+        "ends_before_start": _("The end must be after the start ({start})."),
+    }
+    text = messages.get(error.code, _("That value is not valid."))
+    return text.format(days=MAX_WINDOW.days, **params)
