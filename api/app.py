@@ -1,19 +1,29 @@
-"""Builds the web application that run.py serves on API_HOST:API_PORT."""
+"""Builds the web application that run.py serves on API_HOST:API_PORT: /health,
+/metrics, and /api/v1 (JSON errors and X-API-KEY checks as middlewares)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from api import health
+from api import health, metrics, openapi
+from api.app_keys import SETTINGS_KEY
+from api.auth import auth_middleware
+from api.errors import json_errors
+from api.v1 import checks, incidents, maintenance, monitors, stats, users
 from core.settings import Settings
 
-SETTINGS_KEY = web.AppKey("settings", Settings)
+MAX_BODY_BYTES = 64 * 1024
+
+__all__ = ["SETTINGS_KEY", "create_app"]
 
 
 def create_app(settings: Settings) -> web.Application:
-    """The web app. Later issues add /metrics and /api/v1 routes here; the bot adds its
-    webhook route when WEBHOOK_URL is set (see bot/)."""
-    app = web.Application(client_max_size=64 * 1024)
+    """The web app; the bot adds its webhook route when WEBHOOK_URL is set (run.py)."""
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES, middlewares=[json_errors, auth_middleware(settings)]
+    )
     app[SETTINGS_KEY] = settings
-    app.add_routes(health.routes)
+    for module in (health, metrics, openapi, users, monitors, checks, incidents, maintenance,
+                   stats):  # fmt: skip
+        app.add_routes(module.routes)
     return app

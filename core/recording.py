@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from core.evaluation import Effects, apply_result, is_failing
+from core.metrics import count_checks
 from core.probe import ProbeResult
 from db.bulk import (
     CHECK_LOG_COLUMNS,
@@ -209,6 +210,7 @@ async def record_results(
             )
         if batch.notifications:
             await Notification.bulk_create(batch.notifications, ignore_conflicts=True)
+    count_checks(result for _monitor_id, result in ordered)  # committed: counted once
     return recorded
 
 

@@ -31,6 +31,7 @@ import time
 from collections import deque
 from datetime import UTC, datetime, timedelta
 
+from core.metrics import SCHEDULER_LAG
 from core.probe import ErrorKind, Probe, ProbeResult, ProbeSpec
 from core.recording import record_results
 from core.settings import Settings
@@ -196,7 +197,9 @@ class Engine:
             self._waiting.append(claim)
 
     def _start(self, claim: ClaimedCheck) -> None:
-        self.lags.append(time.time() - claim.due_at.timestamp())
+        lag = time.time() - claim.due_at.timestamp()
+        self.lags.append(lag)
+        SCHEDULER_LAG.observe(max(0.0, lag))
         self.started_checks += 1
         task = asyncio.create_task(self._run(claim), name=f"check-{claim.monitor_id}")
         task.claim = claim  # type: ignore[attr-defined]

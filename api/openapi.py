@@ -1,0 +1,296 @@
+"""The OpenAPI 3.1 document of /api/v1, served at GET /api/v1/openapi.json.
+
+Written next to the handlers and kept honest by tests: every route the app serves is
+described here and nothing else is (tests/test_api_openapi.py), and schemathesis
+checks that every response of the running service conforms to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from api.params import MAX_LIMIT
+from core.monitor_rules import MAX_INTERVAL_SECONDS, MAX_NAME_LENGTH, MAX_TIMEOUT_SECONDS
+from core.stats import WINDOWS
+from db.models import HttpMethod, KeywordMode, MonitorState
+
+routes = web.RouteTableDef()
+
+JSON = "application/json"
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def null(schema: dict) -> dict:
+    """`schema` or null (JSON Schema 2020-12, as OpenAPI 3.1 uses)."""
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+TIME = {"type": "string", "format": "date-time"}
+INT = {"type": "integer"}
+STR = {"type": "string"}
+
+
+def obj(properties: dict, required: list[str] | None = None, *, closed: bool = True) -> dict:
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
+
+
+def listing(item: str) -> dict:
+    return obj({"items": {"type": "array", "items": ref(item)}, "next_cursor": null(STR)},
+               ["items", "next_cursor"])  # fmt: skip
+
+
+def answer(description: str, schema: dict | None = None) -> dict:
+    if schema is None:
+        return {"description": description}
+    return {"description": description, "content": {JSON: {"schema": schema}}}
+
+
+ERROR = answer("An error", ref("Error"))
+
+
+def errors(*statuses: int) -> dict:
+    return {str(status): ERROR for status in (401, *statuses)}
+
+
+def body(schema: str) -> dict:
+    return {"required": True, "content": {JSON: {"schema": ref(schema)}}}
+
+
+def param(name: str, where: str, schema: dict, description: str = "") -> dict:
+    p = {"name": name, "in": where, "schema": schema, "required": where == "path"}
+    if description:
+        p["description"] = description
+    return p
+
+
+ID = param("id", "path", {"type": "integer", "minimum": 0})
+TELEGRAM_ID = param("telegram_id", "path", {"type": "integer", "minimum": 0})
+LIMIT = param("limit", "query", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+              "Items per page (default 50).")  # fmt: skip
+CURSOR = param("cursor", "query", STR, "The next_cursor of the previous page.")
+OWNER = param("owner", "query", {"type": "integer", "minimum": 0},
+              "Only this Telegram user's (admin key only).")  # fmt: skip
+
+MONITOR_WRITABLE = {
+    "name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH},
+    "url": {"type": "string", "maxLength": 2048, "description": "http:// or https://"},
+    "method": {"enum": [m.value for m in HttpMethod]},
+    "interval": {"type": "integer", "description": "Seconds between checks.",
+                 "maximum": MAX_INTERVAL_SECONDS},
+    "retry_interval": {"type": "integer", "description": "Seconds between checks while failing.",
+                       "maximum": MAX_INTERVAL_SECONDS},
+    "timeout": {"type": "number", "minimum": 1, "maximum": MAX_TIMEOUT_SECONDS},
+    "accepted_status_codes": {"type": "string", "description": "Ranges and codes: 200-299,301"},
+    "latency_threshold_ms": null({"type": "integer", "minimum": 1}),
+    "keyword": null({"type": "string", "minLength": 1, "maxLength": 256}),
+    "keyword_mode": {"enum": [m.value for m in KeywordMode]},
+    "cert_warning_days": {"type": "array", "items": {"type": "integer", "minimum": 1,
+                                                     "maximum": 365},
+                          "minItems": 1, "maxItems": 6},
+    "failure_threshold": {"type": "integer", "minimum": 1, "maximum": 20},
+    "success_threshold": {"type": "integer", "minimum": 1, "maximum": 20},
+    "paused": {"type": "boolean"},
+}  # fmt: skip
+
+SCHEMAS = {
+    "Error": obj({"error": obj({"code": STR, "message": STR,
+                                "fields": {"type": "object", "additionalProperties": STR}},
+                               ["code", "message", "fields"])}, ["error"]),
+    "Monitor": obj({
+        "id": INT, "owner_telegram_id": INT, "name": STR, "url": STR,
+        "method": {"enum": [m.value for m in HttpMethod]}, "interval": INT,
+        "retry_interval": INT, "timeout": {"type": "number"}, "accepted_status_codes": STR,
+        "latency_threshold_ms": null(INT), "keyword": null(STR),
+        "keyword_mode": {"enum": [m.value for m in KeywordMode]},
+        "cert_warning_days": {"type": "array", "items": INT},
+        "failure_threshold": INT, "success_threshold": INT, "paused": {"type": "boolean"},
+        "state": {"enum": [s.value for s in MonitorState]}, "state_since": null(TIME),
+        "last_check_at": null(TIME), "last_status_code": null(INT),
+        "last_latency_ms": null(INT), "cert_expires_at": null(TIME), "created_at": TIME,
+    }, ["id", "owner_telegram_id", "name", "url", "method", "interval", "retry_interval",
+        "timeout", "accepted_status_codes", "latency_threshold_ms", "keyword", "keyword_mode",
+        "failure_threshold", "success_threshold", "paused", "state", "state_since",
+        "last_check_at"]),
+    "MonitorCreate": obj({**MONITOR_WRITABLE, "owner_telegram_id": {
+        "type": "integer", "description": "The owner (admin key only; a user key creates "
+        "for itself)."}}, ["url"]),
+    "MonitorPatch": obj(MONITOR_WRITABLE),
+    "Check": obj({
+        "checked_at": TIME, "ok": {"type": "boolean"}, "status_code": null(INT),
+        "latency_ms": null(INT), "dns_ms": null(INT), "connect_ms": null(INT),
+        "tls_ms": null(INT), "ttfb_ms": null(INT), "error_kind": null(STR),
+        "error_message": null(STR), "cert_expires_at": null(TIME),
+        "in_maintenance": {"type": "boolean"},
+    }, ["checked_at", "ok", "status_code", "latency_ms", "error_kind", "error_message"]),
+    "CheckNow": obj({"check": ref("Check"), "monitor": ref("Monitor")}, ["check", "monitor"]),
+    "Incident": obj({
+        "id": INT, "monitor_id": INT, "started_at": TIME, "resolved_at": null(TIME),
+        "duration_seconds": INT, "cause": STR, "first_error": STR, "last_error": STR,
+        "failed_checks": INT,
+    }, ["id", "monitor_id", "started_at", "resolved_at", "duration_seconds", "cause"]),
+    "Window": obj({
+        "id": INT, "owner_telegram_id": INT, "monitor_id": null(INT), "starts_at": TIME,
+        "ends_at": TIME, "reason": STR, "active": {"type": "boolean"},
+    }, ["id", "owner_telegram_id", "monitor_id", "starts_at", "ends_at", "reason", "active"]),
+    "WindowCreate": obj({
+        "monitor_id": null({"type": "integer", "description": "Null or absent: every monitor "
+                            "of the owner."}),
+        "owner_telegram_id": {"type": "integer", "description": "The owner of a window over "
+                              "all monitors (admin key only)."},
+        "starts_at": {**TIME, "description": "Default: now."}, "ends_at": TIME,
+        "reason": {"type": "string", "maxLength": 256},
+    }, ["ends_at"]),
+    "User": obj({
+        "telegram_id": INT, "username": null(STR), "display_name": STR, "language": null(STR),
+        "email_verified": {"type": "boolean"}, "blocked_bot": {"type": "boolean"},
+        "monitor_quota": null(INT), "effective_quota": INT, "created_at": TIME,
+        "last_seen_at": null(TIME),
+    }, ["telegram_id", "monitor_quota", "effective_quota"]),
+    "UserPatch": obj({"monitor_quota": null({"type": "integer", "minimum": 0,
+                                             "maximum": 100_000})}, ["monitor_quota"]),
+    "Stats": obj({
+        "window": {"enum": list(WINDOWS)}, "checks": INT, "uptime": null({"type": "number"}),
+        "incidents": INT, "downtime_seconds": {"type": "number"},
+        "avg_latency_ms": null({"type": "number"}), "p95_latency_ms": null(INT),
+    }, ["window", "checks", "uptime", "incidents", "downtime_seconds", "avg_latency_ms",
+        "p95_latency_ms"]),
+    "MonitorList": listing("Monitor"),
+    "CheckList": listing("Check"),
+    "IncidentList": listing("Incident"),
+    "WindowList": listing("Window"),
+    "UserList": listing("User"),
+}  # fmt: skip
+
+
+def op(summary: str, ok: dict, *more: int, params: list | None = None, **extra) -> dict:
+    """An operation: its success answers (`ok`) and the error statuses it can give."""
+    return {"summary": summary, "parameters": params or [], "responses": {**ok, **errors(*more)},
+            **extra}  # fmt: skip
+
+
+def listed(name: str) -> dict:
+    return {"200": answer("A page", ref(name))}
+
+
+INCIDENT_STATE = param("state", "query", {"enum": ["open", "resolved"]})
+
+PATHS = {
+    "/api/v1/users": {
+        "get": op("List users (admin key)", listed("UserList"), 400, 403,
+                  params=[LIMIT, CURSOR]),
+    },
+    "/api/v1/users/{telegram_id}": {
+        "parameters": [TELEGRAM_ID],
+        "get": op("One user (a user key: only itself)", {"200": answer("The user", ref("User"))},
+                  404),
+        "patch": op("Set a user's monitor quota (admin key; null: the default)",
+                    {"200": answer("The user", ref("User"))}, 400, 403, 404, 413, 422,
+                    requestBody=body("UserPatch")),
+    },
+    "/api/v1/monitors": {
+        "get": op("List monitors, in id order", listed("MonitorList"), 400, 403,
+                  params=[LIMIT, CURSOR, OWNER,
+                          param("state", "query", {"enum": [s.value for s in MonitorState]})]),
+        "post": op("Create a monitor, with the bot's rules (URL, interval bounds, SSRF, quota)",
+                   {"201": answer("Created", ref("Monitor"))}, 400, 409, 413, 422,
+                   requestBody=body("MonitorCreate")),
+    },
+    "/api/v1/monitors/{id}": {
+        "parameters": [ID],
+        "get": op("One monitor", {"200": answer("The monitor", ref("Monitor"))}, 404),
+        "patch": op("Change any subset of the writable fields (all or nothing)",
+                    {"200": answer("The monitor", ref("Monitor"))}, 400, 404, 413, 422,
+                    requestBody=body("MonitorPatch")),
+        "delete": op("Delete a monitor and its history", {"204": answer("Deleted")}, 404),
+    },
+    "/api/v1/monitors/{id}/check": {
+        "parameters": [ID],
+        "post": op("Check now (at most once every 10 s per monitor)",
+                   {"200": answer("The result", ref("CheckNow"))}, 404, 429),
+    },
+    "/api/v1/monitors/{id}/pause": {
+        "parameters": [ID],
+        "post": op("Pause checks", {"200": answer("The monitor", ref("Monitor"))}, 404),
+    },
+    "/api/v1/monitors/{id}/resume": {
+        "parameters": [ID],
+        "post": op("Resume checks", {"200": answer("The monitor", ref("Monitor"))}, 404),
+    },
+    "/api/v1/monitors/{id}/checks": {
+        "parameters": [ID],
+        "get": op("The check log, newest first", listed("CheckList"), 400, 404,
+                  params=[LIMIT, CURSOR,
+                          param("from", "query", TIME, "From this time (inclusive)."),
+                          param("to", "query", TIME, "Before this time.")]),
+    },
+    "/api/v1/monitors/{id}/incidents": {
+        "parameters": [ID],
+        "get": op("A monitor's incidents, newest first", listed("IncidentList"), 400, 404,
+                  params=[LIMIT, CURSOR, INCIDENT_STATE]),
+    },
+    "/api/v1/monitors/{id}/stats": {
+        "parameters": [ID],
+        "get": op("Figures for a window (the bot's numbers)",
+                  {"200": answer("The figures", ref("Stats"))}, 400, 404,
+                  params=[param("window", "query", {"enum": list(WINDOWS)}, "Default: 24h.")]),
+    },
+    "/api/v1/incidents": {
+        "get": op("Incidents of every monitor the key may see, newest first",
+                  listed("IncidentList"), 400, params=[LIMIT, CURSOR, INCIDENT_STATE]),
+    },
+    "/api/v1/maintenance": {
+        "get": op("Maintenance windows, newest first (default: running and coming)",
+                  listed("WindowList"), 400, 403,
+                  params=[LIMIT, CURSOR, OWNER,
+                          param("state", "query", {"enum": ["current", "ended", "all"]})]),
+        "post": op("Open a window", {"201": answer("Created", ref("Window"))}, 400, 404, 413,
+                   422, requestBody=body("WindowCreate")),
+    },
+    "/api/v1/maintenance/{id}/end": {
+        "parameters": [ID],
+        "post": op("End a window now (one not started yet is dropped: 204)",
+                   {"200": answer("The window", ref("Window")), "204": answer("Dropped")}, 404),
+    },
+    "/api/v1/maintenance/{id}": {
+        "parameters": [ID],
+        "delete": op("Delete a window", {"204": answer("Deleted")}, 404),
+    },
+    "/api/v1/openapi.json": {
+        "get": {"summary": "This document", "security": [], "responses": {
+            "200": answer("OpenAPI 3.1", {"type": "object"})}},
+    },
+}  # fmt: skip
+
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Uptime monitor API",
+        "version": "1.0.0",
+        "description": "Everything the bot does, as JSON. Authenticate with X-API-KEY: "
+        "API_ACCESS_TOKEN (admin, all data) or a token created in the bot (/settings), "
+        'which sees only its user\'s data. Errors: {"error": {"code", "message", '
+        '"fields"}}. Lists: {"items", "next_cursor"}. Times: ISO 8601 with a zone.',
+    },
+    "servers": [{"url": "/"}],
+    "security": [{"ApiKey": []}],
+    "components": {
+        "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-KEY"}},
+        "schemas": SCHEMAS,
+    },
+    "paths": PATHS,
+}
+
+
+@routes.get("/api/v1/openapi.json")
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(DOCUMENT)

@@ -1,0 +1,111 @@
+"""Rows as the API shows them. Times are ISO 8601 in UTC with the offset."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+from core.probe import ProbeResult
+from core.settings import Settings
+from core.stats import WindowStats
+from db.models import CheckLog, Incident, MaintenanceWindow, Monitor, User
+
+
+def when(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+def monitor_json(monitor: Monitor) -> dict:
+    """A monitor; its owner must be loaded (select_related("owner"))."""
+    return {
+        "id": monitor.id,
+        "owner_telegram_id": monitor.owner.telegram_id,
+        "name": monitor.name,
+        "url": monitor.url,
+        "method": str(monitor.method),
+        "interval": monitor.interval_seconds,
+        "retry_interval": monitor.retry_interval_seconds,
+        "timeout": monitor.timeout_seconds,
+        "accepted_status_codes": monitor.accepted_status_codes,
+        "latency_threshold_ms": monitor.latency_threshold_ms,
+        "keyword": monitor.keyword,
+        "keyword_mode": str(monitor.keyword_mode),
+        "cert_warning_days": list(monitor.cert_warning_days or []),
+        "failure_threshold": monitor.failure_threshold,
+        "success_threshold": monitor.success_threshold,
+        "paused": monitor.paused,
+        "state": str(monitor.state),
+        "state_since": when(monitor.state_since),
+        "last_check_at": when(monitor.last_check_at),
+        "last_status_code": monitor.last_status_code,
+        "last_latency_ms": monitor.last_latency_ms,
+        "cert_expires_at": when(monitor.cert_expires_at),
+        "created_at": when(monitor.created_at),
+    }
+
+
+def check_json(check: CheckLog | ProbeResult) -> dict:
+    return {
+        "checked_at": when(check.checked_at),
+        "ok": check.ok,
+        "status_code": check.status_code,
+        "latency_ms": check.latency_ms,
+        "dns_ms": check.dns_ms,
+        "connect_ms": check.connect_ms,
+        "tls_ms": check.tls_ms,
+        "ttfb_ms": check.ttfb_ms,
+        "error_kind": str(check.error_kind) if check.error_kind else None,
+        "error_message": check.error_message,
+        "cert_expires_at": when(check.cert_expires_at),
+        "in_maintenance": getattr(check, "in_maintenance", False),
+    }
+
+
+def incident_json(incident: Incident, now: datetime | None = None) -> dict:
+    end = incident.resolved_at or now or datetime.now(UTC)
+    return {
+        "id": incident.id,
+        "monitor_id": incident.monitor_id,
+        "started_at": when(incident.started_at),
+        "resolved_at": when(incident.resolved_at),
+        "duration_seconds": max(0, round((end - incident.started_at).total_seconds())),
+        "cause": incident.cause,
+        "first_error": incident.first_error,
+        "last_error": incident.last_error,
+        "failed_checks": incident.failed_checks,
+    }
+
+
+def window_json(window: MaintenanceWindow) -> dict:
+    """A maintenance window; its owner must be loaded."""
+    now = datetime.now(UTC)
+    return {
+        "id": window.id,
+        "owner_telegram_id": window.owner.telegram_id,
+        "monitor_id": window.monitor_id,
+        "starts_at": when(window.starts_at),
+        "ends_at": when(window.ends_at),
+        "reason": window.reason,
+        "active": window.starts_at <= now < window.ends_at,
+    }
+
+
+def user_json(user: User, settings: Settings) -> dict:
+    return {
+        "telegram_id": user.telegram_id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "language": user.language,
+        "email_verified": user.email_verified,
+        "blocked_bot": user.blocked_bot,
+        "monitor_quota": user.monitor_quota,
+        "effective_quota": (
+            user.monitor_quota if user.monitor_quota is not None else settings.default_monitor_quota
+        ),
+        "created_at": when(user.created_at),
+        "last_seen_at": when(user.last_seen_at),
+    }
+
+
+def stats_json(stats: WindowStats) -> dict:
+    return asdict(stats)

@@ -1,0 +1,1 @@
+"""/api/v1: one module per resource, each with its RouteTableDef."""

@@ -1,0 +1,40 @@
+"""Finding what a caller may touch: anything of someone else's is simply not found."""
+
+from __future__ import annotations
+
+from api.auth import Caller
+from api.errors import ApiError, not_found
+from core.i18n import _
+from db.models import Monitor, User
+
+
+async def monitor_for(caller: Caller, monitor_id: int) -> Monitor:
+    monitor = await Monitor.get_or_none(id=monitor_id).select_related("owner")
+    if monitor is None or not caller.owns(monitor.owner_id):
+        raise not_found()
+    return monitor
+
+
+async def user_for(caller: Caller, telegram_id: int) -> User:
+    user = await User.get_or_none(telegram_id=telegram_id)
+    if user is None or not caller.owns(user.id):
+        raise not_found()
+    return user
+
+
+async def owner_for(caller: Caller, owner_telegram_id: int | None) -> User:
+    """Whose new object it is: a user key's own user; the admin key must name one."""
+    if not caller.admin:
+        assert caller.user is not None
+        if owner_telegram_id not in (None, caller.user.telegram_id):
+            message = _("Only the admin key may name another owner.")
+            raise ApiError(422, "owner_forbidden", message, {"owner_telegram_id": message})
+        return caller.user
+    if owner_telegram_id is None:
+        message = _("The admin key must name the owner.")
+        raise ApiError(422, "field_missing", message, {"owner_telegram_id": message})
+    owner = await User.get_or_none(telegram_id=owner_telegram_id)
+    if owner is None:
+        message = _("No user with that Telegram id has started the bot.")
+        raise ApiError(422, "owner_unknown", message, {"owner_telegram_id": message})
+    return owner

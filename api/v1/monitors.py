@@ -1,0 +1,167 @@
+"""Monitors: list, create, get, patch, delete, check now, pause, resume."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from api.auth import caller_of
+from api.params import (
+    boolean,
+    cursor_id,
+    encode_cursor,
+    integer,
+    integers,
+    json_body,
+    limit_of,
+    nullable,
+    number,
+    page,
+    path_id,
+    query_choice,
+    query_int,
+    require,
+    string,
+)
+from api.serialize import check_json, monitor_json
+from api.v1.lookup import monitor_for, owner_for
+from core.checks import check_now
+from core.monitors import apply_changes, create_monitor, pause_monitor, resume_monitor
+from db.models import Monitor, MonitorState, User
+
+routes = web.RouteTableDef()
+
+MANUAL_CHECK_GAP = 10.0  # seconds, as for the bot's button
+
+# Writable fields: their JSON types, and the core field behind each API name.
+MONITOR_FIELDS = {
+    "name": string,
+    "url": string,
+    "method": string,
+    "interval": integer,
+    "retry_interval": integer,
+    "timeout": number,
+    "accepted_status_codes": string,
+    "latency_threshold_ms": nullable(integer),
+    "keyword": nullable(string),
+    "keyword_mode": string,
+    "cert_warning_days": integers,
+    "failure_threshold": integer,
+    "success_threshold": integer,
+    "paused": boolean,
+}
+CORE_NAMES = {
+    "interval": "interval_seconds",
+    "retry_interval": "retry_interval_seconds",
+    "timeout": "timeout_seconds",
+}
+API_NAMES = {core: api for api, core in CORE_NAMES.items()}
+STATES = tuple(state.value for state in MonitorState)
+
+
+def _core_changes(body: dict) -> dict:
+    return {
+        CORE_NAMES.get(name, name): value
+        for name, value in body.items()
+        if name not in ("paused", "url", "name", "owner_telegram_id")
+    }
+
+
+async def _renamed(awaitable):
+    """Errors name the API's field, not the core's."""
+    try:
+        return await awaitable
+    except Exception as error:
+        field = getattr(error, "field", None)
+        if field in API_NAMES:
+            error.field = API_NAMES[field]
+        raise
+
+
+@routes.get("/api/v1/monitors")
+async def list_monitors(request: web.Request) -> web.Response:
+    caller = caller_of(request)
+    limit = limit_of(request)
+    after = cursor_id(request)
+    state = query_choice(request, "state", STATES)
+    owner = query_int(request, "owner")
+    rows = Monitor.all().select_related("owner").order_by("id")
+    if caller.admin:
+        if owner is not None:
+            rows = rows.filter(owner__telegram_id=owner)
+    else:
+        if owner is not None:
+            caller.require_admin()
+        rows = rows.filter(owner_id=caller.user.id)
+    if state is not None:
+        rows = rows.filter(state=state)
+    if after is not None:
+        rows = rows.filter(id__gt=after)
+    found = await rows.limit(limit + 1)
+    return web.json_response(page(found, limit, monitor_json, lambda m: encode_cursor(m.id)))
+
+
+@routes.post("/api/v1/monitors")
+async def create(request: web.Request) -> web.Response:
+    caller = caller_of(request)
+    body = await json_body(request, {**MONITOR_FIELDS, "owner_telegram_id": integer})
+    require(body, "url")
+    owner: User = await owner_for(caller, body.get("owner_telegram_id"))
+    monitor = await _renamed(
+        create_monitor(owner, body["url"], body.get("name"), **_core_changes(body))
+    )
+    if body.get("paused"):
+        await pause_monitor(monitor)
+    monitor = await Monitor.get(id=monitor.id).select_related("owner")
+    return web.json_response(monitor_json(monitor), status=201)
+
+
+@routes.get("/api/v1/monitors/{id}")
+async def get_monitor(request: web.Request) -> web.Response:
+    monitor = await monitor_for(caller_of(request), path_id(request))
+    return web.json_response(monitor_json(monitor))
+
+
+@routes.patch("/api/v1/monitors/{id}")
+async def patch_monitor(request: web.Request) -> web.Response:
+    monitor = await monitor_for(caller_of(request), path_id(request))
+    body = await json_body(request, MONITOR_FIELDS)
+    changes = _core_changes(body)
+    changes |= {name: body[name] for name in ("url", "name") if name in body}
+    await _renamed(apply_changes(monitor, changes))
+    if "paused" in body and body["paused"] != monitor.paused:
+        await (pause_monitor(monitor) if body["paused"] else resume_monitor(monitor))
+    return web.json_response(monitor_json(monitor))
+
+
+@routes.delete("/api/v1/monitors/{id}")
+async def delete_monitor(request: web.Request) -> web.Response:
+    monitor = await monitor_for(caller_of(request), path_id(request))
+    await monitor.delete()
+    return web.Response(status=204)
+
+
+@routes.post("/api/v1/monitors/{id}/check")
+async def check(request: web.Request) -> web.Response:
+    caller = caller_of(request)
+    monitor = await monitor_for(caller, path_id(request))
+    recorded = await check_now(monitor, MANUAL_CHECK_GAP)
+    monitor = await monitor_for(caller, monitor.id)
+    return web.json_response(
+        {"check": check_json(recorded.result), "monitor": monitor_json(monitor)}
+    )
+
+
+@routes.post("/api/v1/monitors/{id}/pause")
+async def pause(request: web.Request) -> web.Response:
+    monitor = await monitor_for(caller_of(request), path_id(request))
+    if not monitor.paused:
+        await pause_monitor(monitor)
+    return web.json_response(monitor_json(monitor))
+
+
+@routes.post("/api/v1/monitors/{id}/resume")
+async def resume(request: web.Request) -> web.Response:
+    monitor = await monitor_for(caller_of(request), path_id(request))
+    if monitor.paused:
+        await resume_monitor(monitor)
+    return web.json_response(monitor_json(monitor))

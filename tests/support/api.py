@@ -1,0 +1,80 @@
+"""The web app served on loopback in the test's event loop, and a small JSON client."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from api.app import create_app
+from core.settings import Settings
+from tests.support.http import free_port
+
+ADMIN_KEY = "admin-key-for-tests"
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+    headers: dict
+
+    @property
+    def error(self) -> dict:
+        return self.body["error"]
+
+
+@dataclass
+class ApiClient:
+    http: aiohttp.ClientSession
+    base: str
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        key: str | None = ADMIN_KEY,
+        json_body: Any = None,
+        *,
+        raw: bytes | None = None,
+        params: dict | None = None,
+        headers: dict | None = None,
+    ) -> Reply:
+        sent = dict(headers or {})
+        if key is not None:
+            sent["X-API-KEY"] = key
+        data = raw
+        if json_body is not None:
+            data = json.dumps(json_body).encode()
+        if data is not None:
+            sent.setdefault("Content-Type", "application/json")
+        async with self.http.request(
+            method, self.base + path, data=data, params=params, headers=sent
+        ) as resp:
+            text = await resp.text()
+            try:
+                body = json.loads(text) if text else None
+            except ValueError:
+                body = text
+            return Reply(resp.status, body, dict(resp.headers))
+
+    async def get(self, path: str, key: str | None = ADMIN_KEY, **params) -> Reply:
+        return await self.call("GET", path, key, params=params or None)
+
+
+@asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[ApiClient]:
+    runner = web.AppRunner(create_app(settings))
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            yield ApiClient(http, f"http://127.0.0.1:{port}")
+    finally:
+        await runner.cleanup()
