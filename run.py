@@ -104,7 +104,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     outbox = OutboxWorker(settings, bot=bot)
     await outbox.start()
     scheduler = create_scheduler()
-    register_jobs(scheduler, engine, outbox)
+    register_jobs(scheduler, engine, outbox, settings)
     scheduler.start()
     runner = await _start_web(app, settings)
 
@@ -120,6 +120,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             )
             log.info("bot: long polling")
 
+    runtime.freeze_startup_objects()
     stopped = asyncio.create_task(stop.wait())
     waiting = {stopped} | ({polling} if polling else set())
     done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)

@@ -41,3 +41,19 @@ def current() -> Runtime:
     if _current is None:
         raise RuntimeError("core.runtime.install() was not called")
     return _current
+
+
+def current_or_none() -> Runtime | None:
+    """The installed runtime, or None (code with a sensible default without one)."""
+    return _current
+
+
+def freeze_startup_objects() -> None:
+    """Move everything allocated during start-up (modules, ORM and bot state, fonts)
+    out of the garbage collector's view. Without it a full collection now and then
+    walks all of it, a pause of a few hundred milliseconds that lands on whatever runs
+    (bench/stats.py, chart drawing: p95 343 ms without, 118 ms with)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

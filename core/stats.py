@@ -1,8 +1,14 @@
 """Monitor statistics, the one source of the figures the bot and the API show.
 
-Uptime is the share of successful checks in the window, checks in maintenance left
-out. Downtime adds up the incidents' time inside the window (an incident straddling
-the window's start counts from the start; an open one counts until now).
+For a window (24 h, 7 d, 30 d, 90 d ending now):
+- uptime: successful checks over checks, maintenance left out, from core/series.py
+  (rollups plus raw rows, exact at the window's edges);
+- average and 95th-percentile latency of successful checks (the percentile from the
+  mergeable histogram, within about 7%);
+- incidents overlapping the window, the downtime inside it (an incident straddling
+  the start counts from the start, an open one until now), MTTR (the mean length of
+  the incidents resolved inside the window) and the longest incident;
+- the last check.
 """
 
 from __future__ import annotations
@@ -11,22 +17,30 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import Q
-from tortoise.functions import Avg
 
-from db.models import CheckLog, Incident
+from core.series import span
+from db.models import Incident, Monitor
 
-WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+WINDOWS = {
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+    "90d": timedelta(days=90),
+}
 
 
 @dataclass
 class WindowStats:
     window: str
-    checks: int
+    checks: int  # checks outside maintenance
     uptime: float | None  # None without checks
     incidents: int
     downtime_seconds: float
+    mttr_seconds: float | None  # None without an incident resolved in the window
+    longest_incident_seconds: float | None
     avg_latency_ms: float | None
     p95_latency_ms: int | None
+    last_check_at: datetime | None
 
 
 @dataclass
@@ -39,61 +53,37 @@ class LastIncident:
 
 async def uptime_since(monitor_id: int, since: datetime) -> float | None:
     """Share of successful checks since `since`, maintenance left out; None without checks."""
-    checks = CheckLog.filter(monitor_id=monitor_id, checked_at__gte=since, in_maintenance=False)
-    total = await checks.count()
-    if not total:
-        return None
-    return await checks.filter(ok=True).count() / total
-
-
-async def _latency(monitor_id: int, since: datetime) -> tuple[float | None, int | None]:
-    """Average and 95th percentile of the latency of successful checks since `since`.
-
-    The percentile is read with ORDER BY ... OFFSET on the (monitor, time) index's rows,
-    which both dialects can do without loading the values.
-    """
-    rows = CheckLog.filter(
-        monitor_id=monitor_id,
-        checked_at__gte=since,
-        ok=True,
-        in_maintenance=False,
-        latency_ms__isnull=False,
-    )
-    count = await rows.count()
-    if not count:
-        return None, None
-    average = (await rows.annotate(avg=Avg("latency_ms")).values_list("avg", flat=True))[0]
-    offset = int(0.95 * (count - 1))
-    p95 = (
-        await rows.order_by("latency_ms")
-        .offset(offset)
-        .limit(1)
-        .values_list("latency_ms", flat=True)
-    )
-    return (float(average) if average is not None else None), p95[0]
+    return (await span(monitor_id, since, datetime.now(UTC))).uptime
 
 
 async def window_stats(monitor_id: int, window: str, now: datetime | None = None) -> WindowStats:
     now = now or datetime.now(UTC)
     since = now - WINDOWS[window]
-    checks = await CheckLog.filter(
-        monitor_id=monitor_id, checked_at__gte=since, in_maintenance=False
-    ).count()
+    figures = await span(monitor_id, since, now)
     incidents = await Incident.filter(
-        Q(resolved_at=None) | Q(resolved_at__gte=since), monitor_id=monitor_id, started_at__lt=now
+        Q(resolved_at=None) | Q(resolved_at__gt=since), monitor_id=monitor_id, started_at__lt=now
     )
     downtime = sum(
         ((i.resolved_at or now) - max(i.started_at, since)).total_seconds() for i in incidents
     )
-    average, p95 = await _latency(monitor_id, since)
+    resolved = [
+        (i.resolved_at - i.started_at).total_seconds()
+        for i in incidents
+        if i.resolved_at is not None and i.resolved_at <= now
+    ]
+    lengths = [((i.resolved_at or now) - i.started_at).total_seconds() for i in incidents]
+    last_check = await Monitor.filter(id=monitor_id).values_list("last_check_at", flat=True)
     return WindowStats(
         window=window,
-        checks=checks,
-        uptime=await uptime_since(monitor_id, since),
+        checks=figures.counted,
+        uptime=figures.uptime,
         incidents=len(incidents),
         downtime_seconds=max(0.0, downtime),
-        avg_latency_ms=average,
-        p95_latency_ms=p95,
+        mttr_seconds=sum(resolved) / len(resolved) if resolved else None,
+        longest_incident_seconds=max(lengths) if lengths else None,
+        avg_latency_ms=figures.avg_latency_ms,
+        p95_latency_ms=figures.latency_quantile(0.95),
+        last_check_at=last_check[0] if last_check else None,
     )
 
 
@@ -107,5 +97,5 @@ async def last_incident(monitor_id: int) -> LastIncident | None:
 
 
 async def monitor_stats(monitor_id: int, now: datetime | None = None) -> list[WindowStats]:
-    """Figures for 24 h, 7 d and 30 d."""
+    """Figures for every window."""
     return [await window_stats(monitor_id, window, now) for window in WINDOWS]

@@ -265,6 +265,58 @@ class Notification(Model):
         )
 
 
+class Rollup(Model):
+    """Aggregates of one monitor's checks over one period (an hour or a day).
+
+    `failures` and the latency figures leave checks in maintenance out, as uptime does;
+    `buckets` is a core/histogram.py histogram of the latencies of successful checks.
+    Every column adds up across periods, so any window is a sum of rows.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    monitor: fields.ForeignKeyRelation[Monitor] = fields.ForeignKeyField(
+        "models.Monitor", on_delete=fields.CASCADE, db_index=False
+    )
+    period_start = fields.DatetimeField()
+    checks = fields.IntField(default=0)
+    failures = fields.IntField(default=0)
+    maintenance = fields.IntField(default=0)
+    latency_count = fields.IntField(default=0)
+    latency_sum = fields.BigIntField(default=0)
+    latency_min = fields.IntField(null=True)
+    latency_max = fields.IntField(null=True)
+    buckets = fields.JSONField(default=dict)
+
+    class Meta:
+        abstract = True
+
+
+class HourlyRollup(Rollup):
+    class Meta:
+        table = "rollups_hourly"
+        unique_together = (("monitor_id", "period_start"),)
+
+
+class DailyRollup(Rollup):
+    class Meta:
+        table = "rollups_daily"
+        unique_together = (("monitor_id", "period_start"),)
+
+
+class RollupState(Model):
+    """How far the rollup job (scheduler.rollups) has got in check_logs."""
+
+    name = fields.CharField(max_length=32, primary_key=True)
+    # Rows with id <= done_id are in the rollups.
+    done_id = fields.BigIntField(default=0)
+    # The highest id seen at the previous run: the next run rolls up to here.
+    seen_id = fields.BigIntField(default=0)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "rollup_state"
+
+
 class ApiToken(Model):
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(

@@ -6,12 +6,15 @@ holds a handful of periodic jobs, never one job per monitor.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from core.settings import Settings
 from scheduler.engine import Engine
 from scheduler.outbox import OutboxWorker
+from scheduler.retention import retention_job
+from scheduler.rollups import roll_up_job
 
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 5}
 # Ticks come twice a second at random moments (APScheduler's jitter): replicas then
@@ -21,6 +24,8 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 5}
 TICK_SECONDS = 0.5
 TICK_JITTER = 0.25
 OUTBOX_TICK_SECONDS = 1.0
+ROLLUP_SECONDS = 60
+RETENTION_SECONDS = 3600
 
 
 def create_scheduler() -> AsyncIOScheduler:
@@ -28,12 +33,15 @@ def create_scheduler() -> AsyncIOScheduler:
 
 
 def register_jobs(
-    scheduler: AsyncIOScheduler, engine: Engine, outbox: OutboxWorker | None = None
+    scheduler: AsyncIOScheduler,
+    engine: Engine,
+    outbox: OutboxWorker | None = None,
+    settings: Settings | None = None,
 ) -> None:
     """The periodic jobs: the engine's tick (claim due monitors, start their checks,
-    write buffered results) and the outbox worker's tick (start delivering due
-    notifications; it returns at once, the delivery runs as its own task). The
-    statistics rollups and retention join here when their issue lands."""
+    write buffered results), the outbox worker's tick (start delivering due
+    notifications; it returns at once, the delivery runs as its own task), and with
+    `settings` the statistics rollups (every minute) and retention (every hour)."""
     scheduler.add_job(
         engine.tick,
         "interval",
@@ -49,4 +57,14 @@ def register_jobs(
             seconds=OUTBOX_TICK_SECONDS,
             id="outbox.tick",
             next_run_time=datetime.now(UTC),
+        )
+    if settings is not None:
+        scheduler.add_job(roll_up_job, "interval", seconds=ROLLUP_SECONDS, jitter=5, id="rollups")
+        scheduler.add_job(
+            retention_job(settings),
+            "interval",
+            seconds=RETENTION_SECONDS,
+            jitter=60,
+            id="retention",
+            next_run_time=datetime.now(UTC) + timedelta(minutes=5),
         )

@@ -1,0 +1,158 @@
+"""Statements of the rollup and retention jobs, one function per need, SQL per dialect.
+
+Rollup rows are written with one multi-row upsert per table and batch (`INSERT ...
+ON CONFLICT (monitor_id, period_start) DO UPDATE`), replacing the row with the merged
+figures the job computed while it held the state lock, so nothing else writes them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from core.aggregates import Aggregate
+from db.claims import sqlite_time
+from db.models import RollupState
+
+STATE_NAME = "checks"
+_FIGURES = ("checks", "failures", "maintenance", "latency_count", "latency_sum",
+            "latency_min", "latency_max", "buckets")  # fmt: skip
+_PG_TYPES = ("int", "int", "int", "int", "bigint", "int", "int", "text")
+_SQLITE_CHUNK = 400
+
+Key = tuple[int, datetime]  # (monitor id, period start)
+
+
+def _postgres(conn: BaseDBAsyncClient) -> bool:
+    return conn.schema_generator.DIALECT == "postgres"
+
+
+def _time(value: object) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(value))
+
+
+async def locked_state(conn: BaseDBAsyncClient) -> RollupState:
+    """The job's state row, locked until the transaction ends (one job at a time)."""
+    await RollupState.get_or_create(name=STATE_NAME, using_db=conn)
+    return await RollupState.filter(name=STATE_NAME).using_db(conn).select_for_update().get()
+
+
+async def done_id() -> int:
+    """Rows of check_logs with an id up to this are in the rollups."""
+    state = await RollupState.get_or_none(name=STATE_NAME)
+    return state.done_id if state else 0
+
+
+async def max_check_id(conn: BaseDBAsyncClient) -> int:
+    _, rows = await conn.execute_query("SELECT max(id) AS top FROM check_logs")
+    return int(rows[0]["top"] or 0)
+
+
+async def checks_between(conn: BaseDBAsyncClient, after_id: int, upto_id: int) -> list[dict]:
+    """(monitor_id, checked_at, ok, latency_ms, in_maintenance) of ids in (after, upto]."""
+    sql = "SELECT monitor_id, checked_at, ok, latency_ms, in_maintenance FROM check_logs " + (
+        "WHERE id > $1 AND id <= $2" if _postgres(conn) else "WHERE id > ? AND id <= ?"
+    )
+    _, rows = await conn.execute_query(sql, [after_id, upto_id])
+    return [dict(row) for row in rows]
+
+
+async def existing(conn: BaseDBAsyncClient, table: str, keys: set[Key]) -> dict[Key, Aggregate]:
+    """The stored figures of those (monitor, period) rows that exist."""
+    if not keys:
+        return {}
+    found: dict[Key, Aggregate] = {}
+    columns = "monitor_id, period_start, " + ", ".join(_FIGURES)
+    if _postgres(conn):
+        monitors = sorted({k[0] for k in keys})
+        periods = sorted({k[1] for k in keys})
+        _, rows = await conn.execute_query(
+            f"SELECT {columns} FROM {table} WHERE monitor_id = ANY($1::int[]) "
+            "AND period_start = ANY($2::timestamptz[])",
+            [monitors, periods],
+        )
+        batches = [rows]
+    else:
+        batches = []
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), _SQLITE_CHUNK):
+            chunk = ordered[start : start + _SQLITE_CHUNK]
+            where = " OR ".join("(monitor_id = ? AND period_start = ?)" for _ in chunk)
+            params = [v for m, p in chunk for v in (m, sqlite_time(p))]
+            _, rows = await conn.execute_query(
+                f"SELECT {columns} FROM {table} WHERE {where}", params
+            )
+            batches.append(rows)
+    for rows in batches:
+        for row in rows:
+            row = dict(row)
+            key = (row["monitor_id"], _time(row["period_start"]))
+            if key in keys:
+                if isinstance(row["buckets"], str):
+                    row["buckets"] = json.loads(row["buckets"])
+                found[key] = Aggregate.of_row(row)
+    return found
+
+
+def _values(aggregate: Aggregate) -> list:
+    return [getattr(aggregate, name) for name in _FIGURES[:-1]] + [json.dumps(aggregate.buckets)]
+
+
+async def upsert(conn: BaseDBAsyncClient, table: str, items: dict[Key, Aggregate]) -> None:
+    """Write these rows whole (insert, or replace the figures of an existing row)."""
+    if not items:
+        return
+    names = ", ".join(_FIGURES)
+    replace = ", ".join(f"{name} = EXCLUDED.{name}" for name in _FIGURES)
+    if _postgres(conn):
+        columns: list[list] = [[], []] + [[] for _ in _FIGURES]
+        for (monitor_id, period), aggregate in items.items():
+            columns[0].append(monitor_id)
+            columns[1].append(period)
+            for index, value in enumerate(_values(aggregate)):
+                columns[2 + index].append(value)
+        arrays = ", ".join(f"${i + 3}::{kind}[]" for i, kind in enumerate(_PG_TYPES))
+        selected = ", ".join(f"u.{name}" for name in _FIGURES[:-1]) + ", u.buckets::jsonb"
+        await conn.execute_query(
+            f"INSERT INTO {table} (monitor_id, period_start, {names}) "
+            f"SELECT u.monitor_id, u.period_start, {selected} "
+            f"FROM unnest($1::int[], $2::timestamptz[], {arrays}) "
+            f"AS u(monitor_id, period_start, {names}) "
+            f"ON CONFLICT (monitor_id, period_start) DO UPDATE SET {replace}",
+            columns,
+        )
+        return
+    marks = ", ".join("?" for _ in range(len(_FIGURES) + 2))
+    await conn.execute_many(
+        f"INSERT INTO {table} (monitor_id, period_start, {names}) VALUES ({marks}) "
+        f"ON CONFLICT (monitor_id, period_start) DO UPDATE SET {replace}",
+        [[m, sqlite_time(p), *_values(a)] for (m, p), a in items.items()],
+    )
+
+
+async def delete_batch(
+    conn: BaseDBAsyncClient, table: str, column: str, before: datetime, limit: int,
+    upto_id: int | None = None,
+) -> int:  # fmt: skip
+    """Delete up to `limit` rows of `table` with `column` before `before` (and an id up
+    to `upto_id`), oldest ids first; returns how many went."""
+    if _postgres(conn):
+        bound = " AND id <= $3" if upto_id is not None else ""
+        sql = (
+            f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} "
+            f"WHERE {column} < $1{bound} ORDER BY id LIMIT $2)"
+        )
+        params: list = [before, limit] + ([upto_id] if upto_id is not None else [])
+    else:
+        bound = " AND id <= ?" if upto_id is not None else ""
+        sql = (
+            f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} "
+            f"WHERE {column} < ?{bound} ORDER BY id LIMIT ?)"
+        )
+        params = [sqlite_time(before)] + ([upto_id] if upto_id is not None else []) + [limit]
+    count, _ = await conn.execute_query(sql, params)
+    return count or 0
