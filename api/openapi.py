@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from api.params import MAX_LIMIT
+from core.charts import KINDS
 from core.monitor_rules import MAX_INTERVAL_SECONDS, MAX_NAME_LENGTH, MAX_TIMEOUT_SECONDS
 from core.stats import WINDOWS
 from db.models import HttpMethod, KeywordMode, MonitorState
@@ -161,9 +162,12 @@ SCHEMAS = {
     "Stats": obj({
         "window": {"enum": list(WINDOWS)}, "checks": INT, "uptime": null({"type": "number"}),
         "incidents": INT, "downtime_seconds": {"type": "number"},
+        "mttr_seconds": null({"type": "number"}),
+        "longest_incident_seconds": null({"type": "number"}),
         "avg_latency_ms": null({"type": "number"}), "p95_latency_ms": null(INT),
-    }, ["window", "checks", "uptime", "incidents", "downtime_seconds", "avg_latency_ms",
-        "p95_latency_ms"]),
+        "last_check_at": null(TIME),
+    }, ["window", "checks", "uptime", "incidents", "downtime_seconds", "mttr_seconds",
+        "longest_incident_seconds", "avg_latency_ms", "p95_latency_ms", "last_check_at"]),
     "MonitorList": listing("Monitor"),
     "CheckList": listing("Check"),
     "IncidentList": listing("Incident"),
@@ -243,6 +247,17 @@ PATHS = {
         "get": op("Figures for a window (the bot's numbers)",
                   {"200": answer("The figures", ref("Stats"))}, 400, 404,
                   params=[param("window", "query", {"enum": list(WINDOWS)}, "Default: 24h.")]),
+    },
+    "/api/v1/monitors/{id}/chart.png": {
+        "parameters": [ID],
+        "get": op("A chart as PNG (800 x 400): latency (average and 95th percentile, "
+                  "incidents shaded) or uptime bars; labels in the Accept-Language",
+                  {"200": {"description": "The chart",
+                           "content": {"image/png": {"schema": {"type": "string",
+                                                                "format": "binary"}}}}},
+                  400, 404,
+                  params=[param("kind", "query", {"enum": list(KINDS)}, "Default: latency."),
+                          param("window", "query", {"enum": list(WINDOWS)}, "Default: 24h.")]),
     },
     "/api/v1/incidents": {
         "get": op("Incidents of every monitor the key may see, newest first",

@@ -108,4 +108,6 @@ def user_json(user: User, settings: Settings) -> dict:
 
 
 def stats_json(stats: WindowStats) -> dict:
-    return asdict(stats)
+    figures = asdict(stats)
+    figures["last_check_at"] = when(stats.last_check_at)
+    return figures

@@ -22,6 +22,13 @@ class AlertCb(CallbackData, prefix="al"):
     id: int
 
 
+class StatsCb(CallbackData, prefix="st"):
+    """A period of a monitor's statistics (core.stats.WINDOWS)."""
+
+    id: int
+    window: str
+
+
 class PageCb(CallbackData, prefix="pg"):
     page: int
 

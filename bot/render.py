@@ -85,26 +85,50 @@ async def card_uptime(monitor: Monitor) -> float | None:
     return await uptime_since(monitor.id, datetime.now(UTC) - timedelta(hours=24))
 
 
-def stats_text(monitor: Monitor, windows: list[WindowStats], last: LastIncident | None) -> str:
+def window_label(window: str) -> str:
+    return {
+        "24h": _("Last 24 hours"),
+        "7d": _("Last 7 days"),
+        "30d": _("Last 30 days"),
+        "90d": _("Last 90 days"),
+    }[window]
+
+
+def stats_caption(
+    monitor: Monitor, shown: WindowStats, windows: list[WindowStats], last: LastIncident | None
+) -> str:
+    """The figures of the shown period, the uptime of every period and the last
+    incident: short enough for a photo's caption (1,024 characters)."""
     loc = locale()
-    labels = {"24h": _("Last 24 hours"), "7d": _("Last 7 days"), "30d": _("Last 30 days")}
-    lines = [f"📊 <b>{esc(cut(monitor.name, 128))}</b>"]
-    for stats in windows:
-        lines.append(f"\n<b>{labels[stats.window]}</b>")
-        lines.append(_("Uptime: {uptime}").format(uptime=fmt_percent(stats.uptime, loc)))
+    lines = [f"📊 <b>{esc(cut(monitor.name, 64))}</b> · {window_label(shown.window)}"]
+    lines.append(_("Uptime: {uptime}").format(uptime=fmt_percent(shown.uptime, loc)))
+    lines.append(
+        _("Incidents: {count}, downtime {downtime}").format(
+            count=shown.incidents, downtime=fmt_duration(shown.downtime_seconds, loc)
+        )
+    )
+    if shown.longest_incident_seconds is not None:
         lines.append(
-            _("Incidents: {count}, downtime {downtime}").format(
-                count=stats.incidents, downtime=fmt_duration(stats.downtime_seconds, loc)
+            _("Time to recover: {mttr} on average, longest incident {longest}").format(
+                mttr=fmt_duration(shown.mttr_seconds, loc) if shown.mttr_seconds else "—",
+                longest=fmt_duration(shown.longest_incident_seconds, loc),
             )
         )
-        if stats.avg_latency_ms is not None:
-            lines.append(
-                _("Latency: average {avg} ms, 95th percentile {p95} ms").format(
-                    avg=round(stats.avg_latency_ms), p95=stats.p95_latency_ms
-                )
+    if shown.avg_latency_ms is not None:
+        lines.append(
+            _("Latency: average {avg} ms, 95th percentile {p95} ms").format(
+                avg=round(shown.avg_latency_ms), p95=shown.p95_latency_ms
             )
+        )
+    lines.append(_("Last check: {when}").format(when=fmt_ago(shown.last_check_at, loc)))
+    lines.append(
+        _("Uptime {windows}: {values}").format(
+            windows=" / ".join(w.window for w in windows),
+            values=" · ".join(fmt_percent(w.uptime, loc) for w in windows),
+        )
+    )
     if last is None:
-        lines.append("\n" + _("No incidents so far."))
+        lines.append(_("No incidents so far."))
     else:
         ended = (
             _("resolved after {duration}").format(
@@ -114,8 +138,7 @@ def stats_text(monitor: Monitor, windows: list[WindowStats], last: LastIncident 
             else _("still open")
         )
         lines.append(
-            "\n"
-            + _("Last incident: {when}, {cause}, {ended}").format(
+            _("Last incident: {when}, {cause}, {ended}").format(
                 when=fmt_datetime(last.started_at, loc),
                 cause=error_kind_name(last.cause),
                 ended=ended,

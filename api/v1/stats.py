@@ -5,9 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from api.auth import caller_of
+from api.errors import request_language
 from api.params import path_id, query_choice
 from api.serialize import stats_json
 from api.v1.lookup import monitor_for
+from core.charts import KINDS, chart_png
 from core.stats import WINDOWS, window_stats
 
 routes = web.RouteTableDef()
@@ -18,3 +20,14 @@ async def stats(request: web.Request) -> web.Response:
     monitor = await monitor_for(caller_of(request), path_id(request))
     window = query_choice(request, "window", tuple(WINDOWS)) or "24h"
     return web.json_response(stats_json(await window_stats(monitor.id, window)))
+
+
+@routes.get("/api/v1/monitors/{id}/chart.png")
+async def chart(request: web.Request) -> web.Response:
+    """A PNG chart: `kind` latency (default) or uptime, over `window` (default 24h);
+    labels in the language of Accept-Language."""
+    monitor = await monitor_for(caller_of(request), path_id(request))
+    kind = query_choice(request, "kind", KINDS) or "latency"
+    window = query_choice(request, "window", tuple(WINDOWS)) or "24h"
+    png = await chart_png(monitor, kind, window, request_language(request))
+    return web.Response(body=png, content_type="image/png")

@@ -35,7 +35,9 @@ def topic_text(topic: str) -> str:
         ),
         "stats": _(
             "<b>Statistics</b>\nEach monitor's card shows its uptime over 24 hours; /stats "
-            "gives uptime, incidents, downtime and latency over longer periods."
+            "sends a chart (latency over 24 hours or 7 days, daily uptime over 30 or 90 "
+            "days; buttons switch the period) with uptime, incidents, downtime, time to "
+            "recover and latency."
         ),
         "email": _(
             "<b>Email alerts</b>\nIn /settings add an email address and confirm it with the "

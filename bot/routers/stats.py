@@ -1,4 +1,9 @@
-"""/stats, /stats_<id> and the card's Stats button: figures from core.stats."""
+"""/stats, /stats_<id> and the card's Stats button: a chart with the figures.
+
+The statistics come as a photo (core/charts.py) with the figures of the shown period
+as its caption and buttons to switch period: 24 h and 7 d show latency, 30 d and
+90 d the daily uptime bars. Switching edits the photo in place (editMessageMedia).
+"""
 
 from __future__ import annotations
 
@@ -6,29 +11,54 @@ import re
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Message,
+)
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import MonitorCb
+from bot.callbacks import AlertCb, MonitorCb, StatsCb
 from bot.messages import pressed_monitor
-from bot.render import stats_text
+from bot.render import locale, stats_caption
+from core.charts import chart_png
 from core.i18n import _
 from core.render import cut, state_emoji
-from core.stats import last_incident, monitor_stats
+from core.stats import WINDOWS, last_incident, monitor_stats
 from core.users import monitor_of
 from db.models import Monitor, User
 
 PICK_LIMIT = 100  # Telegram shows at most 100 inline buttons
+FIRST_WINDOW = "24h"
+CHART_KIND = {"24h": "latency", "7d": "latency", "30d": "uptime", "90d": "uptime"}
 
 
-async def render(monitor: Monitor) -> str:
-    return stats_text(monitor, await monitor_stats(monitor.id), await last_incident(monitor.id))
-
-
-def back_to_card(monitor: Monitor, page: int = 0):
+def period_buttons(monitor: Monitor, shown: str) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(text=_("⬅️ Back"), callback_data=MonitorCb(action="open", id=monitor.id, page=page))
+    for window in WINDOWS:
+        label = f"• {window} •" if window == shown else window
+        kb.button(text=label, callback_data=StatsCb(id=monitor.id, window=window))
+    kb.button(text=_("📋 Open monitor"), callback_data=AlertCb(action="open", id=monitor.id))
+    kb.adjust(len(WINDOWS), 1)
     return kb.as_markup()
+
+
+async def chart(monitor: Monitor, window: str) -> tuple[BufferedInputFile, str]:
+    """The photo and caption of `window`."""
+    windows = await monitor_stats(monitor.id)
+    shown = next(w for w in windows if w.window == window)
+    caption = stats_caption(monitor, shown, windows, await last_incident(monitor.id))
+    png = await chart_png(monitor, CHART_KIND[window], window, locale())
+    return BufferedInputFile(png, filename=f"monitor-{monitor.id}-{window}.png"), caption
+
+
+async def send_stats(message: Message, monitor: Monitor) -> None:
+    photo, caption = await chart(monitor, FIRST_WINDOW)
+    await message.answer_photo(
+        photo, caption=caption, reply_markup=period_buttons(monitor, FIRST_WINDOW)
+    )
 
 
 async def stats_command(message: Message, user: User) -> None:
@@ -38,7 +68,7 @@ async def stats_command(message: Message, user: User) -> None:
         await message.answer(_("You have no monitors yet. Add one with /add."))
         return
     if len(monitors) == 1:
-        await message.answer(await render(monitors[0]), reply_markup=back_to_card(monitors[0]))
+        await send_stats(message, monitors[0])
         return
     kb = InlineKeyboardBuilder()
     for monitor in monitors:
@@ -55,18 +85,34 @@ async def stats_of(message: Message, command: CommandObject, user: User, is_admi
     if monitor is None:
         await message.answer(_("Monitor not found."))
         return
-    await message.answer(await render(monitor), reply_markup=back_to_card(monitor))
+    await send_stats(message, monitor)
 
 
 async def stats_button(
     callback: CallbackQuery, callback_data: MonitorCb, user: User, is_admin: bool
 ) -> None:
+    """The card's (or the picker's) Stats button: the chart as a new message."""
     monitor = await pressed_monitor(callback, user, callback_data.id, is_admin)
     if monitor is None:
         return
     await callback.answer()
-    await callback.message.edit_text(
-        await render(monitor), reply_markup=back_to_card(monitor, callback_data.page)
+    await send_stats(callback.message, monitor)
+
+
+async def switch_period(
+    callback: CallbackQuery, callback_data: StatsCb, user: User, is_admin: bool
+) -> None:
+    monitor = await pressed_monitor(callback, user, callback_data.id, is_admin)
+    if monitor is None:
+        return
+    if callback_data.window not in WINDOWS:
+        await callback.answer(_("Monitor not found."), show_alert=True)
+        return
+    await callback.answer()
+    photo, caption = await chart(monitor, callback_data.window)
+    await callback.message.edit_media(
+        InputMediaPhoto(media=photo, caption=caption),
+        reply_markup=period_buttons(monitor, callback_data.window),
     )
 
 
@@ -76,4 +122,5 @@ def create_router() -> Router:
     router.message.register(stats_of, Command(re.compile(r"stats_(\d{1,9})")))
     router.message.register(stats_command, Command("stats"))
     router.callback_query.register(stats_button, MonitorCb.filter(F.action == "stats"))
+    router.callback_query.register(switch_period, StatsCb.filter())
     return router

@@ -56,6 +56,7 @@ OUTPUT_METHODS = frozenset(
         "editMessageText",
         "editMessageCaption",
         "editMessageReplyMarkup",
+        "editMessageMedia",
     ]
 )
 """Calls that show the user something; `FakeUser.next_reply` waits for these."""
@@ -290,6 +291,7 @@ class FakeTelegram:
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
             "editMessageCaption": self._edit_message_caption,
+            "editMessageMedia": self._edit_message_media,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "deleteMessage": self._delete_message,
             "answerCallbackQuery": self._answer_callback_query,
@@ -707,6 +709,42 @@ class FakeTelegram:
             entities,
         )
         message.reply_markup, message.edit_date = markup, int(time.time())
+        return self._stored(call, chat, message)
+
+    def _edit_message_media(self, params: dict[str, Any], call: Call) -> dict[str, Any]:
+        """A photo or document message gets a new file (uploaded as attach://<part>, or
+        a file_id), caption and keyboard, as Telegram's editMessageMedia does."""
+        chat, message = self._message_to_edit(params)
+        if message.kind == "text":
+            raise ApiError(400, "Bad Request: there is no media in the message to edit")
+        media = params.get("media")
+        if not isinstance(media, dict) or media.get("type") not in ("photo", "document"):
+            raise ApiError(400, "Bad Request: can't parse InputMedia")
+        ref = media.get("media")
+        file = params.get(ref.removeprefix("attach://")) if isinstance(ref, str) else None
+        if isinstance(ref, str) and not ref.startswith("attach://"):
+            file = ref  # a file_id
+        if not file:
+            raise ApiError(400, "Bad Request: there is no media in the request")
+        if isinstance(file, bytes) and media["type"] == "photo" and not _looks_like_image(file):
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        caption = media.get("caption") or ""
+        if len(caption) > MAX_CAPTION_LENGTH:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        parse_mode = media.get("parse_mode")
+        plain, entities = _format(caption, parse_mode, media.get("caption_entities"), caption=True)
+        message.kind = media["type"]
+        if isinstance(file, bytes):
+            message.photo = file if media["type"] == "photo" else None
+            message.document = file if media["type"] == "document" else None
+            message.file_id = f"BQAC{self._new_id():08d}"
+        message.caption, message.parse_mode, message.plain, message.entities = (
+            caption or None,
+            parse_mode,
+            plain,
+            entities,
+        )
+        message.reply_markup, message.edit_date = _reply_markup(params), int(time.time())
         return self._stored(call, chat, message)
 
     def _edit_message_reply_markup(self, params: dict[str, Any], call: Call) -> dict[str, Any]:
