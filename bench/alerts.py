@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("AERICH_NO_TORTOISE_V1_WARNING", "1")
 
-from bench.scheduler import DEFAULT_URL, create_database, drop_database  # noqa: E402
+from bench._database import migrated_database  # noqa: E402
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -147,19 +147,9 @@ async def deliver(url: str, args: argparse.Namespace) -> dict:
 
 
 async def main_async(args: argparse.Namespace) -> dict:
-    from core.settings import normalize_database_url
-    from db.migrate import upgrade
-
-    server_url = normalize_database_url(os.environ.get("DATABASE_URL", DEFAULT_URL))
-    if not server_url.startswith("postgres://"):
-        raise SystemExit("bench.alerts needs PostgreSQL: set DATABASE_URL=postgres://...")
-    url = await create_database(server_url)
-    try:
-        await upgrade(url)
+    async with migrated_database("bench.alerts") as url:
         await fill(url, args.alerts)
         return await deliver(url, args)
-    finally:
-        await drop_database(server_url, url)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -461,3 +461,25 @@ async def test_unknown_api_paths_and_methods_answer_json(api) -> None:
     wrong_method = await api.call("PUT", f"{V1}/monitors")
     assert wrong_method.status == 405 and wrong_method.error["code"] == "method_not_allowed"
     assert (await api.get(f"{V1}/monitors/abc")).status == 404
+
+
+async def test_the_chart_endpoint_serves_a_png(api) -> None:
+    ann, key = await user_with_key(1)
+    monitor = await monitor_of(ann)
+    bob = await User.create(telegram_id=2)
+    theirs = await monitor_of(bob)
+    await record_results(
+        [(monitor.id, ProbeResult(checked_at=datetime.now(UTC) - timedelta(minutes=n),
+                                  ok=True, latency_ms=40 + n)) for n in range(1, 90)]
+    )  # fmt: skip
+    async with api.http.get(
+        f"{api.base}{V1}/monitors/{monitor.id}/chart.png",
+        params={"kind": "uptime", "window": "30d"},
+        headers={"X-API-KEY": key, "Accept-Language": "es"},
+    ) as resp:
+        assert resp.status == 200 and resp.content_type == "image/png"
+        png = await resp.read()
+    assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") == 800
+    assert (await api.get(f"{V1}/monitors/{theirs.id}/chart.png", key)).status == 404
+    bad = await api.get(f"{V1}/monitors/{monitor.id}/chart.png", key, kind="pie")
+    assert bad.status == 400 and "kind" in bad.error["fields"]

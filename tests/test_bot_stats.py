@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.callbacks import MonitorCb
+from bot.callbacks import MonitorCb, StatsCb
 from core.render import fmt_duration, fmt_percent
 from core.settings import Settings
 from db.models import CheckLog, Incident, Monitor, User
@@ -43,17 +43,37 @@ async def seeded(telegram_id: int, name: str = "API <v2> & co") -> Monitor:
     return monitor
 
 
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
 @pytest.mark.parametrize("lang", ["en", "de"])
-async def test_stats_command_with_an_id(telegram: FakeTelegram, lang: str) -> None:
+async def test_stats_command_sends_a_chart_with_the_figures(
+    telegram: FakeTelegram, lang: str
+) -> None:
     monitor = await seeded(1)
     me = telegram.user(1, language_code=lang)
     await me.send(f"/stats_{monitor.id}")
-    text = (await me.next_reply()).plain
-    assert "API <v2> & co" in text  # escaped in HTML, shown as typed
-    assert tr(lang, "Last 30 days") in text
-    assert tr(lang, "Uptime: {uptime}", uptime=fmt_percent(0.75, lang)) in text
+    photo = await me.next_reply()
+    assert photo.kind == "photo" and png_size(photo.photo) == (800, 400)
+    caption = photo.plain
+    assert "API <v2> & co" in caption  # escaped in HTML, shown as typed
+    assert tr(lang, "Last 24 hours") in caption
+    assert tr(lang, "Uptime: {uptime}", uptime=fmt_percent(0.75, lang)) in caption
     assert tr(lang, "Incidents: {count}, downtime {downtime}", count=1,
-              downtime=fmt_duration(3600, lang)) in text  # fmt: skip
+              downtime=fmt_duration(3600, lang)) in caption  # fmt: skip
+    assert len(photo.caption) <= 1024
+    assert photo.buttons[:4] == ["• 24h •", "7d", "30d", "90d"]
+
+    await me.press("90d")
+    switched = await me.next_reply()
+    assert switched.message_id == photo.message_id and switched.kind == "photo"
+    assert tr(lang, "Last 90 days") in switched.plain
+    assert switched.photo != photo.photo and png_size(switched.photo) == (800, 400)
+    assert switched.buttons[3] == "• 90d •"
+    edits = [c for c in telegram.calls if c.method == "editMessageMedia"]
+    assert len(edits) == 1 and edits[0].ok
 
 
 async def test_stats_picker_and_card_button(telegram: FakeTelegram) -> None:
@@ -63,9 +83,14 @@ async def test_stats_picker_and_card_button(telegram: FakeTelegram) -> None:
     await me.send("/stats")
     await me.next_reply()
     await me.press("⚪ API <v2> & co")
-    assert tr("en", "Last 24 hours") in (await me.next_reply()).plain
-    await me.press(tr("en", "⬅️ Back"))
-    assert tr("en", "🔄 Check now") in me.buttons(await me.next_reply())
+    photo = await me.next_reply()
+    assert photo.kind == "photo" and tr("en", "Last 24 hours") in photo.plain
+    await me.press(tr("en", "📋 Open monitor"))
+    card = await me.next_reply()
+    assert tr("en", "🔄 Check now") in me.buttons(card)
+    await me.press(tr("en", "📊 Stats"), card.message_id)
+    again = await me.next_reply()
+    assert again.kind == "photo" and again.message_id != photo.message_id
 
 
 async def test_stats_of_someone_elses_monitor_is_not_found(telegram: FakeTelegram) -> None:
@@ -74,4 +99,6 @@ async def test_stats_of_someone_elses_monitor_is_not_found(telegram: FakeTelegra
     await spy.send(f"/stats_{monitor.id}")
     assert (await spy.next_reply()).plain == tr("en", "Monitor not found.")
     await spy.press_data(MonitorCb(action="stats", id=monitor.id).pack())
+    assert (await spy.next_answer())["text"] == tr("en", "Monitor not found.")
+    await spy.press_data(StatsCb(id=monitor.id, window="7d").pack())
     assert (await spy.next_answer())["text"] == tr("en", "Monitor not found.")
