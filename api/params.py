@@ -62,29 +62,26 @@ async def json_body(request: web.Request, fields: dict[str, Kind]) -> dict[str, 
         raise ApiError(400, "invalid_json", _("The body must be a JSON object."))
     unknown = sorted(set(body) - set(fields))
     if unknown:
-        message = _("Unknown field.")
-        raise ApiError(
-            422, "unknown_field", _("Unknown fields: {names}.").format(names=", ".join(unknown)),
-            {name: message for name in unknown},
-        )  # fmt: skip
-    wrong = [name for name, value in body.items() if not fields[name](value)]
+        raise field_errors("unknown_field", _("Unknown fields: {names}."), unknown,
+                           _("Unknown field."))  # fmt: skip
+    wrong = sorted(name for name, value in body.items() if not fields[name](value))
     if wrong:
-        message = _("Wrong type.")
-        raise ApiError(
-            422, "field_type", _("Wrong type for: {names}.").format(names=", ".join(sorted(wrong))),
-            {name: message for name in wrong},
-        )  # fmt: skip
+        raise field_errors("field_type", _("Wrong type for: {names}."), wrong, _("Wrong type."))
     return body
+
+
+def field_errors(code: str, summary: str, names: list[str], message: str) -> ApiError:
+    """A 422 about several fields: `summary` names them, each gets `message`."""
+    return ApiError(
+        422, code, summary.format(names=", ".join(names)), {name: message for name in names}
+    )
 
 
 def require(body: dict[str, Any], *names: str) -> None:
     missing = [name for name in names if name not in body]
     if missing:
-        message = _("This field is required.")
-        raise ApiError(
-            422, "field_missing", _("Missing fields: {names}.").format(names=", ".join(missing)),
-            {name: message for name in missing},
-        )  # fmt: skip
+        raise field_errors("field_missing", _("Missing fields: {names}."), missing,
+                           _("This field is required."))  # fmt: skip
 
 
 def bad_query(name: str) -> ApiError:

@@ -94,7 +94,8 @@ def sqlite_time(moment: datetime) -> str:
     return str(moment.astimezone(UTC))
 
 
-def _parse_time(value: object) -> datetime:
+def db_time(value: object) -> datetime:
+    """A datetime read by raw SQL: asyncpg gives datetimes, SQLite text (UTC)."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     return datetime.fromisoformat(str(value))
@@ -107,7 +108,7 @@ def _claimed(row: dict) -> ClaimedCheck:
     return ClaimedCheck(
         monitor_id=row["id"],
         owner_telegram_id=row["owner_telegram_id"],
-        due_at=_parse_time(row["due_at"]),
+        due_at=db_time(row["due_at"]),
         url=row["url"],
         method=row["method"],
         headers=headers or {},
@@ -208,7 +209,7 @@ async def spread_overdue(now: datetime) -> int:
         )
         if not rows:
             return 0
-        backlog = 2 * (now - min(_parse_time(r["next_check_at"]) for r in rows)).total_seconds()
+        backlog = 2 * (now - min(db_time(r["next_check_at"]) for r in rows)).total_seconds()
         updates = [
             [
                 sqlite_time(

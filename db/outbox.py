@@ -35,7 +35,7 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from db.claims import sqlite_time
+from db.claims import db_time, sqlite_time
 from db.connection import current_connection
 from db.models import Notification, NotificationKind, NotificationStatus
 
@@ -96,12 +96,6 @@ class ClaimedNotification:
     blocked_bot: bool
 
 
-def _parse_time(value: object) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
-
-
 def _claimed(row: dict) -> ClaimedNotification:
     payload = row["payload"]
     if isinstance(payload, str | bytes):
@@ -114,7 +108,7 @@ def _claimed(row: dict) -> ClaimedNotification:
         monitor_id=row["monitor_id"],
         payload=payload or {},
         attempts=row["attempts"],
-        created_at=_parse_time(row["created_at"]),
+        created_at=db_time(row["created_at"]),
         telegram_id=row["telegram_id"],
         language=row["language"],
         telegram_language=row["telegram_language"],

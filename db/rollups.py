@@ -8,12 +8,12 @@ figures the job computed while it held the state lock, so nothing else writes th
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from core.aggregates import Aggregate
-from db.claims import sqlite_time
+from db.claims import db_time, sqlite_time
 from db.models import RollupState
 
 STATE_NAME = "checks"
@@ -27,12 +27,6 @@ Key = tuple[int, datetime]  # (monitor id, period start)
 
 def _postgres(conn: BaseDBAsyncClient) -> bool:
     return conn.schema_generator.DIALECT == "postgres"
-
-
-def _time(value: object) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.fromisoformat(str(value))
 
 
 async def locked_state(conn: BaseDBAsyncClient) -> RollupState:
@@ -90,7 +84,7 @@ async def existing(conn: BaseDBAsyncClient, table: str, keys: set[Key]) -> dict[
     for rows in batches:
         for row in rows:
             row = dict(row)
-            key = (row["monitor_id"], _time(row["period_start"]))
+            key = (row["monitor_id"], db_time(row["period_start"]))
             if key in keys:
                 if isinstance(row["buckets"], str):
                     row["buckets"] = json.loads(row["buckets"])

@@ -210,7 +210,7 @@ class OutboxWorker:
     @staticmethod
     def _by_recipient(claims: list[ClaimedNotification]) -> list[list[ClaimedNotification]]:
         recipients: dict[tuple[int, str], list[ClaimedNotification]] = {}
-        for claim in claims:  # claims come in id order: each list stays in order
+        for claim in claims:  # in claim order (alerts first, then by id): lists stay in order
             recipients.setdefault((claim.user_id, claim.channel), []).append(claim)
         return list(recipients.values())
 

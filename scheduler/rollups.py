@@ -30,6 +30,7 @@ from tortoise.transactions import in_transaction
 
 from core.aggregates import Aggregate
 from db import rollups
+from db.claims import db_time
 from db.connection import current_connection
 from db.rollups import Key
 
@@ -52,7 +53,7 @@ def aggregate(rows: list[dict]) -> tuple[dict[Key, Aggregate], dict[Key, Aggrega
     hours: dict[Key, Aggregate] = {}
     days: dict[Key, Aggregate] = {}
     for row in rows:
-        at = rollups._time(row["checked_at"])
+        at = db_time(row["checked_at"])
         args = (bool(row["ok"]), row["latency_ms"], bool(row["in_maintenance"]))
         hours.setdefault((row["monitor_id"], _hour(at)), Aggregate()).add_check(*args)
         days.setdefault((row["monitor_id"], _day(at)), Aggregate()).add_check(*args)

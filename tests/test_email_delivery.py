@@ -39,6 +39,14 @@ class Mailbox:
         return "250 Message accepted"
 
 
+async def deliver(worker) -> None:
+    """Deliver everything due, then stop the worker (whatever happened)."""
+    try:
+        await deliver_all(worker)
+    finally:
+        await close_worker(worker)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -75,10 +83,7 @@ async def test_a_down_alert_arrives_by_email_with_subject_and_both_parts(
     user = await verified_user(language="es")
     monitor = await Monitor.create(owner=user, name="Shop\nBcc: x@evil.test", url="https://s.test/")
     row = await queue(user, monitor=monitor, channel=NotificationChannel.EMAIL)
-    try:
-        await deliver_all(worker)
-    finally:
-        await close_worker(worker)
+    await deliver(worker)
 
     [(recipients, message)] = box.messages
     assert recipients == ["u100@example.com"]
@@ -106,10 +111,7 @@ async def test_many_alerts_become_one_grouped_email(db, settings, mailbox) -> No
     ]
     failed = ProbeResult(checked_at=datetime.now(UTC), ok=False, error_kind="dns")
     await record_results([(m.id, failed) for m in monitors])
-    try:
-        await deliver_all(worker)
-    finally:
-        await close_worker(worker)
+    await deliver(worker)
     [(_to, message)] = box.messages
     assert message["Subject"] == "[ALERTS] 8 down"
     text, _html = parts(message)
@@ -121,10 +123,7 @@ async def test_alerts_go_only_to_a_verified_address(db, settings, mailbox) -> No
     worker = worker_for(settings, None, smtp_port=port)
     user = await User.create(telegram_id=100, email="u@example.com", email_verified=False)
     row = await queue(user, channel=NotificationChannel.EMAIL)
-    try:
-        await deliver_all(worker)
-    finally:
-        await close_worker(worker)
+    await deliver(worker)
     assert box.messages == []
     await row.refresh_from_db()
     assert row.status == NotificationStatus.CANCELLED
@@ -135,10 +134,7 @@ async def test_the_confirmation_code_is_sent_then_forgotten(db, settings, mailbo
     worker = worker_for(settings, None, smtp_port=port)
     user = await User.create(telegram_id=100, language="de")
     queued = await request_code(user, "new@example.com")
-    try:
-        await deliver_all(worker)
-    finally:
-        await close_worker(worker)
+    await deliver(worker)
     [(recipients, message)] = box.messages
     assert recipients == ["new@example.com"]
     assert message["Subject"] == tr("de", "Your confirmation code")
@@ -156,10 +152,7 @@ async def test_a_refused_recipient_ends_dead(db, settings, mailbox) -> None:
     worker = worker_for(settings, None, smtp_port=port)
     user = await User.create(telegram_id=100, email="gone@refused.test", email_verified=True)
     row = await queue(user, channel=NotificationChannel.EMAIL)
-    try:
-        await deliver_all(worker)
-    finally:
-        await close_worker(worker)
+    await deliver(worker)
     await row.refresh_from_db()
     assert row.status == NotificationStatus.DEAD and "550" in row.last_error
     assert box.messages == []
