@@ -159,17 +159,17 @@ async def _clean(monitor: Monitor, field: str, raw: Any) -> Any:
 
 
 async def _clean_all(monitor: Monitor, changes: dict[str, Any]) -> dict[str, Any]:
-    """Every change validated (errors name their field), and the timeout kept below the
-    interval: one given explicitly must be; a default one follows a shorter interval."""
+    """Every change validated (errors name their field), and the timeout kept within
+    the interval: one given explicitly must be; a default one follows a shorter one."""
     values: dict[str, Any] = {}
     for field, raw in changes.items():
         with _about(field):
             values[field] = await _clean(monitor, field, raw)
     interval = values.get("interval_seconds", monitor.interval_seconds)
     if "timeout_seconds" in values:
-        if values["timeout_seconds"] >= interval:
+        if values["timeout_seconds"] > interval:
             raise rules.RuleError("timeout_interval", field="timeout_seconds")
-    elif monitor.timeout_seconds >= interval:
+    elif monitor.timeout_seconds > interval:
         values["timeout_seconds"] = rules.default_timeout(interval)
     return values
 

@@ -31,7 +31,7 @@ def rule_text(error: RuleError | TargetError) -> str:
         "duration_invalid": _("Send a duration such as 90, 90s, 5m or 2h."),
         "interval_range": _("The interval must be between {min} and {max} seconds."),
         "timeout_range": _("The timeout must be between {min} and {max} seconds."),
-        "timeout_interval": _("The timeout must be shorter than the interval."),
+        "timeout_interval": _("The timeout cannot be longer than the interval."),
         "field_invalid": _("That value is not valid."),
         "status_codes_invalid": _(
             "Send status codes between 100 and 599, as a list or ranges: 200-299,301"
