@@ -39,6 +39,7 @@ GREEN, AMBER, RED, GREY, BLUE = "#2e9e5b", "#e6a700", "#d64545", "#c8ccd2", "#2f
 @dataclass
 class Labels:
     title: str
+    locale: str = "en"  # for the dates on the time axis
     latency: str = ""
     average: str = ""
     p95: str = ""
@@ -58,6 +59,21 @@ def _figure():
     return figure, axes
 
 
+def _time_axis(axes, labels: Labels, span: timedelta) -> None:
+    """Dates on the x axis in the reader's language (Babel): hours within two days,
+    day and month beyond."""
+    import matplotlib.dates as mdates
+    from babel.dates import format_datetime
+    from matplotlib.ticker import FuncFormatter
+
+    pattern = "HH:mm" if span <= timedelta(days=2) else "d MMM"
+
+    def label(value: float, _position: int) -> str:
+        return format_datetime(mdates.num2date(value), pattern, tzinfo=UTC, locale=labels.locale)
+
+    axes.xaxis.set_major_formatter(FuncFormatter(label))
+
+
 def _png(figure) -> bytes:
     # Fixed margins rather than tight_layout(), which draws the figure twice; light
     # PNG compression: a chart is sent once, and time counts more than bytes here.
@@ -74,7 +90,6 @@ def draw_latency(
     downtime: list[tuple[datetime, datetime]],
     labels: Labels,
 ) -> bytes:
-    import matplotlib.dates as mdates
 
     figure, axes = _figure()
     axes.set_title(labels.title, fontsize=11)
@@ -91,7 +106,8 @@ def draw_latency(
     axes.set_ylim(bottom=0)
     if all(a is None for a in average):
         axes.text(0.5, 0.5, labels.no_data, transform=axes.transAxes, ha="center", color="grey")
-    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(axes.xaxis.get_major_locator()))
+    if times:
+        _time_axis(axes, labels, times[-1] - times[0])
     if axes.get_legend_handles_labels()[0]:
         axes.legend(loc="upper left", fontsize=8, frameon=False)
     return _png(figure)
@@ -100,7 +116,6 @@ def draw_latency(
 def draw_uptime(
     starts: list[datetime], uptime: list[float | None], step: timedelta, labels: Labels
 ) -> bytes:
-    import matplotlib.dates as mdates
 
     figure, axes = _figure()
     axes.set_title(labels.title, fontsize=11)
@@ -119,7 +134,8 @@ def draw_uptime(
     if starts:
         axes.set_xlim(starts[0], starts[-1] + step)
     axes.set_ylim(bottom, 100.5)
-    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(axes.xaxis.get_major_locator()))
+    if starts:
+        _time_axis(axes, labels, starts[-1] - starts[0] + step)
     return _png(figure)
 
 
@@ -145,6 +161,7 @@ async def chart_png(monitor: Monitor, kind: str, window: str, lang: str) -> byte
         )
         labels = Labels(
             title=title,
+            locale=lang,
             latency=_("Latency, ms"),
             average=_("average"),
             p95=_("up to the 95th percentile"),
