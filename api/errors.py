@@ -87,3 +87,8 @@ async def json_errors(request: web.Request, handler):
             return error_response(404, "not_found", _("Not found."))
         except web.HTTPMethodNotAllowed:
             return error_response(405, "method_not_allowed", _("Method not allowed."))
+        except web.HTTPException:
+            raise
+        except Exception:  # a bug or a database outage: JSON too, and logged in full
+            log.exception("API request failed: %s %s", request.method, request.path)
+            return error_response(500, "internal", _("Internal error; it has been logged."))

@@ -483,3 +483,17 @@ async def test_the_chart_endpoint_serves_a_png(api) -> None:
     assert (await api.get(f"{V1}/monitors/{theirs.id}/chart.png", key)).status == 404
     bad = await api.get(f"{V1}/monitors/{monitor.id}/chart.png", key, kind="pie")
     assert bad.status == 400 and "kind" in bad.error["fields"]
+
+
+async def test_an_unexpected_failure_answers_json_500(api) -> None:
+    """A real failure (the table is gone) is a logged 500 in the usual shape."""
+    from db.connection import current_connection
+
+    conn = current_connection()
+    await conn.execute_script("ALTER TABLE incidents RENAME TO incidents_gone")
+    try:
+        reply = await api.get(f"{V1}/incidents")
+    finally:
+        await conn.execute_script("ALTER TABLE incidents_gone RENAME TO incidents")
+    assert reply.status == 500 and reply.error["code"] == "internal"
+    assert "incidents" not in reply.error["message"]  # details go to the log only
