@@ -59,10 +59,9 @@ def request_language(request: web.Request) -> str:
 def _from_rule(error: RuleError | TargetError | WindowError) -> ApiError:
     if isinstance(error, WindowError):
         message = window_message(error, start="starts_at", example="2026-12-01T04:00:00Z")
-        field = {"ends_before_start": "ends_at", "in_the_past": "ends_at"}.get(error.code)
     else:
         message = rule_text(error)
-        field = error.field
+    field = error.field
     status = _STATUS_OF_CODE.get(error.code, 422)
     return ApiError(status, error.code, message, {field: message} if field else None)
 

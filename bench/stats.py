@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("AERICH_NO_TORTOISE_V1_WARNING", "1")
 
 from bench._database import migrated_database  # noqa: E402
+from bench.scheduler import percentile  # noqa: E402
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -49,8 +50,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+    return round(percentile(values, q), 2)
 
 
 async def fill(url: str, args: argparse.Namespace, now: datetime) -> None:

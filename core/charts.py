@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from core.i18n import _, use_locale
 from core.render import cut, fmt_percent
 from core.series import DAY, HOUR, binned, span
-from core.stats import WINDOWS
+from core.stats import WINDOWS, WindowStats
 from db.models import Incident, Monitor
 
 KINDS = ("latency", "uptime")
@@ -146,12 +146,15 @@ async def _downtime(monitor_id: int, since: datetime, now: datetime):
     return [(max(i.started_at, since), i.resolved_at or now) for i in incidents]
 
 
-async def chart_png(monitor: Monitor, kind: str, window: str, lang: str) -> bytes:
+async def chart_png(
+    monitor: Monitor, kind: str, window: str, lang: str, figures: WindowStats | None = None
+) -> bytes:
     """The chart of `kind` (latency | uptime) over `window` (core.stats.WINDOWS), with
-    labels in `lang`, as PNG bytes of WIDTH x HEIGHT pixels."""
+    labels in `lang`, as PNG bytes of WIDTH x HEIGHT pixels. `figures` of the same
+    window, when the caller has them, save computing the uptime for the title again."""
     now = datetime.now(UTC)
     since = now - WINDOWS[window]
-    uptime = (await span(monitor.id, since, now)).uptime
+    uptime = figures.uptime if figures else (await span(monitor.id, since, now)).uptime
     with use_locale(lang):
         window_name = {
             "24h": _("24 hours"), "7d": _("7 days"), "30d": _("30 days"), "90d": _("90 days"),

@@ -23,9 +23,10 @@ _MAX_TIME_TEXT = 32
 class WindowError(ValueError):
     """A window that makes no sense; `code` is stable for translations and the API."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, field: str | None = None) -> None:
         super().__init__(code)
         self.code = code
+        self.field = field  # the input it is about, for callers that have fields (the API)
 
 
 async def create_window(
@@ -41,13 +42,13 @@ async def create_window(
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise WindowError("naive_time")
     if ends_at <= starts_at:
-        raise WindowError("ends_before_start")
+        raise WindowError("ends_before_start", "ends_at")
     if ends_at - starts_at < MIN_WINDOW:
-        raise WindowError("too_short")
+        raise WindowError("too_short", "ends_at")
     if ends_at - starts_at > MAX_WINDOW:
-        raise WindowError("too_long")
+        raise WindowError("too_long", "ends_at")
     if ends_at <= datetime.now(UTC):
-        raise WindowError("in_the_past")
+        raise WindowError("in_the_past", "ends_at")
     if monitor is not None and monitor.owner_id != owner.id:
         raise WindowError("foreign_monitor")
     return await MaintenanceWindow.create(

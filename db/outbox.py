@@ -233,13 +233,6 @@ async def recover_expired(now: datetime) -> int:
     )
 
 
-async def backlog() -> int:
-    """Rows waiting to be delivered (pending or in flight), for /metrics."""
-    return await Notification.filter(
-        status__in=[NotificationStatus.PENDING, NotificationStatus.SENDING]
-    ).count()
-
-
 async def recent_dead(limit: int = 5) -> list[Notification]:
     """The latest rows that gave up, with their recipient, for admins to look into."""
     return (

@@ -13,6 +13,7 @@ from core.settings import Settings
 from db.models import CheckLog, Incident, Monitor, User
 from tests.support.bot_harness import running_bot, tr
 from tests.support.fake_telegram import FakeTelegram
+from tests.support.png import png_size
 
 
 @pytest.fixture
@@ -41,11 +42,6 @@ async def seeded(telegram_id: int, name: str = "API <v2> & co") -> Monitor:
         resolved_at=now - timedelta(hours=1), cause="timeout",
     )  # fmt: skip
     return monitor
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR"
-    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 @pytest.mark.parametrize("lang", ["en", "de"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
@@ -17,7 +16,8 @@ from core.probe import ProbeResult
 from core.recording import record_results
 from db.leader import Leadership
 from db.models import Monitor, Notification, NotificationChannel, NotificationStatus, User
-from tests.support.bot_harness import tr
+from tests.support.bot_harness import running_bot, tr
+from tests.support.http import free_port
 from tests.support.outbox import close_worker, deliver_all, queue, worker_for
 
 
@@ -45,12 +45,6 @@ async def deliver(worker) -> None:
         await deliver_all(worker)
     finally:
         await close_worker(worker)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -196,3 +190,47 @@ async def test_one_replica_at_a_time_leads_the_outbox(db, db_url) -> None:
     finally:
         await first.close()
         await second.close()
+
+
+async def test_an_address_confirmed_in_the_bot_with_the_mailed_code_gets_alerts(
+    db, settings, probe, mailbox
+) -> None:
+    """End to end: /settings asks for an address, the worker mails the code, the user
+    types the code from the email into the bot, and the next alert goes to that address."""
+    box, port = mailbox
+    with_smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+    async with running_bot(with_smtp, probe) as telegram:
+        await confirm_in_the_bot(telegram, settings, box, port)
+
+
+async def confirm_in_the_bot(telegram, settings, box: Mailbox, port: int) -> None:
+    ann = telegram.user(21, language_code="es")
+    await ann.send("/settings")
+    await ann.next_reply()
+    await ann.press(tr("es", "✉️ Add email"))
+    await ann.next_reply()
+    await ann.send("ann@example.com")
+    await ann.next_reply()
+    await deliver(worker_for(settings, None, smtp_port=port))
+    [(recipients, message)] = box.messages
+    assert recipients == ["ann@example.com"]
+    text, _html = parts(message)
+    code = next(word for word in text.split() if word.isdigit() and len(word) == 6)
+
+    await ann.send(code)
+    confirmed = await ann.next_reply()
+    assert tr("es", "✅ {email} is confirmed.", email="ann@example.com") in confirmed.plain
+    user = await User.get(telegram_id=21)
+    assert user.email == "ann@example.com" and user.email_verified
+
+    monitor = await Monitor.create(owner=user, name="tienda", url="https://s.test/",
+                                   failure_threshold=1)  # fmt: skip
+    down = ProbeResult(checked_at=datetime.now(UTC), ok=False, error_kind="timeout")
+    await record_results([(monitor.id, down)])
+    await Notification.filter(channel=NotificationChannel.TELEGRAM).update(
+        status=NotificationStatus.CANCELLED  # this worker sends email only
+    )
+    await deliver(worker_for(settings, None, smtp_port=port))
+    alert = box.messages[-1][1]
+    assert box.messages[-1][0] == ["ann@example.com"]
+    assert alert["Subject"] == tr("es", "[DOWN] {name}", name="tienda")

@@ -25,6 +25,7 @@ from db.models import (
 )
 from scheduler.retention import apply_retention
 from scheduler.rollups import roll_up, roll_up_chunk
+from tests.support.png import png_size
 
 # Mid-hour, so every window's start cuts an hour (and a day) in two.
 NOW = datetime(2026, 6, 1, 12, 37, 20, tzinfo=UTC)
@@ -253,5 +254,23 @@ async def test_charts_are_png_of_the_expected_size(db, kind: str, window: str) -
                           resolved_at=now - timedelta(hours=2), cause="dns")  # fmt: skip
     await roll_up(catch_up=True)
     png = await chart_png(monitor, kind, window, "ru")
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (800, 400)
+    assert png_size(png) == (800, 400)
+
+
+async def test_the_scheduler_carries_the_rollup_and_retention_jobs(db, settings, probe) -> None:
+    """run.py's wiring: register_jobs with settings adds both jobs, and they work."""
+    from scheduler.engine import Engine
+    from scheduler.runner import create_scheduler, register_jobs
+
+    scheduler = create_scheduler()
+    register_jobs(scheduler, Engine(settings, probe), None, settings)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert {"engine.tick", "rollups", "retention"} <= set(jobs)
+    monitor = await make_monitor()
+    await history(monitor, days=2, every=timedelta(minutes=10))
+    await jobs["rollups"].func()  # notes the ids
+    await jobs["rollups"].func()  # rolls them up
+    assert sum(r.checks for r in await DailyRollup.filter(monitor_id=monitor.id)) == 288
+    await jobs["retention"].func()  # NOW is months ago: past RAW_RETENTION_DAYS
+    assert await CheckLog.filter(monitor_id=monitor.id).count() == 0
+    assert sum(r.checks for r in await DailyRollup.filter(monitor_id=monitor.id)) == 288

@@ -50,7 +50,7 @@ async def chart(monitor: Monitor, window: str) -> tuple[BufferedInputFile, str]:
     windows = await monitor_stats(monitor.id)
     shown = next(w for w in windows if w.window == window)
     caption = stats_caption(monitor, shown, windows, await last_incident(monitor.id))
-    png = await chart_png(monitor, CHART_KIND[window], window, locale())
+    png = await chart_png(monitor, CHART_KIND[window], window, locale(), shown)
     return BufferedInputFile(png, filename=f"monitor-{monitor.id}-{window}.png"), caption
 
 

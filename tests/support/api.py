@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
 from api.app import create_app
 from core.settings import Settings
-from tests.support.http import free_port
+from tests.support.http import serving as http_serving
 
 ADMIN_KEY = "admin-key-for-tests"
 
@@ -69,12 +68,6 @@ class ApiClient:
 
 @asynccontextmanager
 async def serving(settings: Settings) -> AsyncIterator[ApiClient]:
-    runner = web.AppRunner(create_app(settings))
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        async with aiohttp.ClientSession() as http:
-            yield ApiClient(http, f"http://127.0.0.1:{port}")
-    finally:
-        await runner.cleanup()
+    """The app run.py serves, on loopback, with a client for it."""
+    async with http_serving(create_app(settings)) as base, aiohttp.ClientSession() as http:
+        yield ApiClient(http, base)
