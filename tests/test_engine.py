@@ -126,19 +126,24 @@ async def test_stop_releases_unstarted_claims_and_flushes_every_result(
 ) -> None:
     fast = await add_monitors(10, http.url("/ok"), interval=60)
     later = await add_monitors(5, http.url("/ok"), interval=60, first_in=0)
-    for m in later:  # due in a second: claimed by the tick, not yet started at stop
-        m.next_check_at = datetime.now(UTC) + timedelta(seconds=1.2)
+    for m in later:  # due in 4 s: claimed by the tick (horizon 5 s), not started at stop
+        m.next_check_at = datetime.now(UTC) + timedelta(seconds=4)
         await m.save()
-    engine = Engine(settings, probe)
+    engine = Engine(settings, probe, horizon=timedelta(seconds=5))
     await engine.start()
     await engine.tick()
-    await asyncio.sleep(0.3)
-    assert engine.buffered == 10  # done, not yet written (flush runs every second)
+    assert engine.in_flight == 15
+    # Wait for the ten due checks (a loaded machine may need more than a few hundred ms).
+    deadline = asyncio.get_running_loop().time() + 3
+    while engine.buffered < 10 and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.02)
+    assert engine.buffered == 10  # done, not yet written (no tick has flushed them)
+    assert engine.started_checks == 10
     await engine.stop(timeout=2)
     assert await CheckLog.filter(monitor_id__in=[m.id for m in fast]).count() == 10
     for m in later:
         await m.refresh_from_db()
-        assert m.next_check_at <= datetime.now(UTC) + timedelta(seconds=1.3)
+        assert m.next_check_at <= datetime.now(UTC) + timedelta(seconds=4)
         assert m.last_check_at is None
 
 
