@@ -31,10 +31,11 @@ catalogs: $(COMPILED)
 extract: $(INSTALLED)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k __ -k N_ --no-location --sort-output -o locales/messages.pot .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
-	@# English is the source language: its catalog repeats every msgid.
+	@# English is the source language: its catalog repeats every msgid (both plural forms).
 	$(BIN)/python -c 'from babel.messages.pofile import read_po, write_po; \
 	p = "locales/en/LC_MESSAGES/messages.po"; c = read_po(open(p, "rb"), locale="en"); \
-	[setattr(m, "string", m.id) for m in c if m.id and not m.string]; \
+	stale = [m for m in c if m.id and (m.fuzzy or m.string != m.id)]; \
+	[(setattr(m, "string", m.id), m.flags.discard("fuzzy")) for m in stale]; \
 	write_po(open(p, "wb"), c, sort_output=True, omit_header=False, width=100)'
 
 run: install catalogs

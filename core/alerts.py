@@ -11,9 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.i18n import _, use_locale
+from core.email_verification import CODE_TTL
+from core.i18n import _, ngettext, use_locale
 from core.render import cut, esc, fmt_datetime, fmt_duration
 from db.models import NotificationKind
+
+CODE_MINUTES = int(CODE_TTL.total_seconds() // 60)
 
 
 @dataclass
@@ -73,7 +76,11 @@ def _render(kind: NotificationKind, p: dict, lang: str) -> RenderedAlert:
         lines = [
             _("🟢 <b>{name}</b> is up again").format(name=name),
             url,
-            _("Down for {duration} ({cause}, {checks} failed checks)").format(
+            ngettext(
+                "Down for {duration} ({cause}, {checks} failed check)",
+                "Down for {duration} ({cause}, {checks} failed checks)",
+                p.get("failed_checks", 0),
+            ).format(
                 duration=fmt_duration(p.get("downtime_seconds", 0), lang),
                 cause=cause_words(p.get("cause")),
                 checks=p.get("failed_checks", 0),
@@ -92,9 +99,11 @@ def _render(kind: NotificationKind, p: dict, lang: str) -> RenderedAlert:
     elif kind == NotificationKind.CERT_EXPIRING:
         subject = _("[CERTIFICATE] {name}").format(name=plain_name)
         lines = [
-            _("⚠️ The certificate of <b>{name}</b> expires in {days} days").format(
-                name=name, days=p.get("days_left", 0)
-            ),
+            ngettext(
+                "⚠️ The certificate of <b>{name}</b> expires in {days} day",
+                "⚠️ The certificate of <b>{name}</b> expires in {days} days",
+                p.get("days_left", 0),
+            ).format(name=name, days=p.get("days_left", 0)),
             url,
             _("Expiry: {when}").format(when=_when(p.get("expires_at"), lang)),
         ]
@@ -104,7 +113,12 @@ def _render(kind: NotificationKind, p: dict, lang: str) -> RenderedAlert:
             _("Your code to confirm this address: <b>{code}</b>").format(
                 code=esc(p.get("code", ""))
             ),
-            _("It is valid for 15 minutes. If you did not ask for it, ignore this message."),
+            ngettext(
+                "It is valid for {minutes} minute. If you did not ask for it, ignore this message.",
+                "It is valid for {minutes} minutes. If you did not ask for it, ignore this "
+                "message.",
+                CODE_MINUTES,
+            ).format(minutes=CODE_MINUTES),
         ]
     else:  # broadcast: the admin's text, as typed
         subject = _("Announcement")
@@ -143,7 +157,23 @@ def _group_line(kind: NotificationKind, p: dict, lang: str) -> str:
         return _("still down, for {duration}").format(
             duration=fmt_duration(p.get("down_seconds", 0), lang)
         )
-    return _("certificate expires in {days} days").format(days=p.get("days_left", 0))
+    days = p.get("days_left", 0)
+    return ngettext(
+        "certificate expires in {days} day", "certificate expires in {days} days", days
+    ).format(days=days)
+
+
+def _kind_count(kind: NotificationKind, count: int) -> str:
+    """ "3 down", "1 certificate expiring": the summary of a grouped message."""
+    if kind == NotificationKind.DOWN:
+        text = ngettext("{count} down", "{count} down", count)
+    elif kind == NotificationKind.UP:
+        text = ngettext("{count} up", "{count} up", count)
+    elif kind == NotificationKind.REMINDER:
+        text = ngettext("{count} still down", "{count} still down", count)
+    else:
+        text = ngettext("{count} certificate expiring", "{count} certificates expiring", count)
+    return text.format(count=count)
 
 
 def render_group(
@@ -153,18 +183,16 @@ def render_group(
     per alert (the monitor's name linked to its card when `link` gives a URL)."""
     with use_locale(lang):
         kinds = [NotificationKind(kind) for kind, _payload in items]
-        counts = {
-            NotificationKind.DOWN: _("{count} down"),
-            NotificationKind.UP: _("{count} up"),
-            NotificationKind.REMINDER: _("{count} still down"),
-            NotificationKind.CERT_EXPIRING: _("{count} certificates expiring"),
-        }
         summary = ", ".join(
-            label.format(count=kinds.count(kind)) for kind, label in counts.items() if kind in kinds
+            _kind_count(kind, kinds.count(kind)) for kind in _GROUP_EMOJI if kind in kinds
         )
         subject = _("[ALERTS] {summary}").format(summary=summary)
         html_lines = [
-            _("🚨 <b>{count} alerts</b>: {summary}").format(count=len(items), summary=summary)
+            ngettext(
+                "🚨 <b>{count} alert</b>: {summary}",
+                "🚨 <b>{count} alerts</b>: {summary}",
+                len(items),
+            ).format(count=len(items), summary=summary)
         ]
         text_lines = [_plain(html_lines[0])]
         used = len(html_lines[0])

@@ -6,7 +6,7 @@ front ends show these words in the reader's language (the caller sets the locale
 
 from __future__ import annotations
 
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.maintenance import MAX_WINDOW, WindowError
 from core.monitor_rules import RuleError
 from core.targets import TargetError
@@ -15,6 +15,17 @@ from core.targets import TargetError
 def rule_text(error: RuleError | TargetError) -> str:
     """A translated reason for a refused input, as plain text (callback alerts)."""
     params = getattr(error, "params", {}) or {}
+    most = _number(params, "max")  # the count the plural forms agree with
+    name_too_long = ngettext(
+        "The name is too long (at most {max} character).",
+        "The name is too long (at most {max} characters).",
+        most,
+    )
+    address_too_long = ngettext(
+        "That address is too long (at most {max} character).",
+        "That address is too long (at most {max} characters).",
+        most,
+    )
     messages = {
         "url_empty": _("Send a web address, for example https://example.com."),
         "url_too_long": _("That address is too long (at most 2048 characters)."),
@@ -26,11 +37,19 @@ def rule_text(error: RuleError | TargetError) -> str:
             "This address is on a private or local network, which the monitor may not reach."
         ),
         "name_empty": _("The name cannot be empty."),
-        "name_too_long": _("The name is too long (at most {max} characters)."),
+        "name_too_long": name_too_long,
         "name_invalid": _("The name contains characters that are not allowed."),
         "duration_invalid": _("Send a duration such as 90, 90s, 5m or 2h."),
-        "interval_range": _("The interval must be between {min} and {max} seconds."),
-        "timeout_range": _("The timeout must be between {min} and {max} seconds."),
+        "interval_range": ngettext(
+            "The interval must be between {min} and {max} second.",
+            "The interval must be between {min} and {max} seconds.",
+            most,
+        ),
+        "timeout_range": ngettext(
+            "The timeout must be between {min} and {max} second.",
+            "The timeout must be between {min} and {max} seconds.",
+            most,
+        ),
         "timeout_interval": _("The timeout cannot be longer than the interval."),
         "field_invalid": _("That value is not valid."),
         "status_codes_invalid": _(
@@ -39,14 +58,18 @@ def rule_text(error: RuleError | TargetError) -> str:
         "latency_invalid": _("Send the threshold in milliseconds, for example 1500."),
         "latency_range": _("The threshold must be between {min} and {max} ms."),
         "keyword_empty": _("The keyword cannot be empty."),
-        "keyword_too_long": _("The keyword is too long (at most {max} characters)."),
+        "keyword_too_long": ngettext(
+            "The keyword is too long (at most {max} character).",
+            "The keyword is too long (at most {max} characters).",
+            most,
+        ),
         "cert_days_invalid": _("Send up to 6 numbers of days between 1 and 365: 14,7,3,1"),
         "method_invalid": _("Choose one of: {allowed}."),
         "check_too_soon": _("Checked just now; try again in {seconds} s."),
         "threshold_invalid": _("Send a whole number."),
         "threshold_range": _("Send a number between {min} and {max}."),
         "email_empty": _("Send an email address, for example name@example.com."),
-        "email_too_long": _("That address is too long (at most {max} characters)."),
+        "email_too_long": address_too_long,
         "email_spaces": _("An email address cannot contain spaces."),
         "email_chars": _(
             'That address contains characters that are not allowed: < > ( ) [ ] , ; : "'
@@ -63,11 +86,18 @@ def rule_text(error: RuleError | TargetError) -> str:
         "code_expired": _("That code has expired."),
         "code_none": _("No code is waiting to be confirmed."),
         "token_name_invalid": _("The name contains characters that are not allowed."),
-        "token_limit": _("You already have {max} tokens. Revoke one to create another."),
-        "token_name_too_long": _("The name is too long (at most {max} characters)."),
-        "quota": _(
+        "token_limit": ngettext(
+            "You already have {max} token. Revoke it to create another.",
+            "You already have {max} tokens. Revoke one to create another.",
+            most,
+        ),
+        "token_name_too_long": name_too_long,
+        "quota": ngettext(
+            "You have reached your limit of {limit} monitor. Delete it or ask an admin "
+            "for a higher quota.",
             "You have reached your limit of {limit} monitors. Delete one or ask an admin "
-            "for a higher quota."
+            "for a higher quota.",
+            _number(params, "limit"),
         ),
     }
     text = messages.get(error.code, _("That value is not valid."))
@@ -79,7 +109,11 @@ def window_message(error: WindowError, **params: str) -> str:
     messages = {
         "duration_invalid": _("Send a length such as 90m, 2h or 1d."),
         "too_short": _("A maintenance window lasts at least one minute."),
-        "too_long": _("A maintenance window can last at most {days} days."),
+        "too_long": ngettext(
+            "A maintenance window can last at most {days} day.",
+            "A maintenance window can last at most {days} days.",
+            MAX_WINDOW.days,
+        ),
         "time_invalid": _(
             "Send the date and time in UTC as YYYY-MM-DD HH:MM, for example {example}."
         ),
@@ -88,3 +122,11 @@ def window_message(error: WindowError, **params: str) -> str:
     }
     text = messages.get(error.code, _("That value is not valid."))
     return text.format(days=MAX_WINDOW.days, **params)
+
+
+def _number(params: dict, key: str) -> int:
+    """The count a message's plural form agrees with (0 when the error lacks it)."""
+    try:
+        return int(params.get(key, 0))
+    except (TypeError, ValueError):
+        return 0

@@ -10,8 +10,17 @@ import pytest
 
 from bot.callbacks import MonitorCb
 from db.models import CheckLog, Monitor, MonitorState, User
-from tests.support.bot_harness import ADMIN, PUBLIC_URL, running_bot, tr
+from tests.support.bot_harness import ADMIN, PUBLIC_URL, running_bot, tr, tr_n
 from tests.support.fake_telegram import FakeTelegram
+
+NAME_TOO_LONG = (
+    "The name is too long (at most {max} character).",
+    "The name is too long (at most {max} characters).",
+)
+INTERVAL_RANGE = (
+    "The interval must be between {min} and {max} second.",
+    "The interval must be between {min} and {max} seconds.",
+)
 
 PRIVATE = "This address is on a private or local network, which the monitor may not reach."
 
@@ -55,19 +64,13 @@ async def test_guided_add_flow_with_bad_input_at_every_step(telegram: FakeTelegr
     await eve.send(PUBLIC_URL)
     await eve.next_reply()
     await eve.send("x" * 200)
-    assert (
-        tr(lang, "The name is too long (at most {max} characters).", max=128)
-        in (await eve.next_reply()).plain
-    )
+    assert tr_n(lang, *NAME_TOO_LONG, 128, max=128) in (await eve.next_reply()).plain
     await eve.send("Shop <b>&")
     await eve.next_reply()
     await eve.press(tr(lang, "Custom"))
     await eve.next_reply()
     await eve.send("5s")
-    assert (
-        tr(lang, "The interval must be between {min} and {max} seconds.", min=30, max=86400)
-        in (await eve.next_reply()).plain
-    )
+    assert tr_n(lang, *INTERVAL_RANGE, 86400, min=30, max=86400) in (await eve.next_reply()).plain
     await eve.send("2m")
     await eve.next_reply()
     await eve.press(tr(lang, "Advanced settings"))
@@ -85,7 +88,13 @@ async def test_guided_add_flow_with_bad_input_at_every_step(telegram: FakeTelegr
     await eve.next_reply()
     await eve.send("W" * 300)
     assert (
-        tr(lang, "The keyword is too long (at most {max} characters).", max=256)
+        tr_n(
+            lang,
+            "The keyword is too long (at most {max} character).",
+            "The keyword is too long (at most {max} characters).",
+            256,
+            max=256,
+        )
         in (await eve.next_reply()).plain
     )
     await eve.send("Welcome")
@@ -129,10 +138,13 @@ async def test_add_with_a_url_creates_at_once_and_quota_is_enforced(
     assert tr(lang, "🔄 Check now") in joe.buttons(await joe.next_reply())
     await joe.send("/add https://1.1.1.1/")
     assert (
-        tr(
+        tr_n(
             lang,
+            "You have reached your limit of {limit} monitor. Delete it or ask an admin for a "
+            "higher quota.",
             "You have reached your limit of {limit} monitors. Delete one or ask an admin for a "
             "higher quota.",
+            1,
             limit=1,
         )
         in (await joe.next_reply()).plain
@@ -304,10 +316,7 @@ async def test_edit_any_field_with_the_same_rules(telegram: FakeTelegram) -> Non
     await me.press(tr(lang, "Interval"))
     await me.next_reply()
     await me.send("1s")
-    assert (
-        tr(lang, "The interval must be between {min} and {max} seconds.", min=30, max=86400)
-        in (await me.next_reply()).plain
-    )
+    assert tr_n(lang, *INTERVAL_RANGE, 86400, min=30, max=86400) in (await me.next_reply()).plain
     await me.send("1m")
     assert tr(lang, "🔄 Check now") in me.buttons(await me.next_reply())
     fresh = await Monitor.get(id=monitor.id)

@@ -12,8 +12,13 @@ from core.maintenance import create_window, format_time
 from core.render import fmt_datetime
 from core.settings import Settings
 from db.models import CheckLog, Incident, MaintenanceWindow, Monitor, Notification, User
-from tests.support.bot_harness import PUBLIC_URL, running_bot, tr
+from tests.support.bot_harness import PUBLIC_URL, running_bot, tr, tr_n
 from tests.support.fake_telegram import FakeTelegram, FakeUser
+
+TOO_LONG = (
+    "A maintenance window can last at most {days} day.",
+    "A maintenance window can last at most {days} days.",
+)
 
 SLACK = timedelta(seconds=5)
 NOT_FOUND = "Monitor not found."
@@ -88,7 +93,7 @@ async def test_custom_window_for_all_monitors_in_german(telegram: FakeTelegram) 
     assert "1d" in (await eva.next_reply()).plain
     for bad, reason in [
         ("soon", tr(lang, "Send a length such as 90m, 2h or 1d.")),
-        ("32d", tr(lang, "A maintenance window can last at most {days} days.", days=31)),
+        ("32d", tr_n(lang, *TOO_LONG, 31, days=31)),
         ("30s", tr(lang, "A maintenance window lasts at least one minute.")),
     ]:
         answer = await reply_to(eva, bad)
@@ -159,7 +164,7 @@ async def test_schedule_with_bad_input_at_every_step(telegram: FakeTelegram) -> 
         ),
         (
             format_time(start + timedelta(days=31, minutes=1)),
-            tr(lang, "A maintenance window can last at most {days} days.", days=31),
+            tr_n(lang, *TOO_LONG, 31, days=31),
         ),
     ]:
         answer = await reply_to(joe, bad)
@@ -349,8 +354,8 @@ async def test_forged_lengths_for_ones_own_monitor_are_refused(telegram: FakeTel
     for seconds, reason in [
         (0, tr(lang, "A maintenance window lasts at least one minute.")),
         (-60, tr(lang, "A maintenance window lasts at least one minute.")),
-        (32 * 86400, tr(lang, "A maintenance window can last at most {days} days.", days=31)),
-        (10**18, tr(lang, "A maintenance window can last at most {days} days.", days=31)),
+        (32 * 86400, tr_n(lang, *TOO_LONG, 31, days=31)),
+        (10**18, tr_n(lang, *TOO_LONG, 31, days=31)),
     ]:
         await lea.press_data(MaintCb(action="now", monitor=monitor.id, seconds=seconds).pack())
         answer = await lea.next_answer()

@@ -22,7 +22,7 @@ from db.models import (
     NotificationStatus,
     User,
 )
-from tests.support.bot_harness import tr
+from tests.support.bot_harness import tr, tr_n
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.outbox import close_worker, deliver_all, queue, worker_for
 
@@ -251,9 +251,10 @@ async def test_twelve_monitors_down_together_reach_the_user_as_one_message(
 
     [call] = sends(fake, 100)
     text = call.message.plain
-    assert tr("de", "🚨 <b>{count} alerts</b>: {summary}", count=12,
-              summary=tr("de", "{count} down", count=12)).replace("<b>", "").replace(
-                  "</b>", "") in text  # fmt: skip
+    down = tr_n("de", "{count} down", "{count} down", 12, count=12)
+    title = tr_n("de", "🚨 <b>{count} alert</b>: {summary}", "🚨 <b>{count} alerts</b>: {summary}",
+                 12, count=12, summary=down)  # fmt: skip
+    assert title.replace("<b>", "").replace("</b>", "") in text
     for m in monitors:
         assert m.name in text
     links = [e["url"] for e in call.message.entities if e["type"] == "text_link"]

@@ -22,7 +22,7 @@ from bot.render import card_uptime, locale, monitor_card, rule_message
 from bot.states import AddMonitor
 from core import monitor_rules as rules
 from core import runtime
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.monitors import create_monitor
 from core.render import esc, fmt_duration
 from core.targets import TargetError, check_target
@@ -263,9 +263,11 @@ async def _summary(message: Message, state: FSMContext) -> None:
         )
     if "cert_warning_days" in data:
         lines.append(
-            _("Certificate warnings: {days} days before expiry").format(
-                days=", ".join(str(d) for d in data["cert_warning_days"])
-            )
+            ngettext(  # "7, 14, 21 days": the last number governs the noun
+                "Certificate warnings: {days} day before expiry",
+                "Certificate warnings: {days} days before expiry",
+                data["cert_warning_days"][-1] if data["cert_warning_days"] else 0,
+            ).format(days=", ".join(str(d) for d in data["cert_warning_days"]))
         )
     if "method" in data:
         lines.append(_("Method: {method}").format(method=data["method"]))

@@ -21,7 +21,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks import AdminCb
 from bot.states import Broadcast
 from core.broadcasts import Progress, broadcast_progress, queue_broadcast
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.render import cut, esc
 from db.models import (
     CheckLog,
@@ -95,7 +95,8 @@ async def broadcast_preview(message: Message, state: FSMContext) -> None:
     recipients = await User.filter(blocked_bot=False).count()
     kb = InlineKeyboardBuilder()
     kb.button(
-        text=_("Send to {n} users").format(n=recipients), callback_data=AdminCb(action="send")
+        text=ngettext("Send to {n} user", "Send to {n} users", recipients).format(n=recipients),
+        callback_data=AdminCb(action="send"),
     )
     kb.button(text=_("Cancel"), callback_data=AdminCb(action="cancel"))
     await message.answer(_("Preview:") + "\n\n" + esc(text), reply_markup=kb.adjust(1).as_markup())

@@ -26,7 +26,7 @@ from bot.callbacks import MenuCb, MonitorCb
 from bot.filters import TEXT_INPUT
 from bot.messages import edit, please_send_text, pressed_monitor
 from bot.render import locale
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.maintenance import (
     MAX_WINDOW,
     WindowError,
@@ -311,9 +311,12 @@ async def maint_action(
         await state.update_data(monitor=callback_data.monitor)
         await callback.answer()
         await callback.message.answer(
-            _(
+            ngettext(
                 "How long should maintenance last for {scope}? Send a length such as 90m, "
-                "2h or 1d (at most {days} days).\n/cancel to stop."
+                "2h or 1d (at most {days} day).\n/cancel to stop.",
+                "How long should maintenance last for {scope}? Send a length such as 90m, "
+                "2h or 1d (at most {days} days).\n/cancel to stop.",
+                MAX_WINDOW.days,
             ).format(scope=scope_text(monitor), days=MAX_WINDOW.days)
         )
     elif action == "schedule":
@@ -359,9 +362,12 @@ async def got_start(message: Message, state: FSMContext) -> None:
     await state.update_data(starts_at=starts_at.isoformat())
     await state.set_state(MaintFlow.ends)
     await message.answer(
-        _(
+        ngettext(
             "Starts {start}. When should it end? Send the date and time in UTC as "
-            "YYYY-MM-DD HH:MM (at most {days} days later)."
+            "YYYY-MM-DD HH:MM (at most {days} day later).",
+            "Starts {start}. When should it end? Send the date and time in UTC as "
+            "YYYY-MM-DD HH:MM (at most {days} days later).",
+            MAX_WINDOW.days,
         ).format(start=fmt_datetime(starts_at, locale()), days=MAX_WINDOW.days)
     )
 

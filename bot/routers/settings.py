@@ -25,7 +25,7 @@ from bot.messages import edit, please_send_text
 from bot.render import locale, rule_message, rule_text
 from core import api_tokens, runtime
 from core import email_verification as email
-from core.i18n import LANGUAGES, _
+from core.i18n import LANGUAGES, _, ngettext
 from core.monitor_rules import RuleError
 from core.render import cut, esc, fmt_ago, fmt_datetime, fmt_duration
 from db.models import ApiToken, User
@@ -247,15 +247,15 @@ async def _request_code(message: Message, state: FSMContext, user: User, address
         await message.answer(rule_message(error) + "\n" + _("Send another address or /cancel."))
         return
     await state.set_state(SettingsFlow.code)
+    minutes = int(email.CODE_TTL.total_seconds() // 60)
     await message.answer(
-        _(
+        ngettext(
             "A {digits}-digit code is on its way to {email}. Send it here within {minutes} "
-            "minutes.\n/cancel to stop."
-        ).format(
-            digits=email.CODE_DIGITS,
-            email=esc(queued.payload["email"]),
-            minutes=int(email.CODE_TTL.total_seconds() // 60),
-        )
+            "minute.\n/cancel to stop.",
+            "A {digits}-digit code is on its way to {email}. Send it here within {minutes} "
+            "minutes.\n/cancel to stop.",
+            minutes,
+        ).format(digits=email.CODE_DIGITS, email=esc(queued.payload["email"]), minutes=minutes)
     )
 
 
@@ -318,9 +318,11 @@ async def token_new(callback: CallbackQuery, state: FSMContext, user: User) -> N
     await callback.answer()
     await state.set_state(SettingsFlow.token_name)
     await callback.message.answer(
-        _("Name the new token (at most {max} characters), or skip.").format(
-            max=api_tokens.MAX_NAME_LENGTH
-        ),
+        ngettext(
+            "Name the new token (at most {max} character), or skip.",
+            "Name the new token (at most {max} characters), or skip.",
+            api_tokens.MAX_NAME_LENGTH,
+        ).format(max=api_tokens.MAX_NAME_LENGTH),
         reply_markup=skip_keyboard(),
     )
 

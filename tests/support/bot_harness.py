@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from pydantic import SecretStr
 
 from core import runtime
-from core.i18n import _, use_locale
+from core.i18n import _, ngettext, use_locale
 from core.probe import Probe
 from core.settings import Settings
 from tests.support.fake_telegram import FakeTelegram
@@ -66,3 +66,9 @@ def tr(lang: str, text: str, **params) -> str:
     with use_locale(lang):
         translated = _(text)
     return translated.format(**params) if params else translated
+
+
+def tr_n(lang: str, singular: str, plural: str, n: int, **params) -> str:
+    """A counted text ("{days} days") as the bot says it in `lang` for `n`."""
+    with use_locale(lang):
+        return ngettext(singular, plural, n).format(**params)
