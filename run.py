@@ -3,10 +3,12 @@
 Everything runs in one asyncio loop. Shutdown (SIGINT/SIGTERM) goes in reverse:
 1. stop taking work: end polling, stop the scheduler (no new ticks start);
 2. stop the web app (in-flight requests get a short grace period);
-3. stop the engine: unstarted checks go back to the queue, running ones get a moment
+3. let the bot's updates in flight finish (bot/in_flight.py): their answers and
+   state changes still go out, and their Redis locks are released;
+4. stop the engine: unstarted checks go back to the queue, running ones get a moment
    to finish, and every buffered result is written; then the outbox worker: messages
    in flight finish, claimed but unsent notifications go back to the queue;
-4. close the bot's HTTP session, then the database connections.
+5. close the bot's HTTP session and conversation storage, then the database.
 Each step has a deadline, so the whole shutdown ends within SHUTDOWN_SECONDS.
 """
 
@@ -139,6 +141,10 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         await _step("polling task", asyncio.shield(polling), left(0.2))
     scheduler.shutdown(wait=False)
     await _step("web app", runner.cleanup(), left(0.3))
+    if dispatcher is not None:
+        from bot.in_flight import finish_updates
+
+        await _step("updates in flight", finish_updates(dispatcher, left(0.3)), left(0.5))
     await _step("engine", engine.stop(timeout=left(0.6)), left(0.7))
     await _step("outbox", outbox.stop(timeout=left(0.5)), left(0.6))
     await _step("probe", probe.close(), left(0.3))

@@ -13,6 +13,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.types import BotCommand
 
+from bot.in_flight import track_updates
 from bot.middlewares import UserLocaleMiddleware, UserMiddleware
 from bot.routers import (
     add,
@@ -81,6 +82,7 @@ def create_dispatcher(settings: Settings) -> Dispatcher:
     # One update of a user at a time: a double tap on Save or Send must not run twice.
     isolation = storage.create_isolation() if settings.redis_url else SimpleEventIsolation()
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, settings=settings)
+    track_updates(dispatcher)  # shutdown lets running handlers finish (bot/in_flight.py)
     users = UserMiddleware(settings)
     dispatcher.message.outer_middleware(users)
     dispatcher.callback_query.outer_middleware(users)

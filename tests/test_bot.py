@@ -5,6 +5,8 @@ translation in use without hard-coding it."""
 from __future__ import annotations
 
 import asyncio
+import socket
+import uuid
 
 import pytest
 
@@ -339,18 +341,24 @@ async def test_edit_any_field_with_the_same_rules(telegram: FakeTelegram) -> Non
     assert (await Monitor.get(id=other.id)).method == "GET"
 
 
-async def test_conversation_continues_on_another_replica_with_redis(db, settings, probe) -> None:
-    """With REDIS_URL the FSM state lives in Redis: a flow begun on one replica (one
-    dispatcher) continues on another."""
-    import socket
-    import uuid
-
+@pytest.fixture
+def shared(settings):
+    """Settings whose conversation storage is the local Redis, as replicas share it."""
     try:
         socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
     except OSError:
         pytest.skip("Redis is not running on 127.0.0.1:6379")
-    shared = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:6379/{15}"})
-    user_id = int(uuid.uuid4().int % 10**9) + 10**6  # no clash with other runs' keys
+    return settings.model_copy(update={"redis_url": "redis://127.0.0.1:6379/15"})
+
+
+def unique_user_id() -> int:
+    return int(uuid.uuid4().int % 10**9) + 10**6  # no clash with other runs' Redis keys
+
+
+async def test_conversation_continues_on_another_replica_with_redis(db, shared, probe) -> None:
+    """With REDIS_URL the FSM state lives in Redis: a flow begun on one replica (one
+    dispatcher) continues on another."""
+    user_id = unique_user_id()
     async with running_bot(shared, probe) as first:
         me = first.user(user_id, language_code="en")
         await me.send("/add")
@@ -362,6 +370,33 @@ async def test_conversation_continues_on_another_replica_with_redis(db, settings
         assert tr("en", "Skip") in me.buttons(reply)  # the name step: the flow went on
         await me.send("/cancel")
         await me.next_reply()
+
+
+async def test_an_update_in_flight_at_shutdown_is_answered_and_frees_its_lock(
+    db, shared, probe, targets
+) -> None:
+    """The bot stops while a handler runs (a check by hand of a slow site): the handler
+    finishes before the session and storage close, so the result still reaches the user,
+    and the chat's Redis lock is released, so another replica answers the user's next
+    message at once (a lock left behind would hold it for a minute)."""
+    site = await targets.http()
+    user_id = unique_user_id()
+    owner = await User.create(telegram_id=user_id)
+    monitor = await Monitor.create(owner=owner, name="slow", url=site.url("/slow?delay=1"))
+    async with running_bot(shared, probe) as first:
+        me = first.user(user_id, language_code="en")
+        await me.send(f"/start m{monitor.id}")
+        await me.next_reply()
+        await me.press(tr("en", "🔄 Check now"))
+        await me.next_answer()  # "Checking…": the handler now waits for the probe
+    # Stopped while the check was running.
+    assert any(c.ok and c.message and "HTTP 200" in c.message.plain for c in first.calls)
+    assert await CheckLog.filter(monitor_id=monitor.id).count() == 1
+    async with running_bot(shared, probe) as second:
+        me = second.user(user_id, language_code="en")
+        await me.send("/monitors")
+        reply = await me.next_reply(timeout=3)
+        assert any("slow" in button for button in me.buttons(reply))
 
 
 async def test_five_hundred_monitors_page_within_telegram_limits(telegram: FakeTelegram) -> None:

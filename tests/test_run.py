@@ -123,6 +123,56 @@ async def test_a_failing_monitor_alerts_its_owner_through_the_running_service(
     assert code == 0, service.text
 
 
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_an_update_being_handled_at_shutdown_is_still_answered(
+    tmp_path: Path, targets, mode: str
+) -> None:
+    """SIGTERM arrives while the bot handles a press of Check now on a slow site. The
+    update is already acknowledged, so Telegram would never send it again: the service
+    lets the handler finish (the result reaches the user) and still exits within 5 s."""
+    from db.connection import close_database, open_database
+    from db.models import Monitor, User
+    from tests.support.bot_harness import tr
+
+    site = await targets.http()
+    database = f"sqlite://{tmp_path / 'db.sqlite3'}"
+    telegram = FakeTelegram()
+    await telegram.start()
+    variables = {
+        "DATABASE_URL": database,
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_API_URL": telegram.url,
+        "ALLOW_PRIVATE_TARGETS": "true",
+        "API_PORT": str(free_port()),
+    }
+    if mode == "webhook":
+        variables["WEBHOOK_URL"] = "https://bot.example.test/telegram/webhook"
+        telegram.deliver_webhook_to(f"http://127.0.0.1:{variables['API_PORT']}/telegram/webhook")
+    service = await start_service(tmp_path, **variables)
+    try:
+        await service.wait_healthy()
+        await open_database(database)
+        owner = await User.create(telegram_id=778)
+        monitor = await Monitor.create(
+            owner=owner, name="slow site", url=site.url("/slow?delay=0.8")
+        )
+        await close_database()
+        if mode == "webhook":
+            await telegram.wait_for_call("setWebhook")
+        me = telegram.user(778, language_code="en")
+        await me.send(f"/start m{monitor.id}")
+        await me.next_reply(timeout=10)
+        await me.press(tr("en", "🔄 Check now"))
+        await me.next_answer()  # "Checking…": the handler now waits for the probe
+    finally:
+        code, seconds = await service.stop(signal.SIGTERM)
+        await telegram.stop()
+    assert code == 0, service.text
+    assert seconds < 5, f"took {seconds:.1f}s to stop"
+    assert any(c.ok and c.message and "HTTP 200" in c.message.plain for c in telegram.calls)
+    assert "Traceback" not in service.text
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [

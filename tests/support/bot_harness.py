@@ -28,6 +28,7 @@ async def running_bot(
 ) -> AsyncIterator[FakeTelegram]:
     """Start the fake server and the real bot polling it; yield the fake. `prepare` runs
     on the started fake before the bot's first call (e.g. to make a method fail)."""
+    from bot.in_flight import finish_updates
     from bot.setup import create_bot, create_dispatcher, register_commands
 
     telegram = FakeTelegram()
@@ -54,6 +55,7 @@ async def running_bot(
             await dispatcher.stop_polling()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(polling, 5)
+        await finish_updates(dispatcher, 5)  # as run.py does: answers go out, locks freed
         await bot.session.close()
         await dispatcher.storage.close()
         runtime.uninstall()

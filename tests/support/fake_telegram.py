@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from typing import Any, TypeVar
 
+import aiohttp
 from aiohttp import web
 
 T = TypeVar("T")
@@ -282,6 +283,8 @@ class FakeTelegram:
         self._last_sent_to: dict[int | str, float] = {}
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._webhook_url = ""
+        self._webhook_secret: str | None = None
+        self._webhook_address: str | None = None
         self._allowed_updates: list[str] | None = None
         self._poll_generation = 0
         self._stopping = False
@@ -413,13 +416,28 @@ class FakeTelegram:
         """How many calls answered 429."""
         return sum(1 for c in self.calls if c.error and c.error.startswith("Too Many Requests"))
 
+    def deliver_webhook_to(self, address: str) -> None:
+        """Once a webhook is set, POST updates to `address` (where a reverse proxy would
+        forward the webhook's public HTTPS URL), with its secret token, as Telegram does."""
+        self._webhook_address = address
+
     async def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
-        """Queue a raw update (without update_id) for getUpdates; returns it numbered."""
+        """Queue a raw update (without update_id) for getUpdates, or post it to the webhook
+        (see deliver_webhook_to); returns it numbered."""
         async with self._changed:
             update = {"update_id": self._next_update_id, **update}
             self._next_update_id += 1
-            self._updates.append(update)
+            if not (self._webhook_url and self._webhook_address):
+                self._updates.append(update)
             self._changed.notify_all()
+        if self._webhook_url and self._webhook_address:
+            headers = {"X-Telegram-Bot-Api-Secret-Token": self._webhook_secret or ""}
+            async with (
+                aiohttp.ClientSession() as http,
+                http.post(self._webhook_address, json=update, headers=headers) as response,
+            ):
+                if response.status != 200:
+                    raise AssertionError(f"the webhook answered {response.status}")
         return update
 
     # --- plumbing ---------------------------------------------------------------------
@@ -814,6 +832,7 @@ class FakeTelegram:
                 400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
             )
         self._webhook_url = url
+        self._webhook_secret = params.get("secret_token")
         if params.get("drop_pending_updates"):
             self._updates.clear()
         if isinstance(params.get("allowed_updates"), list):
