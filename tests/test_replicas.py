@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from tortoise.context import TortoiseContext
+from tortoise.transactions import in_transaction
 
 from db.config import tortoise_config
 from db.migrate import upgrade
@@ -33,7 +34,6 @@ async def test_two_replicas_check_every_monitor_once_per_interval(
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(fresh_db_url))
         user = await User.create(telegram_id=1)
-        start = datetime.now(UTC) + timedelta(seconds=6)  # after both replicas are up
         await Monitor.bulk_create(
             [
                 Monitor(
@@ -42,18 +42,27 @@ async def test_two_replicas_check_every_monitor_once_per_interval(
                     url=site.url(f"/ok?m={i}"),
                     interval_seconds=INTERVAL,
                     retry_interval_seconds=INTERVAL,
-                    next_check_at=start + timedelta(seconds=INTERVAL * i / MONITORS),
+                    next_check_at=datetime.now(UTC) + timedelta(days=1),  # set below
                 )
                 for i in range(MONITORS)
             ]
         )
-        due = await Monitor.all().values("id", "next_check_at")
 
     env = {"DATABASE_URL": fresh_db_url, "ALLOW_PRIVATE_TARGETS": "true"}
     replicas = [await start_service(tmp_path, **env) for _ in range(2)]
     try:
         for replica in replicas:
             await replica.wait_healthy()
+        # Due times start once both replicas are up (start-up time varies with the
+        # machine's load), spread over one interval.
+        async with TortoiseContext() as ctx:
+            await ctx.init(config=tortoise_config(fresh_db_url))
+            start = datetime.now(UTC) + timedelta(seconds=2)
+            async with in_transaction():
+                for i, monitor_id in enumerate(await Monitor.all().values_list("id", flat=True)):
+                    offset = timedelta(seconds=INTERVAL * i / MONITORS)
+                    await Monitor.filter(id=monitor_id).update(next_check_at=start + offset)
+            due = await Monitor.all().values("id", "next_check_at")
         await asyncio.sleep(RUN_SECONDS)
     finally:
         stopping = datetime.now(UTC)
