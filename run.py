@@ -100,8 +100,9 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             )
 
     probe = Probe()
-    runtime.install(runtime.Runtime(settings=settings, probe=probe))
-    engine = Engine(settings, probe)
+    rt = runtime.Runtime(settings=settings, probe=probe)
+    runtime.install(rt)
+    engine = Engine(settings, probe, slots=rt.slots)
     await engine.start()
     outbox = OutboxWorker(settings, bot=bot)
     await outbox.start()

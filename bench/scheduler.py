@@ -201,6 +201,7 @@ async def busiest_second(moment: datetime, interval: int) -> int:
 
 
 async def run_engine(args: argparse.Namespace, url: str, ca_file: str) -> dict:
+    from core import runtime
     from core.probe import Probe, make_ssl_context
     from core.settings import Settings
     from db.connection import close_database, open_database
@@ -230,6 +231,7 @@ async def run_engine(args: argparse.Namespace, url: str, ca_file: str) -> dict:
 
     figures: dict = {}
     engine, scheduler = await start()
+    runtime.freeze_startup_objects()  # as run.py does once started
     await asyncio.sleep(3)  # the first monitors come due three seconds after filling
     cpu0, db0, t0 = own_cpu_seconds(), postgres_cpu_seconds(), time.monotonic()
     started0 = engine.started_checks

@@ -30,6 +30,10 @@ async def check_now(monitor: Monitor, min_gap: float = 0.0) -> RecordedCheck:
     rt = runtime.current()
     await monitor.fetch_related("owner")
     spec = ProbeSpec.of(monitor, rt.allow_private(monitor.owner.telegram_id))
-    result = await rt.probe.check(spec)
+    await rt.slots.take()  # one CHECK_CONCURRENCY budget with the engine
+    try:
+        result = await rt.probe.check(spec)
+    finally:
+        rt.slots.give_back()
     (recorded,) = await record_results([(monitor.id, result)])
     return recorded

@@ -1,4 +1,5 @@
-"""The process-wide pieces that core functions share: settings and the one probe.
+"""The process-wide pieces that core functions share: settings, the one probe, and the
+check slots (CHECK_CONCURRENCY) the engine and checks by hand draw from.
 
 run.py installs them at start-up (and tests do, per test); `check_now`, monitor
 creation and the engine read them from here instead of building their own.
@@ -6,8 +7,9 @@ creation and the engine read them from here instead of building their own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from core.check_slots import CheckSlots
 from core.probe import Probe
 from core.settings import Settings
 from core.targets import private_targets_allowed
@@ -17,6 +19,11 @@ from core.targets import private_targets_allowed
 class Runtime:
     settings: Settings
     probe: Probe
+    # CHECK_CONCURRENCY, shared by the engine and checks by hand.
+    slots: CheckSlots = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.slots = CheckSlots(self.settings.check_concurrency)
 
     def allow_private(self, owner_telegram_id: int) -> bool:
         return private_targets_allowed(

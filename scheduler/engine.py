@@ -2,7 +2,8 @@
 
 Each tick (an APScheduler job, about every second):
 1. Works out how many checks this process can take on: the free concurrency slots
-   (CHECK_CONCURRENCY minus running and waiting checks) times how many checks one slot
+   (CHECK_CONCURRENCY, shared with checks by hand through core/check_slots.py, minus
+   running and waiting checks) times how many checks one slot
    gets through within the claim horizon at the current average check duration. With
    no free slot it claims nothing, so slow targets or a slow database push back on the
    claim instead of piling up tasks; fast checks let one tick claim many.
@@ -31,6 +32,7 @@ import time
 from collections import deque
 from datetime import UTC, datetime, timedelta
 
+from core.check_slots import CheckSlots
 from core.metrics import SCHEDULER_LAG
 from core.probe import ErrorKind, Probe, ProbeResult, ProbeSpec
 from core.recording import record_results
@@ -54,10 +56,14 @@ class Engine:
         horizon: timedelta = HORIZON,
         batch_size: int = BATCH_SIZE,
         max_claim: int = MAX_CLAIM,
+        slots: CheckSlots | None = None,
     ) -> None:
         self.settings = settings
         self.probe = probe
-        self.concurrency = settings.check_concurrency
+        # run.py passes the runtime's slots, which checks by hand use too.
+        self.slots = slots or CheckSlots(settings.check_concurrency)
+        self.slots.on_free(self._start_waiting)
+        self.concurrency = self.slots.limit
         self.horizon = horizon
         self.batch_size = batch_size
         self.max_claim = max_claim
@@ -137,7 +143,7 @@ class Engine:
     # --- claiming -------------------------------------------------------------------------
 
     def claim_limit(self) -> int:
-        free = self.concurrency - len(self._running) - len(self._waiting)
+        free = self.slots.free() - len(self._waiting)
         if free <= 0:
             return 0
         per_slot = max(1.0, self.horizon.total_seconds() / max(self._avg_duration, 0.001))
@@ -191,7 +197,7 @@ class Engine:
             # interval): never run two checks of one monitor at once.
             self.skipped_in_flight += 1
             return
-        if len(self._running) < self.concurrency:
+        if self.slots.try_take():
             self._start(claim)
         else:
             self._waiting.append(claim)
@@ -214,6 +220,7 @@ class Engine:
             result = await self.probe.check(ProbeSpec.of(claim, allow))
         except asyncio.CancelledError:
             self._running.pop(claim.monitor_id, None)
+            self.slots.give_back()
             raise
         except Exception as exc:  # Probe.check does not raise; this is the last guard
             log.exception("check of monitor %s failed unexpectedly", claim.monitor_id)
@@ -231,12 +238,18 @@ class Engine:
         if self._claim_was_full and (self._refill_task is None or self._refill_task.done()):
             self._claim_was_full = False
             self._refill_task = asyncio.create_task(self._claim())
-        while self._waiting and len(self._running) < self.concurrency and not self._stopping:
-            waiting = self._waiting.popleft()
-            if waiting.monitor_id in self._running:
+        self.slots.give_back()  # starts what waits, through _start_waiting
+
+    def _start_waiting(self) -> None:
+        """A slot came free (on_free): start waiting checks while slots last."""
+        while self._waiting and not self._stopping:
+            if self._waiting[0].monitor_id in self._running:
+                self._waiting.popleft()
                 self.skipped_in_flight += 1
                 continue
-            self._start(waiting)
+            if not self.slots.try_take():
+                return
+            self._start(self._waiting.popleft())
 
     # --- persisting -----------------------------------------------------------------------
 

@@ -121,6 +121,57 @@ async def test_back_pressure_never_claims_more_than_can_start(
         await engine.stop(timeout=0.5)
 
 
+async def test_checks_by_hand_share_the_engines_concurrency_limit(
+    db, settings: Settings, probe, http
+) -> None:
+    """CHECK_CONCURRENCY bounds scheduled checks and checks by hand together: a check by
+    hand waits for a slot the schedule holds, and the engine claims nothing while checks
+    by hand hold every slot."""
+    from core import runtime
+    from core.checks import check_now
+
+    two = settings.model_copy(update={"check_concurrency": 2})
+    rt = runtime.Runtime(settings=two, probe=probe)
+    runtime.install(rt)
+    engine = Engine(two, probe, slots=rt.slots)
+    await engine.start()
+    try:
+        await add_monitors(2, http.url("/slow?delay=1"), interval=60)
+        (by_hand,) = await add_monitors(1, http.url("/ok"), first_in=0, interval=3600)
+        await Monitor.filter(id=by_hand.id).update(
+            next_check_at=datetime.now(UTC) + timedelta(hours=1)
+        )
+        await engine.tick()
+        await asyncio.sleep(0.2)
+        assert len(engine._running) == 2 and rt.slots.in_use == 2
+        started = asyncio.get_running_loop().time()
+        hand = asyncio.create_task(check_now(by_hand))
+        await asyncio.sleep(0.4)
+        assert not hand.done()  # waiting for a slot, not a third probe in flight
+        recorded = await asyncio.wait_for(hand, 5)
+        assert recorded.result.ok
+        assert asyncio.get_running_loop().time() - started > 0.6  # after a slow one ended
+
+        # Two checks by hand hold both slots: the engine claims nothing meanwhile.
+        slow = await add_monitors(2, http.url("/slow?delay=1"), interval=3600)
+        await Monitor.filter(id__in=[m.id for m in slow]).update(
+            next_check_at=datetime.now(UTC) + timedelta(hours=1)
+        )
+        await asyncio.sleep(1.2)  # the schedule's slow checks are over
+        await engine.flush()
+        hands = [asyncio.create_task(check_now(m)) for m in slow]
+        await asyncio.sleep(0.2)
+        assert rt.slots.in_use == 2 and engine.claim_limit() == 0
+        await add_monitors(3, http.url("/ok"), interval=60)
+        await engine.tick()
+        assert engine.in_flight == 0
+        await asyncio.gather(*hands)
+        assert rt.slots.in_use == 0 and engine.claim_limit() > 0
+    finally:
+        await engine.stop(timeout=2)
+        runtime.uninstall()
+
+
 async def test_stop_releases_unstarted_claims_and_flushes_every_result(
     db, settings, probe, http
 ) -> None:
