@@ -3,8 +3,8 @@
 Each tick (an APScheduler job, about every second):
 1. Works out how many checks this process can take on: the free concurrency slots
    (CHECK_CONCURRENCY, shared with checks by hand through core/check_slots.py, minus
-   running and waiting checks) times how many checks one slot
-   gets through within the claim horizon at the current average check duration. With
+   running and waiting checks) times how many checks one slot gets through within
+   the claim horizon at the current average check duration. With
    no free slot it claims nothing, so slow targets or a slow database push back on the
    claim instead of piling up tasks; fast checks let one tick claim many.
 2. Claims the monitors due before now + HORIZON in one statement (db/claims.py). A
@@ -63,7 +63,6 @@ class Engine:
         # run.py passes the runtime's slots, which checks by hand use too.
         self.slots = slots or CheckSlots(settings.check_concurrency)
         self.slots.on_free(self._start_waiting)
-        self.concurrency = self.slots.limit
         self.horizon = horizon
         self.batch_size = batch_size
         self.max_claim = max_claim
