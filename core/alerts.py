@@ -164,7 +164,7 @@ def _group_line(kind: NotificationKind, p: dict, lang: str) -> str:
 
 
 def _kind_count(kind: NotificationKind, count: int) -> str:
-    """ "3 down", "1 certificate expiring": the summary of a grouped message."""
+    """One kind's part of a grouped message's summary, such as "3 down"."""
     if kind == NotificationKind.DOWN:
         text = ngettext("{count} down", "{count} down", count)
     elif kind == NotificationKind.UP:
