@@ -24,6 +24,7 @@ import json
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -101,17 +102,20 @@ def db_time(value: object) -> datetime:
     return datetime.fromisoformat(str(value))
 
 
+def db_json(value: object) -> Any:
+    """A JSON column read by raw SQL: text on SQLite (and from asyncpg without a codec),
+    already decoded otherwise."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
 def _claimed(row: dict) -> ClaimedCheck:
-    headers = row["headers"]
-    if isinstance(headers, str | bytes):
-        headers = json.loads(headers)
     return ClaimedCheck(
         monitor_id=row["id"],
         owner_telegram_id=row["owner_telegram_id"],
         due_at=db_time(row["due_at"]),
         url=row["url"],
         method=row["method"],
-        headers=headers or {},
+        headers=db_json(row["headers"]) or {},
         body=row["body"],
         timeout_seconds=float(row["timeout_seconds"]),
         accepted_status_codes=row["accepted_status_codes"],

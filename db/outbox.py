@@ -28,14 +28,13 @@ SQLite runs in one process: a SELECT and an UPDATE in one transaction do the sam
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from db.claims import db_time, sqlite_time
+from db.claims import db_json, db_time, sqlite_time
 from db.connection import current_connection
 from db.models import Notification, NotificationKind, NotificationStatus
 
@@ -97,16 +96,13 @@ class ClaimedNotification:
 
 
 def _claimed(row: dict) -> ClaimedNotification:
-    payload = row["payload"]
-    if isinstance(payload, str | bytes):
-        payload = json.loads(payload)
     return ClaimedNotification(
         id=row["id"],
         user_id=row["user_id"],
         channel=row["channel"],
         kind=row["kind"],
         monitor_id=row["monitor_id"],
-        payload=payload or {},
+        payload=db_json(row["payload"]) or {},
         attempts=row["attempts"],
         created_at=db_time(row["created_at"]),
         telegram_id=row["telegram_id"],

@@ -13,7 +13,7 @@ from datetime import datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from core.aggregates import Aggregate
-from db.claims import db_time, sqlite_time
+from db.claims import db_json, db_time, sqlite_time
 from db.models import RollupState
 
 STATE_NAME = "checks"
@@ -86,8 +86,7 @@ async def existing(conn: BaseDBAsyncClient, table: str, keys: set[Key]) -> dict[
             row = dict(row)
             key = (row["monitor_id"], db_time(row["period_start"]))
             if key in keys:
-                if isinstance(row["buckets"], str):
-                    row["buckets"] = json.loads(row["buckets"])
+                row["buckets"] = db_json(row["buckets"])
                 found[key] = Aggregate.of_row(row)
     return found
 
