@@ -11,10 +11,24 @@ from typing import Any
 
 from aiohttp import web
 
-from api.params import MAX_LIMIT
-from core.charts import KINDS
-from core.monitor_rules import MAX_INTERVAL_SECONDS, MAX_NAME_LENGTH, MAX_TIMEOUT_SECONDS
+from api.params import DEFAULT_LIMIT, MAX_LIMIT
+from core.charts import HEIGHT, KINDS, WIDTH
+from core.checks import MANUAL_CHECK_GAP
+from core.maintenance import MAX_REASON_LENGTH
+from core.monitor_rules import (
+    MAX_CERT_DAY,
+    MAX_CERT_THRESHOLDS,
+    MAX_INTERVAL_SECONDS,
+    MAX_KEYWORD_LENGTH,
+    MAX_LATENCY_THRESHOLD_MS,
+    MAX_NAME_LENGTH,
+    MAX_QUOTA,
+    MAX_THRESHOLD,
+    MAX_TIMEOUT_SECONDS,
+    MIN_TIMEOUT_SECONDS,
+)
 from core.stats import WINDOWS
+from core.targets import MAX_URL_LENGTH
 from db.models import HttpMethod, KeywordMode, MonitorState
 
 routes = web.RouteTableDef()
@@ -77,29 +91,31 @@ def param(name: str, where: str, schema: dict, description: str = "") -> dict:
 ID = param("id", "path", {"type": "integer", "minimum": 0})
 TELEGRAM_ID = param("telegram_id", "path", {"type": "integer", "minimum": 0})
 LIMIT = param("limit", "query", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-              "Items per page (default 50).")  # fmt: skip
+              f"Items per page (default {DEFAULT_LIMIT}).")  # fmt: skip
 CURSOR = param("cursor", "query", STR, "The next_cursor of the previous page.")
 OWNER = param("owner", "query", {"type": "integer", "minimum": 0},
               "Only this Telegram user's (admin key only).")  # fmt: skip
 
 MONITOR_WRITABLE = {
     "name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH},
-    "url": {"type": "string", "maxLength": 2048, "description": "http:// or https://"},
+    "url": {"type": "string", "maxLength": MAX_URL_LENGTH, "description": "http:// or https://"},
     "method": {"enum": [m.value for m in HttpMethod]},
     "interval": {"type": "integer", "description": "Seconds between checks.",
                  "maximum": MAX_INTERVAL_SECONDS},
     "retry_interval": {"type": "integer", "description": "Seconds between checks while failing.",
                        "maximum": MAX_INTERVAL_SECONDS},
-    "timeout": {"type": "number", "minimum": 1, "maximum": MAX_TIMEOUT_SECONDS},
+    "timeout": {"type": "number", "minimum": MIN_TIMEOUT_SECONDS,
+                "maximum": MAX_TIMEOUT_SECONDS},
     "accepted_status_codes": {"type": "string", "description": "Ranges and codes: 200-299,301"},
-    "latency_threshold_ms": null({"type": "integer", "minimum": 1}),
-    "keyword": null({"type": "string", "minLength": 1, "maxLength": 256}),
+    "latency_threshold_ms": null({"type": "integer", "minimum": 1,
+                                  "maximum": MAX_LATENCY_THRESHOLD_MS}),
+    "keyword": null({"type": "string", "minLength": 1, "maxLength": MAX_KEYWORD_LENGTH}),
     "keyword_mode": {"enum": [m.value for m in KeywordMode]},
     "cert_warning_days": {"type": "array", "items": {"type": "integer", "minimum": 1,
-                                                     "maximum": 365},
-                          "minItems": 1, "maxItems": 6},
-    "failure_threshold": {"type": "integer", "minimum": 1, "maximum": 20},
-    "success_threshold": {"type": "integer", "minimum": 1, "maximum": 20},
+                                                     "maximum": MAX_CERT_DAY},
+                          "minItems": 1, "maxItems": MAX_CERT_THRESHOLDS},
+    "failure_threshold": {"type": "integer", "minimum": 1, "maximum": MAX_THRESHOLD},
+    "success_threshold": {"type": "integer", "minimum": 1, "maximum": MAX_THRESHOLD},
     "paused": {"type": "boolean"},
 }  # fmt: skip
 
@@ -149,7 +165,7 @@ SCHEMAS = {
         "owner_telegram_id": {"type": "integer", "description": "The owner of a window over "
                               "all monitors (admin key only)."},
         "starts_at": {**TIME, "description": "Default: now."}, "ends_at": TIME,
-        "reason": {"type": "string", "maxLength": 256},
+        "reason": {"type": "string", "maxLength": MAX_REASON_LENGTH},
     }, ["ends_at"]),
     "User": obj({
         "telegram_id": INT, "username": null(STR), "display_name": STR, "language": null(STR),
@@ -158,7 +174,7 @@ SCHEMAS = {
         "last_seen_at": null(TIME),
     }, ["telegram_id", "monitor_quota", "effective_quota"]),
     "UserPatch": obj({"monitor_quota": null({"type": "integer", "minimum": 0,
-                                             "maximum": 100_000})}, ["monitor_quota"]),
+                                             "maximum": MAX_QUOTA})}, ["monitor_quota"]),
     "Stats": obj({
         "window": {"enum": list(WINDOWS)}, "checks": INT, "uptime": null({"type": "number"}),
         "incidents": INT, "downtime_seconds": {"type": "number"},
@@ -219,7 +235,7 @@ PATHS = {
     },
     "/api/v1/monitors/{id}/check": {
         "parameters": [ID],
-        "post": op("Check now (at most once every 10 s per monitor)",
+        "post": op(f"Check now (at most once every {MANUAL_CHECK_GAP:g} s per monitor)",
                    {"200": answer("The result", ref("CheckNow"))}, 404, 429),
     },
     "/api/v1/monitors/{id}/pause": {
@@ -250,7 +266,7 @@ PATHS = {
     },
     "/api/v1/monitors/{id}/chart.png": {
         "parameters": [ID],
-        "get": op("A chart as PNG (800 x 400): latency (average and 95th percentile, "
+        "get": op(f"A chart as PNG ({WIDTH} x {HEIGHT}): latency (average and 95th percentile, "
                   "incidents shaded) or uptime bars; labels in the Accept-Language",
                   {"200": {"description": "The chart",
                            "content": {"image/png": {"schema": {"type": "string",

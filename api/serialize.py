@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import UTC, datetime
 
+from core.monitor_rules import quota_of
 from core.probe import ProbeResult
 from core.settings import Settings
 from core.stats import WindowStats
@@ -44,7 +45,8 @@ def monitor_json(monitor: Monitor) -> dict:
     }
 
 
-def check_json(check: CheckLog | ProbeResult) -> dict:
+def check_json(check: CheckLog | ProbeResult, in_maintenance: bool | None = None) -> dict:
+    """A logged check, or a fresh result with the maintenance flag it was recorded with."""
     return {
         "checked_at": when(check.checked_at),
         "ok": check.ok,
@@ -57,12 +59,14 @@ def check_json(check: CheckLog | ProbeResult) -> dict:
         "error_kind": str(check.error_kind) if check.error_kind else None,
         "error_message": check.error_message,
         "cert_expires_at": when(check.cert_expires_at),
-        "in_maintenance": getattr(check, "in_maintenance", False),
+        "in_maintenance": (
+            check.in_maintenance if isinstance(check, CheckLog) else bool(in_maintenance)
+        ),
     }
 
 
-def incident_json(incident: Incident, now: datetime | None = None) -> dict:
-    end = incident.resolved_at or now or datetime.now(UTC)
+def incident_json(incident: Incident) -> dict:
+    end = incident.resolved_at or datetime.now(UTC)
     return {
         "id": incident.id,
         "monitor_id": incident.monitor_id,
@@ -99,9 +103,7 @@ def user_json(user: User, settings: Settings) -> dict:
         "email_verified": user.email_verified,
         "blocked_bot": user.blocked_bot,
         "monitor_quota": user.monitor_quota,
-        "effective_quota": (
-            user.monitor_quota if user.monitor_quota is not None else settings.default_monitor_quota
-        ),
+        "effective_quota": quota_of(user, settings),
         "created_at": when(user.created_at),
         "last_seen_at": when(user.last_seen_at),
     }

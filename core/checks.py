@@ -10,6 +10,9 @@ from core.probe import ProbeSpec
 from core.recording import RecordedCheck, record_results
 from db.models import Monitor
 
+# Seconds between two checks of one monitor by hand (the bot's button, the API).
+MANUAL_CHECK_GAP = 10.0
+
 
 def ensure_can_check(monitor: Monitor, min_gap: float) -> None:
     """RuleError("check_too_soon") when the last check was less than `min_gap` s ago."""

@@ -15,6 +15,7 @@ from db.models import MaintenanceWindow, Monitor, User
 
 MAX_WINDOW = timedelta(days=31)
 MIN_WINDOW = timedelta(minutes=1)
+MAX_REASON_LENGTH = 256  # longer reasons are cut to this
 # The format of typed start and end times, always UTC.
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 _MAX_TIME_TEXT = 32
@@ -56,7 +57,7 @@ async def create_window(
         monitor=monitor,
         starts_at=starts_at,
         ends_at=ends_at,
-        reason=reason[:256],
+        reason=reason[:MAX_REASON_LENGTH],
         created_by=created_by or owner,
     )
 

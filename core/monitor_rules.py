@@ -20,6 +20,9 @@ MAX_TIMEOUT_SECONDS = 60
 MAX_LATENCY_THRESHOLD_MS = 60_000
 MAX_CERT_THRESHOLDS = 6
 MAX_THRESHOLD = 20
+MAX_CERT_DAY = 365
+MIN_TIMEOUT_SECONDS = 1
+MAX_QUOTA = 100_000  # the largest monitor quota an admin may set
 INTERVAL_CHOICES = (30, 60, 300, 900)
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 
@@ -72,21 +75,17 @@ def parse_interval(value: str | int, settings: Settings) -> int:
     return seconds
 
 
-def parse_retry_interval(value: str | int, settings: Settings) -> int:
-    """The interval while failing: the same bounds as the interval."""
-    return parse_interval(value, settings)
-
-
 def parse_timeout(value: str | int | float) -> float:
     """Seconds to wait for a response: 1 to 60 (fractions allowed)."""
+    bounds = {"min": MIN_TIMEOUT_SECONDS, "max": MAX_TIMEOUT_SECONDS}
     if isinstance(value, bool):
-        raise RuleError("timeout_range", {"min": 1, "max": MAX_TIMEOUT_SECONDS})
+        raise RuleError("timeout_range", bounds)
     try:
         seconds = float(str(value).strip().lower().removesuffix("s").strip())
     except ValueError:
-        raise RuleError("timeout_range", {"min": 1, "max": MAX_TIMEOUT_SECONDS}) from None
-    if not 1 <= seconds <= MAX_TIMEOUT_SECONDS:
-        raise RuleError("timeout_range", {"min": 1, "max": MAX_TIMEOUT_SECONDS})
+        raise RuleError("timeout_range", bounds) from None
+    if not MIN_TIMEOUT_SECONDS <= seconds <= MAX_TIMEOUT_SECONDS:
+        raise RuleError("timeout_range", bounds)
     return seconds
 
 
@@ -137,7 +136,7 @@ def parse_cert_days(value: str | list) -> list[int]:
             day = int(item)
         except (TypeError, ValueError):
             raise RuleError("cert_days_invalid") from None
-        if not 1 <= day <= 365:
+        if not 1 <= day <= MAX_CERT_DAY:
             raise RuleError("cert_days_invalid")
         days.append(day)
     if not days or len(days) > MAX_CERT_THRESHOLDS:

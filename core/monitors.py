@@ -17,12 +17,16 @@ from db.connection import current_connection
 from db.models import Incident, Monitor, MonitorState, User
 
 
-async def create_monitor(owner: User, url: str, name: str | None = None, **options: Any) -> Monitor:
+async def create_monitor(
+    owner: User, url: str, name: str | None = None, *, paused: bool = False, **options: Any
+) -> Monitor:
     """Create a monitor with the shared rules: the quota, the target check (TargetError),
     the name and interval rules (RuleError); any other option goes through the same
     rules as an edit. Errors name the field they are about. The first check comes soon,
-    with jitter, so that many monitors created together do not fire together."""
+    with jitter, so that many monitors created together do not fire together. A monitor
+    created `paused` is saved as pause_monitor leaves one: no check scheduled."""
     rt = runtime.current()
+    now = datetime.now(UTC)
     async with in_transaction(current_connection().connection_name):
         # The owner's row is locked so two creations at once cannot both pass the quota.
         await User.filter(id=owner.id).select_for_update().first()
@@ -44,8 +48,12 @@ async def create_monitor(owner: User, url: str, name: str | None = None, **optio
             # Failing monitors are rechecked sooner, but never below the minimum interval.
             retry_interval_seconds=max(rt.settings.min_interval_seconds, min(interval, 20)),
             timeout_seconds=rules.default_timeout(interval),
-            next_check_at=first_check_at(datetime.now(UTC), interval),
+            next_check_at=None if paused else first_check_at(now, interval),
         )
+        if paused:
+            monitor.paused = True
+            monitor.state = MonitorState.PAUSED
+            monitor.state_since = now
         values = await _clean_all(monitor, options)
         for field, value in values.items():
             setattr(monitor, field, value)

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 
 from core import runtime
 from core.api_tokens import create_token
+from core.maintenance import MAX_REASON_LENGTH, create_window, end_window
 from core.probe import ProbeResult
 from core.recording import record_results
 from core.stats import window_stats
@@ -143,6 +144,41 @@ async def test_create_get_patch_delete_a_monitor(api) -> None:
     assert (await api.get(f"{V1}/monitors/{m['id']}", key)).status == 404
 
 
+async def test_a_monitor_created_paused_is_never_scheduled(api) -> None:
+    _ann, key = await user_with_key(1)
+    created = await api.call("POST", f"{V1}/monitors", key, {"url": PUBLIC_URL, "paused": True})
+    assert created.status == 201, created.body
+    assert created.body["paused"] is True and created.body["state"] == "paused"
+    assert created.body["state_since"] is not None
+    row = await Monitor.get(id=created.body["id"])
+    assert row.paused and row.state == MonitorState.PAUSED and row.next_check_at is None
+    running = await api.call("POST", f"{V1}/monitors", key, {"url": PUBLIC_URL, "paused": False})
+    assert running.body["paused"] is False and running.body["state"] == "unknown"
+    assert (await Monitor.get(id=running.body["id"])).next_check_at is not None
+
+
+async def test_retry_interval_on_create_and_patch(api) -> None:
+    _ann, key = await user_with_key(1)
+    created = await api.call(
+        "POST", f"{V1}/monitors", key, {"url": PUBLIC_URL, "retry_interval": 45}
+    )
+    assert created.status == 201, created.body
+    assert created.body["retry_interval"] == 45
+    monitor_id = created.body["id"]
+    assert (await Monitor.get(id=monitor_id)).retry_interval_seconds == 45
+    patched = await api.call("PATCH", f"{V1}/monitors/{monitor_id}", key, {"retry_interval": 120})
+    assert patched.status == 200 and patched.body["retry_interval"] == 120
+    for method, path, body in (
+        ("POST", "/monitors", {"url": PUBLIC_URL, "retry_interval": 1}),
+        ("PATCH", f"/monitors/{monitor_id}", {"retry_interval": 10**9}),
+    ):
+        refused = await api.call(method, V1 + path, key, body)
+        assert refused.status == 422 and refused.error["code"] == "interval_range"
+        assert set(refused.error["fields"]) == {"retry_interval"}, refused.body
+    assert await Monitor.all().count() == 1
+    assert (await Monitor.get(id=monitor_id)).retry_interval_seconds == 120
+
+
 async def test_a_patch_with_one_bad_field_changes_nothing(api) -> None:
     ann, key = await user_with_key(1)
     monitor = await monitor_of(ann)
@@ -272,9 +308,26 @@ async def test_check_now_returns_the_result_and_refuses_a_second_within_10_s(api
     assert reply.status == 200, reply.body
     assert reply.body["check"]["ok"] is True and reply.body["check"]["status_code"] == 200
     assert reply.body["monitor"]["last_check_at"] is not None
+    assert reply.body["check"]["in_maintenance"] is False
     again = await api.call("POST", f"{V1}/monitors/{monitor.id}/check")
     assert again.status == 429 and again.error["code"] == "check_too_soon"
     assert await CheckLog.filter(monitor_id=monitor.id).count() == 1
+
+
+async def test_check_now_in_a_maintenance_window_says_so(api, targets) -> None:
+    site = await targets.http()
+    boss = await User.create(telegram_id=ADMIN)
+    monitor = await monitor_of(boss, url=site.url("/ok"))
+    now = datetime.now(UTC)
+    await create_window(boss, now - timedelta(minutes=1), now + timedelta(hours=1))
+    reply = await api.call("POST", f"{V1}/monitors/{monitor.id}/check")
+    assert reply.status == 200, reply.body
+    assert reply.body["check"]["in_maintenance"] is True
+    assert reply.body["monitor"]["owner_telegram_id"] == ADMIN
+    log = await CheckLog.get(monitor_id=monitor.id)
+    assert log.in_maintenance
+    listed = await api.get(f"{V1}/monitors/{monitor.id}/checks")
+    assert listed.body["items"][0]["in_maintenance"] is True
 
 
 # --- checks, incidents, stats -----------------------------------------------------------
@@ -397,6 +450,52 @@ async def test_maintenance_windows(api) -> None:
         "POST", f"{V1}/maintenance", json_body={"ends_at": "2030-01-01T00:00:00Z"}
     )
     assert admin_all.status == 422 and "owner_telegram_id" in admin_all.error["fields"]
+
+
+async def test_maintenance_lists_by_owner_and_state(api) -> None:
+    ann, key = await user_with_key(1)
+    bob = await User.create(telegram_id=2)
+    now = datetime.now(UTC)
+    ann_now = await create_window(ann, now, now + timedelta(hours=1))
+    bob_now = await create_window(bob, now, now + timedelta(hours=1))
+    bob_past = await create_window(bob, now - timedelta(hours=2), now + timedelta(hours=1))
+    await end_window(bob_past)
+
+    def ids(reply) -> list[int]:
+        assert reply.status == 200, reply.body
+        return [w["id"] for w in reply.body["items"]]
+
+    assert ids(await api.get(f"{V1}/maintenance")) == [bob_now.id, ann_now.id]
+    assert ids(await api.get(f"{V1}/maintenance", owner="2")) == [bob_now.id]
+    assert ids(await api.get(f"{V1}/maintenance", owner="2", state="all")) == [
+        bob_past.id, bob_now.id]  # fmt: skip
+    assert ids(await api.get(f"{V1}/maintenance", owner="2", state="ended")) == [bob_past.id]
+    assert ids(await api.get(f"{V1}/maintenance", state="all")) == [
+        bob_past.id, bob_now.id, ann_now.id]  # fmt: skip
+    assert ids(await api.get(f"{V1}/maintenance", key, state="all")) == [ann_now.id]
+    forbidden = await api.get(f"{V1}/maintenance", key, owner="2")
+    assert forbidden.status == 403 and forbidden.error["code"] == "admin_only"
+    assert (await api.get(f"{V1}/maintenance", key, owner="1")).status == 403
+    assert (await api.get(f"{V1}/maintenance", key, state="old")).status == 400
+
+
+async def test_the_admin_opens_a_window_for_a_named_owner(api) -> None:
+    ann = await User.create(telegram_id=5)
+    ends_at = datetime.now(UTC) + timedelta(hours=1)
+    made = await api.call(
+        "POST", f"{V1}/maintenance",
+        json_body={"owner_telegram_id": 5, "ends_at": ends_at.isoformat(), "reason": "r" * 300},
+    )  # fmt: skip
+    assert made.status == 201, made.body
+    assert made.body["owner_telegram_id"] == 5 and made.body["monitor_id"] is None
+    assert made.body["active"] and made.body["reason"] == "r" * MAX_REASON_LENGTH
+    window = await MaintenanceWindow.get(id=made.body["id"])
+    assert window.owner_id == ann.id and window.created_by_id == ann.id
+    unknown = await api.call(
+        "POST", f"{V1}/maintenance",
+        json_body={"owner_telegram_id": 6, "ends_at": ends_at.isoformat()},
+    )  # fmt: skip
+    assert unknown.status == 422 and unknown.error["code"] == "owner_unknown"
 
 
 # --- users ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from aiohttp import web
 from api.auth import caller_of
 from api.params import cursor_id, encode_cursor, limit_of, page, path_id, query_choice
 from api.serialize import incident_json
-from api.v1.lookup import monitor_for
+from api.v1.lookup import monitor_for, scoped
 from db.models import Incident
 
 routes = web.RouteTableDef()
@@ -26,10 +26,7 @@ async def _page(request: web.Request, rows) -> web.Response:
 
 @routes.get("/api/v1/incidents")
 async def list_incidents(request: web.Request) -> web.Response:
-    caller = caller_of(request)
-    rows = Incident.all()
-    if not caller.admin:
-        rows = rows.filter(monitor__owner_id=caller.user.id)
+    rows = scoped(Incident.all(), caller_of(request), path="monitor__owner")
     return await _page(request, rows)
 
 

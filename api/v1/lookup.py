@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
 from api.auth import Caller
 from api.errors import ApiError, not_found
 from core.i18n import _
-from db.models import Monitor, User
+from db.models import MaintenanceWindow, Monitor, User
+
+M = TypeVar("M", bound=Model)
+
+
+def scoped(
+    rows: QuerySet[M], caller: Caller, owner: int | None = None, path: str = "owner"
+) -> QuerySet[M]:
+    """`rows` the caller may see: a user key's own only; the admin key's all, or only
+    those of the Telegram user `owner`. `path` leads from a row to its owner
+    ("monitor__owner" for incidents). A user key naming an owner is refused (403)."""
+    if not caller.admin:
+        if owner is not None:
+            caller.require_admin()
+        assert caller.user is not None
+        return rows.filter(**{f"{path}_id": caller.user.id})
+    if owner is not None:
+        return rows.filter(**{f"{path}__telegram_id": owner})
+    return rows
 
 
 async def monitor_for(caller: Caller, monitor_id: int) -> Monitor:
@@ -13,6 +36,13 @@ async def monitor_for(caller: Caller, monitor_id: int) -> Monitor:
     if monitor is None or not caller.owns(monitor.owner_id):
         raise not_found()
     return monitor
+
+
+async def window_for(caller: Caller, window_id: int) -> MaintenanceWindow:
+    window = await MaintenanceWindow.get_or_none(id=window_id).select_related("owner")
+    if window is None or not caller.owns(window.owner_id):
+        raise not_found()
+    return window
 
 
 async def user_for(caller: Caller, telegram_id: int) -> User:

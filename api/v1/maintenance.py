@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from api.auth import caller_of
-from api.errors import not_found
 from api.params import (
     body_time,
     cursor_id,
@@ -24,13 +23,12 @@ from api.params import (
     string,
 )
 from api.serialize import window_json
-from api.v1.lookup import monitor_for, owner_for
+from api.v1.lookup import monitor_for, owner_for, scoped, window_for
 from core.maintenance import create_window, end_window
 from db.models import MaintenanceWindow
 
 routes = web.RouteTableDef()
 
-MAX_REASON = 256
 WINDOW_FIELDS = {
     "monitor_id": nullable(integer),
     "owner_telegram_id": integer,
@@ -40,14 +38,6 @@ WINDOW_FIELDS = {
 }
 
 
-async def _window(request: web.Request) -> MaintenanceWindow:
-    caller = caller_of(request)
-    window = await MaintenanceWindow.get_or_none(id=path_id(request)).select_related("owner")
-    if window is None or not caller.owns(window.owner_id):
-        raise not_found()
-    return window
-
-
 @routes.get("/api/v1/maintenance")
 async def list_windows(request: web.Request) -> web.Response:
     """Running and coming windows by default; `state=ended` or `all` for the others."""
@@ -55,13 +45,7 @@ async def list_windows(request: web.Request) -> web.Response:
     limit = limit_of(request)
     state = query_choice(request, "state", ("current", "ended", "all")) or "current"
     owner = query_int(request, "owner")
-    rows = MaintenanceWindow.all().select_related("owner").order_by("-id")
-    if not caller.admin:
-        if owner is not None:
-            caller.require_admin()
-        rows = rows.filter(owner_id=caller.user.id)
-    elif owner is not None:
-        rows = rows.filter(owner__telegram_id=owner)
+    rows = scoped(MaintenanceWindow.all().select_related("owner"), caller, owner).order_by("-id")
     now = datetime.now(UTC)
     if state == "current":
         rows = rows.filter(ends_at__gt=now)
@@ -91,17 +75,16 @@ async def create(request: web.Request) -> web.Response:
         starts_at or datetime.now(UTC),
         body_time(body["ends_at"], "ends_at"),
         monitor=monitor,
-        reason=body.get("reason", "")[:MAX_REASON],
+        reason=body.get("reason", ""),
         created_by=caller.user,
     )
-    window = await MaintenanceWindow.get(id=window.id).select_related("owner")
     return web.json_response(window_json(window), status=201)
 
 
 @routes.post("/api/v1/maintenance/{id}/end")
 async def end(request: web.Request) -> web.Response:
     """End a running window now; one that has not started is dropped (204)."""
-    window = await _window(request)
+    window = await window_for(caller_of(request), path_id(request))
     if window.ends_at <= datetime.now(UTC):
         return web.json_response(window_json(window))  # over already: nothing to do
     if await end_window(window):
@@ -111,6 +94,6 @@ async def end(request: web.Request) -> web.Response:
 
 @routes.delete("/api/v1/maintenance/{id}")
 async def delete(request: web.Request) -> web.Response:
-    window = await _window(request)
+    window = await window_for(caller_of(request), path_id(request))
     await window.delete()
     return web.Response(status=204)

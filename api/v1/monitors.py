@@ -23,14 +23,12 @@ from api.params import (
     string,
 )
 from api.serialize import check_json, monitor_json
-from api.v1.lookup import monitor_for, owner_for
-from core.checks import check_now
+from api.v1.lookup import monitor_for, owner_for, scoped
+from core.checks import MANUAL_CHECK_GAP, check_now
 from core.monitors import apply_changes, create_monitor, pause_monitor, resume_monitor
 from db.models import Monitor, MonitorState, User
 
 routes = web.RouteTableDef()
-
-MANUAL_CHECK_GAP = 10.0  # seconds, as for the bot's button
 
 # Writable fields: their JSON types, and the core field behind each API name.
 MONITOR_FIELDS = {
@@ -84,14 +82,7 @@ async def list_monitors(request: web.Request) -> web.Response:
     after = cursor_id(request)
     state = query_choice(request, "state", STATES)
     owner = query_int(request, "owner")
-    rows = Monitor.all().select_related("owner").order_by("id")
-    if caller.admin:
-        if owner is not None:
-            rows = rows.filter(owner__telegram_id=owner)
-    else:
-        if owner is not None:
-            caller.require_admin()
-        rows = rows.filter(owner_id=caller.user.id)
+    rows = scoped(Monitor.all().select_related("owner"), caller, owner).order_by("id")
     if state is not None:
         rows = rows.filter(state=state)
     if after is not None:
@@ -107,11 +98,14 @@ async def create(request: web.Request) -> web.Response:
     require(body, "url")
     owner: User = await owner_for(caller, body.get("owner_telegram_id"))
     monitor = await _renamed(
-        create_monitor(owner, body["url"], body.get("name"), **_core_changes(body))
+        create_monitor(
+            owner,
+            body["url"],
+            body.get("name"),
+            paused=body.get("paused", False),
+            **_core_changes(body),
+        )
     )
-    if body.get("paused"):
-        await pause_monitor(monitor)
-    monitor = await Monitor.get(id=monitor.id).select_related("owner")
     return web.json_response(monitor_json(monitor), status=201)
 
 
@@ -142,12 +136,14 @@ async def delete_monitor(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/monitors/{id}/check")
 async def check(request: web.Request) -> web.Response:
-    caller = caller_of(request)
-    monitor = await monitor_for(caller, path_id(request))
+    monitor = await monitor_for(caller_of(request), path_id(request))
     recorded = await check_now(monitor, MANUAL_CHECK_GAP)
-    monitor = await monitor_for(caller, monitor.id)
+    await monitor.refresh_from_db()  # the owner stays loaded
     return web.json_response(
-        {"check": check_json(recorded.result), "monitor": monitor_json(monitor)}
+        {
+            "check": check_json(recorded.result, recorded.in_maintenance),
+            "monitor": monitor_json(monitor),
+        }
     )
 
 

@@ -21,11 +21,10 @@ from api.params import (
 from api.serialize import user_json
 from api.v1.lookup import user_for
 from core.i18n import _
+from core.monitor_rules import MAX_QUOTA
 from db.models import User
 
 routes = web.RouteTableDef()
-
-MAX_QUOTA = 100_000
 
 
 @routes.get("/api/v1/users")

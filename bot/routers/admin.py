@@ -22,6 +22,7 @@ from bot.callbacks import AdminCb
 from bot.states import Broadcast
 from core.broadcasts import Progress, broadcast_progress, queue_broadcast
 from core.i18n import _, ngettext
+from core.monitor_rules import MAX_QUOTA
 from core.render import cut, esc
 from db.models import (
     CheckLog,
@@ -71,7 +72,7 @@ async def overview(message: Message) -> None:
 
 async def set_quota(message: Message, command: CommandObject) -> None:
     parts = (command.args or "").split()
-    if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[1]) > 100_000:
+    if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[1]) > MAX_QUOTA:
         await message.answer(esc(_("Usage: /quota <telegram id> <number of monitors>")))
         return
     target = await User.get_or_none(telegram_id=int(parts[0]))

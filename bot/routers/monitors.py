@@ -15,14 +15,12 @@ from bot import keyboards
 from bot.callbacks import MenuCb, MonitorCb, PageCb
 from bot.messages import edit, pressed_monitor
 from bot.render import card_uptime, check_result, monitor_card, rule_text
-from core.checks import check_now, ensure_can_check
+from core.checks import MANUAL_CHECK_GAP, check_now, ensure_can_check
 from core.i18n import _
 from core.monitor_rules import RuleError
 from core.monitors import monitor_page, pause_monitor, resume_monitor
 from core.render import cut, esc
 from db.models import Monitor, MonitorState, User
-
-MANUAL_CHECK_GAP = 10.0  # seconds between two checks of one monitor by hand
 
 # The card's own buttons; Stats and Maintenance belong to their features' routers.
 CARD_ACTIONS = {"open", "check", "pause", "resume", "delete", "delete_yes", "back"}
