@@ -73,6 +73,16 @@ def test_defaults() -> None:
     assert s.loglevel == "INFO"
 
 
+def test_empty_urls_mean_their_defaults(monkeypatch) -> None:
+    """TELEGRAM_API_URL= (as an env file may leave it) is Telegram's server, not None;
+    WEBHOOK_URL= is no webhook."""
+    monkeypatch.setenv("TELEGRAM_API_URL", "")
+    monkeypatch.setenv("WEBHOOK_URL", "")
+    s = load_settings()
+    assert s.telegram_api_url == "https://api.telegram.org"
+    assert s.webhook_url is None
+
+
 def test_reads_dotenv_file(tmp_path) -> None:
     (tmp_path / ".env").write_text("API_PORT=9191\nADMIN_IDS=1, 2\nLOGLEVEL=debug\n")
     s = load_settings()
