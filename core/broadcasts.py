@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from tortoise.functions import Count
+
 from db.models import (
     Notification,
     NotificationChannel,
@@ -58,11 +60,14 @@ async def queue_broadcast(text: str) -> tuple[str, int]:
 
 
 async def broadcast_progress(broadcast_id: str) -> Progress:
-    rows = Notification.filter(dedup_key__startswith=_prefix(broadcast_id))
+    counts = dict(
+        await Notification.filter(dedup_key__startswith=_prefix(broadcast_id))
+        .annotate(n=Count("id"))
+        .group_by("status")
+        .values_list("status", "n")
+    )
     return Progress(
-        total=await rows.count(),
-        sent=await rows.filter(status=NotificationStatus.SENT).count(),
-        failed=await rows.filter(
-            status__in=[NotificationStatus.DEAD, NotificationStatus.CANCELLED]
-        ).count(),
+        total=sum(counts.values()),
+        sent=counts.get(NotificationStatus.SENT, 0),
+        failed=counts.get(NotificationStatus.DEAD, 0) + counts.get(NotificationStatus.CANCELLED, 0),
     )

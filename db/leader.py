@@ -41,9 +41,7 @@ class Leadership:
         try:
             if self._conn is None or self._conn.is_closed():
                 self._leading = False
-                self._conn = await asyncpg.connect(
-                    self.db_url.replace("postgres://", "postgresql://", 1), timeout=5
-                )
+                self._conn = await asyncpg.connect(self.db_url, timeout=5)
             if self._leading:
                 await self._conn.fetchval("SELECT 1", timeout=5)  # still connected: still ours
                 return True

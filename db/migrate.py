@@ -82,7 +82,7 @@ async def upgrade(db_url: str, root: Path = MIGRATIONS_ROOT) -> list[str]:
 async def _advisory_lock(db_url: str):
     import asyncpg
 
-    conn = await asyncpg.connect(db_url.replace("postgres://", "postgresql://", 1))
+    conn = await asyncpg.connect(db_url)
     await conn.execute("SELECT pg_advisory_lock($1)", _ADVISORY_LOCK_KEY)
     return conn  # closing the connection releases the lock
 

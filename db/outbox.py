@@ -12,8 +12,11 @@ The claim (`claim_notifications`), in one statement on PostgreSQL:
    alert must not wait behind a broadcast to every user), skipping any row that has an older
    row of the same recipient still in flight (claimed by someone) or backing off
    (pending, not due yet): each recipient's messages go out in the order they were
-   written, also across replicas. `FOR UPDATE SKIP LOCKED`: concurrent claimers take
-   disjoint rows and never wait for each other.
+   written, across restarts and takeovers. `FOR UPDATE SKIP LOCKED`: concurrent
+   claimers take disjoint rows and never wait for each other, so no row is sent twice;
+   the order, though, assumes one claimer at a time (a second one does not see a row
+   the first has locked but not yet committed), which the outbox leadership
+   (db/leader.py) provides.
 3. Marks them `sending` with a lease and counts the attempt, returning what sending
    needs, the recipient's language and addresses included.
 
@@ -34,6 +37,7 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from db.bulk import is_postgres
 from db.claims import db_json, db_time, sqlite_time
 from db.connection import current_connection
 from db.models import Notification, NotificationKind, NotificationStatus
@@ -128,7 +132,7 @@ async def claim_notifications(
     if limit <= 0 or not channels:
         return []
     conn = current_connection()
-    if conn.schema_generator.DIALECT == "postgres":
+    if is_postgres(conn):
         candidates = _candidates(["$1::timestamptz", "$2::timestamptz", "$3::timestamptz",
                                   "SELECT unnest($4::text[])"])  # fmt: skip
         sql = f"""
@@ -198,21 +202,29 @@ async def mark_retry(claim: ClaimedNotification, at: datetime, error: str | None
 
 
 async def mark_final(
-    claim: ClaimedNotification, status: NotificationStatus, error: str | None
+    claim: ClaimedNotification,
+    status: NotificationStatus,
+    error: str | None,
+    payload: dict | None = None,
 ) -> bool:
-    """dead or cancelled, with the reason."""
-    return bool(await _claimed_row(claim).update(status=status, lease_until=None, last_error=error))
+    """dead or cancelled, with the reason; `payload` as for mark_sent."""
+    changes: dict = {"status": status, "lease_until": None, "last_error": error}
+    if payload is not None:
+        changes["payload"] = payload
+    return bool(await _claimed_row(claim).update(**changes))
 
 
-async def release(claims: Sequence[ClaimedNotification]) -> int:
+async def release(claims: Sequence[ClaimedNotification]) -> None:
     """Give back claims that were never tried (shutdown): pending again at once, the
-    attempt not counted."""
-    released = 0
+    attempt not counted. One UPDATE per attempt number (all claims of one drain
+    usually share it), still conditional on each claim."""
+    by_attempt: dict[int, list[int]] = {}
     for claim in claims:
-        released += await _claimed_row(claim).update(
-            status=NotificationStatus.PENDING, attempts=claim.attempts - 1, lease_until=None
-        )
-    return released
+        by_attempt.setdefault(claim.attempts, []).append(claim.id)
+    for attempts, ids in by_attempt.items():
+        await Notification.filter(
+            id__in=ids, status=NotificationStatus.SENDING, attempts=attempts
+        ).update(status=NotificationStatus.PENDING, attempts=attempts - 1, lease_until=None)
 
 
 async def cancel_pending(user_id: int, channel: str, reason: str) -> int:

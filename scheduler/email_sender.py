@@ -25,10 +25,9 @@ def _permanent(code: int) -> bool:
 
 
 class EmailSender:
-    def __init__(self, settings: Settings, *, timeout: float = TIMEOUT) -> None:
+    def __init__(self, settings: Settings) -> None:
         assert settings.smtp_host is not None
         self.settings = settings
-        self.timeout = timeout
         self._sessions = asyncio.Semaphore(CONCURRENCY)
 
     @property
@@ -49,7 +48,7 @@ class EmailSender:
                     password=password,
                     use_tls=s.smtp_security == "tls",
                     start_tls=s.smtp_security == "starttls",
-                    timeout=self.timeout,
+                    timeout=TIMEOUT,
                 )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]

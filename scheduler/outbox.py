@@ -4,7 +4,9 @@
 (db/leader.py) it starts a drain unless one is running. A drain:
 1. makes the rows of a worker that died pending again (their lease is over);
 2. claims due rows (db/outbox.py) and keeps up to `batch` of them in hand, claiming
-   more whenever half are done, so the rate limits, not the claims, set the pace;
+   more whenever half are done (at once after a full claim, else at most once a
+   second), so the rate limits, not the claims, set the pace; before each claim it
+   makes sure it still leads, so a replica that lost the lock mid-drain stops;
 3. delivers each recipient's rows (one user on one channel) in order: more than
    GROUP_ABOVE alerts (down, up, reminder, certificate) become one grouped message,
    everything else goes one message per row; each is rendered in the recipient's
@@ -12,7 +14,8 @@
 4. marks each row the moment its transport has answered, conditionally on its claim
    (sent, retry at a time from core/delivery.RetryPolicy, dead, cancelled), so a
    crash can repeat a message only in the instant between the transport's acceptance
-   and that one UPDATE;
+   and that one UPDATE; the rows of a grouped message share one outcome and one
+   retry time, so they come back (and are grouped) together;
 5. ends when nothing is due. A failure to be retried stops that recipient's queue
    for this round: their later rows go back and wait behind it (the claim skips rows
    with an older row backing off), so alerts never overtake each other.
@@ -87,37 +90,27 @@ def units_of(rows: list[ClaimedNotification]) -> list[Unit]:
     return units
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class OutboxWorker:
     def __init__(
         self,
         settings: Settings,
         *,
         bot: Bot | None = None,
-        telegram: TelegramSender | None = None,
-        email: EmailSender | None = None,
-        leadership: Leadership | None = None,
         policy: RetryPolicy | None = None,
         batch: int = BATCH,
-        lease: timedelta = LEASE,
         quiet: timedelta = QUIET,
-        hold: timedelta = HOLD,
     ) -> None:
         self.settings = settings
-        self.telegram = telegram or (TelegramSender(bot) if bot is not None else None)
-        self.email = email or (EmailSender(settings) if settings.smtp_host else None)
-        self.leadership = leadership or Leadership(settings.database_url)
+        self.telegram = TelegramSender(bot) if bot is not None else None
+        self.email = EmailSender(settings) if settings.smtp_host else None
+        self.leadership = Leadership(settings.database_url)
         self.policy = policy or RetryPolicy()
         self.batch = batch
-        self.lease = lease
         self.quiet = quiet
-        self.hold = hold
         self.bot_username = settings.bot_username
         self._drain_task: asyncio.Task | None = None
         self._stopping = False
+        self._claim_again_at = 0.0  # loop time; see _claim_due
         self._claimed: dict[int, ClaimedNotification] = {}  # claimed, not yet settled
         self._leases: dict[int, datetime] = {}
         self._in_transport: set[int] = set()  # handed to a transport, no answer yet
@@ -148,7 +141,7 @@ class OutboxWorker:
             return
         if self._drain_task is not None and not self._drain_task.done():
             return
-        if not await self.leadership.check():
+        if not await self.leadership.check() or self._stopping:  # stop() may have come
             return
         self._drain_task = asyncio.create_task(self._drain_logged(), name="outbox.drain")
 
@@ -158,22 +151,25 @@ class OutboxWorker:
         except Exception as exc:  # the database went away: the next tick tries again
             log.warning("outbox drain stopped: %s", exc)
 
-    async def drain(self) -> int:
-        """Deliver until nothing is due (see the module doc); returns rows settled."""
-        await outbox.recover_expired(_utcnow())
-        settled = 0
-        active: set[asyncio.Task[int]] = set()
+    async def drain(self) -> None:
+        """Deliver until nothing is due (see the module doc)."""
+        await outbox.recover_expired(datetime.now(UTC))
+        active: set[asyncio.Task[None]] = set()
         try:
             while not self._stopping:
-                if len(self._claimed) <= self.batch // 2:
+                if self._claim_due(active):
+                    if not await self.leadership.check():
+                        log.warning("outbox leadership lost: this replica stops delivering")
+                        break
                     for rows in self._by_recipient(await self._claim()):
                         active.add(asyncio.create_task(self._deliver(rows)))
                 if not active:
                     break
                 done, active = await asyncio.wait(active, return_when=asyncio.FIRST_COMPLETED)
-                settled += sum(task.result() for task in done)
-            if active:  # stopping: let what is under way finish or give itself back
-                settled += sum(await asyncio.gather(*active))
+                for task in done:
+                    task.result()  # a database failure ends the drain
+            if active:  # stopping, or no longer leading: let what is under way finish
+                await asyncio.gather(*active)
         finally:
             # Cancelled (stop's deadline) or failed (the database): wind down, and give
             # back every claimed row no transport has seen.
@@ -189,19 +185,29 @@ class OutboxWorker:
                     await outbox.release(leftover)
                 except Exception as exc:  # their leases end, and they go out then
                     log.warning("could not give back %s notifications: %s", len(leftover), exc)
-        return settled
+
+    def _claim_due(self, active: set) -> bool:
+        """Claim when half the rows in hand are done; after a claim that came back short
+        (nothing more was due), not again for a second, so the tail of a drain does not
+        ask the database after every message."""
+        if len(self._claimed) > self.batch // 2:
+            return False
+        return not active or asyncio.get_running_loop().time() >= self._claim_again_at
 
     async def _claim(self) -> list[ClaimedNotification]:
-        now = _utcnow()
-        lease_until = now + self.lease
+        now = datetime.now(UTC)
+        lease_until = now + LEASE
+        limit = self.batch - len(self._claimed)
         claims = await outbox.claim_notifications(
             now,
-            limit=self.batch - len(self._claimed),
+            limit=limit,
             lease_until=lease_until,
             channels=self.channels,
             quiet_before=now - self.quiet,
-            hold_before=now - self.hold,
+            hold_before=now - HOLD,
         )
+        short = len(claims) < limit
+        self._claim_again_at = asyncio.get_running_loop().time() + (1.0 if short else 0.0)
         for claim in claims:
             self._claimed[claim.id] = claim
             self._leases[claim.id] = lease_until
@@ -216,14 +222,14 @@ class OutboxWorker:
 
     # --- one recipient ----------------------------------------------------------------
 
-    async def _deliver(self, rows: list[ClaimedNotification]) -> int:
-        """Send one recipient's rows in order; returns how many were settled."""
+    async def _deliver(self, rows: list[ClaimedNotification]) -> None:
+        """Send one recipient's rows in order."""
         units = units_of(rows)
         for index, unit in enumerate(units):
             rest = [row for later in units[index:] for row in later.rows]
             if not await self._may_send(unit):
                 await self._give_back(rest)
-                return len(rows) - len(rest)
+                return
             # Until its outcome is written, a row a transport may have accepted is not
             # given back on shutdown (that could send it twice): its lease decides.
             ids = [row.id for row in unit.rows]
@@ -233,21 +239,23 @@ class OutboxWorker:
             self._in_transport.difference_update(ids)
             if outcome.result in (Result.RETRY, Result.RATE_LIMITED):
                 await self._give_back(rest[len(unit.rows) :])
-                return len(rows) - len(rest) + len(unit.rows)
+                return
             if outcome.result == Result.BLOCKED:
                 for row in rest[len(unit.rows) :]:
                     await self._finish(row, Result.CANCELLED, outcome.error)
-                return len(rows)
-        return len(rows)
+                return
 
     async def _may_send(self, unit: Unit) -> bool:
         """Wait for the rate limits; False when the worker is stopping or the lease
         would not cover the send any more (the rows then go back)."""
+        if self._stopping:
+            return False
         if self.telegram is not None and unit.first.channel == NotificationChannel.TELEGRAM:
             await self.telegram.wait_turn(unit.first.telegram_id)
         if self._stopping:
             return False
-        return all(_utcnow() < self._leases[row.id] - LEASE_MARGIN for row in unit.rows)
+        now = datetime.now(UTC)
+        return all(now < self._leases[row.id] - LEASE_MARGIN for row in unit.rows)
 
     async def _give_back(self, rows: list[ClaimedNotification]) -> None:
         if rows:
@@ -319,44 +327,44 @@ class OutboxWorker:
                 lambda: outbox.cancel_pending(user_id, NotificationChannel.TELEGRAM, outcome.error)
             )
             log.info("user %s blocked the bot; their Telegram alerts are cancelled", user_id)
+        result, retry_at = outcome.result, None
+        if result in (Result.RETRY, Result.RATE_LIMITED):
+            # One decision for the whole message: its rows come back together (and are
+            # grouped again), or die together. The oldest row's age decides.
+            first = unit.first
+            now = datetime.now(UTC)
+            retry_at = self.policy.next_attempt(outcome, first.attempts, first.created_at, now)
+            if retry_at is None:
+                result = Result.DEAD  # failing for too long
         for row in unit.rows:
-            await self._finish(row, outcome.result, outcome.error, outcome)
+            await self._finish(row, result, outcome.error, retry_at)
 
     async def _finish(
         self,
         row: ClaimedNotification,
         result: Result,
         error: str | None,
-        outcome: Outcome | None = None,
+        retry_at: datetime | None = None,
     ) -> None:
-        now = _utcnow()
+        """Record `result` (RETRY and RATE_LIMITED with `retry_at`) conditionally on the
+        claim; a confirmation code leaves the payload whatever the outcome (it lives on
+        only as its hash on the user)."""
+        payload = None
+        if row.kind == NotificationKind.EMAIL_VERIFICATION:
+            payload = {k: v for k, v in row.payload.items() if k != "code"}
         if result == Result.SENT:
-            payload = None
-            if row.kind == NotificationKind.EMAIL_VERIFICATION:
-                # The code lives on only as its hash on the user.
-                payload = {k: v for k, v in row.payload.items() if k != "code"}
+            now = datetime.now(UTC)
             done = await _persist(lambda: outbox.mark_sent(row, now, payload))
         elif result in (Result.RETRY, Result.RATE_LIMITED):
-            at = self.policy.next_attempt(
-                outcome or Outcome(result), row.attempts, row.created_at, now
-            )
-            if at is None:
-                result = Result.DEAD
-                log.warning(
-                    "notification %s is dead after %s attempts: %s", row.id, row.attempts, error
-                )
-                done = await _persist(
-                    lambda: outbox.mark_final(row, NotificationStatus.DEAD, error)
-                )
-            else:
-                done = await _persist(lambda: outbox.mark_retry(row, at, error))
+            assert retry_at is not None
+            done = await _persist(lambda: outbox.mark_retry(row, retry_at, error))
         else:
             status = (
                 NotificationStatus.DEAD if result == Result.DEAD else NotificationStatus.CANCELLED
             )
             if result == Result.DEAD:
                 log.warning("notification %s is dead: %s", row.id, error)
-            done = await _persist(lambda: outbox.mark_final(row, status, error))
+            done = await _persist(lambda: outbox.mark_final(row, status, error, payload))
         if not done:
             log.warning(
                 "notification %s was claimed again meanwhile; outcome %s not kept", row.id, result

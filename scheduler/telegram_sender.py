@@ -43,17 +43,8 @@ _PRUNE_ABOVE = 5000  # idle per-chat buckets are dropped beyond this many
 
 
 class TelegramSender:
-    def __init__(
-        self,
-        bot: Bot,
-        *,
-        overall_rate: float = OVERALL_RATE,
-        chat_interval: float = CHAT_INTERVAL,
-        request_timeout: int = REQUEST_TIMEOUT,
-    ) -> None:
+    def __init__(self, bot: Bot, *, overall_rate: float = OVERALL_RATE) -> None:
         self.bot = bot
-        self.request_timeout = request_timeout
-        self._chat_interval = chat_interval
         self._overall = AsyncLimiter(OVERALL_BURST, OVERALL_BURST / overall_rate)
         self._chats: dict[int, AsyncLimiter] = {}
         self._paused_until = 0.0  # loop time
@@ -64,7 +55,7 @@ class TelegramSender:
             if len(self._chats) > _PRUNE_ABOVE:
                 # A bucket with room again is as good as a new one: dropping it is safe.
                 self._chats = {c: b for c, b in self._chats.items() if not b.has_capacity()}
-            limiter = self._chats[chat_id] = AsyncLimiter(1, self._chat_interval)
+            limiter = self._chats[chat_id] = AsyncLimiter(1, CHAT_INTERVAL)
         return limiter
 
     async def _wait_out_pause(self) -> None:
@@ -86,7 +77,7 @@ class TelegramSender:
         """Send now (after `wait_turn`)."""
         try:
             await self.bot.send_message(
-                chat_id, html, reply_markup=markup, request_timeout=self.request_timeout
+                chat_id, html, reply_markup=markup, request_timeout=REQUEST_TIMEOUT
             )
         except TelegramRetryAfter as exc:
             loop = asyncio.get_running_loop()

@@ -22,6 +22,7 @@ from db.models import (
     NotificationStatus,
     User,
 )
+from scheduler.telegram_sender import TelegramSender
 from tests.support.bot_harness import tr, tr_n
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.outbox import close_worker, deliver_all, queue, worker_for
@@ -128,6 +129,27 @@ async def test_two_server_errors_then_success_delivers_once(worker, fake) -> Non
     await row.refresh_from_db()
     assert row.status == NotificationStatus.SENT and row.attempts == 3
     assert row.last_error and "Internal Server Error" in row.last_error
+
+
+async def test_a_grouped_message_that_failed_is_retried_as_one_message(worker, fake) -> None:
+    """The rows of a grouped message share one retry time: they come back together and
+    are grouped again, not a few at a time as separate messages."""
+    user = await User.create(telegram_id=100)
+    monitors = [
+        await Monitor.create(owner=user, name=f"api {n}", url=f"https://a{n}.test/")
+        for n in range(8)
+    ]
+    for monitor in monitors:
+        await queue(user, monitor=monitor)
+    fake.fail("sendMessage", 500)
+
+    await deliver_all(worker)
+
+    assert len(sends(fake, ok=False)) == 1
+    [message] = sends(fake, ok=True)
+    assert all(m.name in message.message.plain for m in monitors)
+    attempts = await Notification.all().values_list("attempts", flat=True)
+    assert attempts == [2] * 8
 
 
 async def test_403_blocks_the_user_and_nothing_more_is_sent_to_them(worker, fake) -> None:
@@ -279,7 +301,7 @@ async def test_a_worker_stopped_mid_batch_and_restarted_sends_the_rest_once(
     for user in users:
         await queue(user, NotificationKind.BROADCAST, payload={"text": f"hi {user.id}"})
     first = worker_for(settings, fake)
-    first.telegram._overall = type(first.telegram._overall)(1, 0.1)  # 10/s: time to stop
+    first.telegram = TelegramSender(first.telegram.bot, overall_rate=10)  # time to stop
     await first.tick()
     await fake.wait_for(lambda: len(sends(fake)) >= 8)
     await close_worker(first)
