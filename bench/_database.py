@@ -1,12 +1,49 @@
-"""A throw-away PostgreSQL database with the current schema, for one benchmark run."""
+"""What the benchmarks share: connections, throw-away PostgreSQL databases (bare, or
+with the current schema) and the percentile they report."""
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from bench.scheduler import DEFAULT_URL, create_database, drop_database
+import asyncpg
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/test"
+
+
+async def connect(url: str) -> asyncpg.Connection:
+    """A plain asyncpg connection to `url` (the app's postgres:// form accepted)."""
+    return await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def create_database(server_url: str) -> str:
+    """A new, empty database on the server of `server_url`; returns its URL."""
+    name = f"um_bench_{uuid.uuid4().hex[:8]}"
+    conn = await connect(server_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    _, _, rest = server_url.partition("://")
+    return f"postgres://{rest.rsplit('/', 1)[0]}/{name}"
+
+
+async def drop_database(server_url: str, url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    conn = await connect(server_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
 
 
 @asynccontextmanager

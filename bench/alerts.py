@@ -33,13 +33,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("AERICH_NO_TORTOISE_V1_WARNING", "1")
 
-from bench._database import migrated_database  # noqa: E402
+from bench._database import connect, migrated_database  # noqa: E402
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -52,7 +50,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 async def fill(url: str, count: int) -> None:
     """N users and one down alert each, written a minute ago (no quiet period left)."""
-    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    conn = await connect(url)
     written = datetime.now(UTC) - timedelta(minutes=1)
     try:
         await conn.execute(

@@ -35,20 +35,23 @@ import resource
 import statistics
 import sys
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("AERICH_NO_TORTOISE_V1_WARNING", "1")
 
+from bench._database import (  # noqa: E402
+    DEFAULT_URL,
+    connect,
+    create_database,
+    drop_database,
+    percentile,
+)
 from bench._target_server import start_target_process  # noqa: E402
-
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/test"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -107,36 +110,9 @@ def peak_rss_mb() -> float:
     return 0.0
 
 
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-async def create_database(server_url: str) -> str:
-    name = f"um_bench_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(server_url.replace("postgres://", "postgresql://", 1))
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    _, _, rest = server_url.partition("://")
-    return f"postgres://{rest.rsplit('/', 1)[0]}/{name}"
-
-
-async def drop_database(server_url: str, url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    conn = await asyncpg.connect(server_url.replace("postgres://", "postgresql://", 1))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
 async def fill(url: str, args: argparse.Namespace, http_port: int, https_port: int) -> None:
     """N monitors spread evenly over one interval, starting a few seconds from now."""
-    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    conn = await connect(url)
     try:
         owner = await conn.fetchval(
             "INSERT INTO users (telegram_id, display_name, email_verified, email_code_attempts,"

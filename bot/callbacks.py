@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from core.stats import Window
+
 
 class MenuCb(CallbackData, prefix="menu"):
     item: str  # add | list | stats | maint | settings | help
@@ -23,10 +25,11 @@ class AlertCb(CallbackData, prefix="al"):
 
 
 class StatsCb(CallbackData, prefix="st"):
-    """A period of a monitor's statistics (core.stats.WINDOWS)."""
+    """A period of a monitor's statistics (core.stats.WINDOWS): any other name does
+    not unpack, so the button filter rejects it (the fallback calls it stale)."""
 
     id: int
-    window: str
+    window: Window
 
 
 class PageCb(CallbackData, prefix="pg"):

@@ -40,7 +40,7 @@ class Aggregate:
             self.latency_max = (
                 latency_ms if self.latency_max is None else max(self.latency_max, latency_ms)
             )
-            histogram.add(self.buckets, (latency_ms,))
+            histogram.add(self.buckets, latency_ms)
 
     def merge(self, other: Aggregate) -> Aggregate:
         self.checks += other.checks

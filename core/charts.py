@@ -24,8 +24,8 @@ from datetime import UTC, datetime, timedelta
 from core.i18n import _, use_locale
 from core.render import cut, fmt_percent
 from core.series import DAY, HOUR, binned, span
-from core.stats import WINDOWS, WindowStats
-from db.models import Incident, Monitor
+from core.stats import WINDOWS, WindowStats, ended, incidents_overlapping
+from db.models import Monitor
 
 KINDS = ("latency", "uptime")
 WIDTH, HEIGHT, DPI = 800, 400, 100
@@ -140,10 +140,9 @@ def draw_uptime(
 
 
 async def _downtime(monitor_id: int, since: datetime, now: datetime):
-    incidents = await Incident.filter(monitor_id=monitor_id, started_at__lt=now).exclude(
-        resolved_at__lt=since
-    )
-    return [(max(i.started_at, since), i.resolved_at or now) for i in incidents]
+    """(start, end) of each incident within [since, now), as core.stats counts them."""
+    incidents = await incidents_overlapping(monitor_id, since, now)
+    return [(max(i.started_at, since), ended(i, now)) for i in incidents]
 
 
 async def chart_png(

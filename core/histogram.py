@@ -11,7 +11,7 @@ buckets in use, as {"index": count}, which is a handful per monitor and hour.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 FACTOR = 1.15
 TOP = 60_000  # ms: the longest timeout
@@ -25,11 +25,10 @@ def bucket_of(ms: float) -> int:
     return min(BUCKETS - 1, int(math.log(ms) / _LOG))
 
 
-def add(counts: dict[str, int], values: Iterable[float]) -> dict[str, int]:
-    """`counts` with `values` added (in place, returned for convenience)."""
-    for value in values:
-        key = str(bucket_of(value))
-        counts[key] = counts.get(key, 0) + 1
+def add(counts: dict[str, int], value: float) -> dict[str, int]:
+    """`counts` with `value` added (in place, returned for convenience)."""
+    key = str(bucket_of(value))
+    counts[key] = counts.get(key, 0) + 1
     return counts
 
 
@@ -48,13 +47,13 @@ def quantile(
         return None
     rank = q * (total - 1)
     seen = 0
-    for index in sorted(int(k) for k in counts):
+    for index in sorted(int(k) for k in counts):  # rank < total: the loop always breaks
         seen += counts[str(index)]
         if seen > rank:
-            value = FACTOR ** (index + 0.5)
-            if low is not None:
-                value = max(value, low)
-            if high is not None:
-                value = min(value, high)
-            return round(value)
-    return round(high) if high is not None else None  # unreachable: ranks < total
+            break
+    value = FACTOR ** (index + 0.5)
+    if low is not None:
+        value = max(value, low)
+    if high is not None:
+        value = min(value, high)
+    return round(value)

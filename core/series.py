@@ -6,7 +6,9 @@ of check_logs up to `done_id`. So any span's figures are exact as the sum of:
 - daily rows for the whole days inside, hourly rows for the whole hours around them;
 - raw rows above done_id (written since the last rollup run) in the rest.
 Each part is one indexed query; no span, whatever its length, reads more than the
-raw rows of one hour plus the rows added since the last rollup.
+raw rows of one hour plus the rows added since the last rollup. done_id is read
+before and after the reads, which are made again if a rollup run committed meanwhile
+(`consistent`), so no row is missed or counted twice.
 
 Raw rows are deleted after RAW_RETENTION_DAYS (rolled-up ones only); a span that
 starts before that starts at the hour instead.
@@ -14,17 +16,21 @@ starts before that starts at the hour instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from core import runtime
 from core.aggregates import Aggregate
+from core.settings import Settings
 from db.models import CheckLog, DailyRollup, HourlyRollup
 from db.rollups import done_id
 
+T = TypeVar("T")
+
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
-DEFAULT_RAW_RETENTION_DAYS = 30
+READ_ATTEMPTS = 5  # reads of rollups and raw rows before one done_id stands
 
 
 def floor_hour(moment: datetime) -> datetime:
@@ -48,7 +54,10 @@ def ceil_day(moment: datetime) -> datetime:
 def raw_kept_since(now: datetime) -> datetime:
     """The oldest moment raw rows are still kept for."""
     rt = runtime.current_or_none()
-    days = rt.settings.raw_retention_days if rt else DEFAULT_RAW_RETENTION_DAYS
+    if rt is not None:
+        days = rt.settings.raw_retention_days
+    else:  # no runtime installed (scripts, benchmarks): the setting's default
+        days = Settings.model_fields["raw_retention_days"].default
     return now - timedelta(days=days)
 
 
@@ -66,14 +75,56 @@ def _add_raw(into: Aggregate, rows) -> Aggregate:
     return into
 
 
+async def consistent(read: Callable[[int], Awaitable[T]]) -> T:
+    """`read(done)`: reads of rollups and of the raw rows above `done`, against one
+    rollup watermark. The rollup job moves done_id in the same transaction as it adds
+    rows to the rollups, so done_id is read before and after the reads: when it moved
+    meanwhile, rows just rolled up could be in neither the rollups read nor the raw
+    rows above the new done_id (or in both), and the reads are made again. After
+    READ_ATTEMPTS such moves in a row (a long backlog caught up chunk after chunk) the
+    last reads stand, off by at most the rows rolled up while they were made."""
+    done = await done_id()
+    for _attempt in range(READ_ATTEMPTS - 1):
+        result = await read(done)
+        after = await done_id()
+        if after == done:
+            return result
+        done = after
+    return await read(done)
+
+
 async def span(monitor_id: int, since: datetime, until: datetime) -> Aggregate:
     """The figures of the monitor's checks in [since, until) (see the module doc)."""
-    total = Aggregate()
-    first_hour = ceil_hour(since)
-    if since < raw_kept_since(until):
-        first_hour = floor_hour(since)  # raw rows are gone: the whole hour counts
-    elif first_hour > since:
-        _add_raw(total, await _raw(monitor_id, since, min(first_hour, until)))
+    return (await spans(monitor_id, [(since, until)]))[0]
+
+
+async def spans(monitor_id: int, ranges: Sequence[tuple[datetime, datetime]]) -> list[Aggregate]:
+    """span() of each of `ranges` (since, until), against one rollup watermark."""
+    parts: list[tuple[Aggregate, datetime, datetime]] = []  # (raw head, first hour, until)
+    for since, until in ranges:
+        head = Aggregate()
+        first_hour = ceil_hour(since)
+        if since < raw_kept_since(until):
+            first_hour = floor_hour(since)  # raw rows are gone: the whole hour counts
+        elif first_hour > since:
+            _add_raw(head, await _raw(monitor_id, since, min(first_hour, until)))
+        parts.append((head, first_hour, until))
+
+    async def read(done: int) -> list[Aggregate]:
+        figures = []
+        for head, first_hour, until in parts:
+            figures.append(await _rolled_up(monitor_id, head, first_hour, until, done))
+        return figures
+
+    return await consistent(read)
+
+
+async def _rolled_up(
+    monitor_id: int, head: Aggregate, first_hour: datetime, until: datetime, done: int
+) -> Aggregate:
+    """`head` plus the figures of [first_hour, until) (first_hour on the hour): rollups
+    for the whole days and hours, raw rows above `done` in the rest."""
+    total = Aggregate().merge(head)  # a copy: the reads may be made again
     if first_hour >= until:
         return total
     first_day, last_day = ceil_day(first_hour), floor_day(until)
@@ -91,7 +142,7 @@ async def span(monitor_id: int, since: datetime, until: datetime) -> Aggregate:
                 monitor_id=monitor_id, period_start__gte=start, period_start__lt=end
             ):
                 total.merge(Aggregate.of_row(row))
-    _add_raw(total, await _raw(monitor_id, first_hour, until, above_id=await done_id()))
+    _add_raw(total, await _raw(monitor_id, first_hour, until, above_id=done))
     return total
 
 
@@ -113,21 +164,26 @@ async def binned(
             return epoch + step * ((moment - epoch) // step)
 
         model = None
-    bins: dict[datetime, Aggregate] = {}
-    moment = start_of(since)
-    while moment < until:
-        bins[moment] = Aggregate()
-        moment += step
-    above = None
-    if model is not None:
-        for row in await model.filter(
-            monitor_id=monitor_id, period_start__gte=start_of(since), period_start__lt=until
-        ):
-            if row.period_start in bins:
-                bins[row.period_start].merge(Aggregate.of_row(row))
-        above = await done_id()
-    for at, ok, latency, maintenance in await _raw(monitor_id, start_of(since), until, above):
-        key = start_of(at)
-        if key in bins:
-            bins[key].add_check(bool(ok), latency, bool(maintenance))
-    return bins
+    first = start_of(since)
+
+    async def read(above: int | None) -> dict[datetime, Aggregate]:
+        bins: dict[datetime, Aggregate] = {}
+        moment = first
+        while moment < until:
+            bins[moment] = Aggregate()
+            moment += step
+        if model is not None:
+            for row in await model.filter(
+                monitor_id=monitor_id, period_start__gte=first, period_start__lt=until
+            ):
+                if row.period_start in bins:
+                    bins[row.period_start].merge(Aggregate.of_row(row))
+        for at, ok, latency, maintenance in await _raw(monitor_id, first, until, above):
+            key = start_of(at)
+            if key in bins:
+                bins[key].add_check(bool(ok), latency, bool(maintenance))
+        return bins
+
+    if model is None:
+        return await read(None)  # raw rows only: no watermark involved
+    return await consistent(read)

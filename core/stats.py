@@ -6,8 +6,9 @@ For a window (24 h, 7 d, 30 d, 90 d ending now):
 - average and 95th-percentile latency of successful checks (the percentile from the
   mergeable histogram, within about 7%);
 - incidents overlapping the window, the downtime inside it (an incident straddling
-  the start counts from the start, an open one until now), MTTR (the mean length of
-  the incidents resolved inside the window) and the longest incident;
+  the start counts from the start; an open one, or one resolved after `now`, until
+  `now`), MTTR (the mean length of the incidents resolved inside the window) and the
+  longest incident;
 - the last check.
 """
 
@@ -15,13 +16,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from tortoise.expressions import Q
 
-from core.series import span
+from core.aggregates import Aggregate
+from core.series import span, spans
 from db.models import Incident, Monitor
 
-WINDOWS = {
+# The names of WINDOWS, for callback data to reject any other (bot.callbacks.StatsCb).
+Window = Literal["24h", "7d", "30d", "90d"]
+WINDOWS: dict[str, timedelta] = {
     "24h": timedelta(hours=24),
     "7d": timedelta(days=7),
     "30d": timedelta(days=30),
@@ -56,23 +61,41 @@ async def uptime_since(monitor_id: int, since: datetime) -> float | None:
     return (await span(monitor_id, since, datetime.now(UTC))).uptime
 
 
-async def window_stats(monitor_id: int, window: str, now: datetime | None = None) -> WindowStats:
-    now = now or datetime.now(UTC)
-    since = now - WINDOWS[window]
-    figures = await span(monitor_id, since, now)
-    incidents = await Incident.filter(
+async def incidents_overlapping(monitor_id: int, since: datetime, now: datetime) -> list[Incident]:
+    """The monitor's incidents with a moment in [since, now): started before `now`, and
+    open or resolved after `since` (one resolved exactly at `since` has none inside)."""
+    return await Incident.filter(
         Q(resolved_at=None) | Q(resolved_at__gt=since), monitor_id=monitor_id, started_at__lt=now
-    )
-    downtime = sum(
-        ((i.resolved_at or now) - max(i.started_at, since)).total_seconds() for i in incidents
-    )
+    ).order_by("started_at")
+
+
+def ended(incident: Incident, now: datetime) -> datetime:
+    """Where the incident ends as seen at `now`: its resolution, but never after `now`
+    (an open one, or one resolved after a past `now`, lasts until `now`)."""
+    return min(incident.resolved_at or now, now)
+
+
+async def _last_check_at(monitor_id: int) -> datetime | None:
+    last_check = await Monitor.filter(id=monitor_id).values_list("last_check_at", flat=True)
+    return last_check[0] if last_check else None
+
+
+def _figures(
+    window: str,
+    since: datetime,
+    now: datetime,
+    figures: Aggregate,
+    incidents: list[Incident],
+    last_check_at: datetime | None,
+) -> WindowStats:
+    """A window's figures from its checks and the incidents overlapping it."""
+    downtime = sum((ended(i, now) - max(i.started_at, since)).total_seconds() for i in incidents)
     resolved = [
         (i.resolved_at - i.started_at).total_seconds()
         for i in incidents
         if i.resolved_at is not None and i.resolved_at <= now
     ]
-    lengths = [((i.resolved_at or now) - i.started_at).total_seconds() for i in incidents]
-    last_check = await Monitor.filter(id=monitor_id).values_list("last_check_at", flat=True)
+    lengths = [(ended(i, now) - i.started_at).total_seconds() for i in incidents]
     return WindowStats(
         window=window,
         checks=figures.counted,
@@ -83,8 +106,16 @@ async def window_stats(monitor_id: int, window: str, now: datetime | None = None
         longest_incident_seconds=max(lengths) if lengths else None,
         avg_latency_ms=figures.avg_latency_ms,
         p95_latency_ms=figures.latency_quantile(0.95),
-        last_check_at=last_check[0] if last_check else None,
+        last_check_at=last_check_at,
     )
+
+
+async def window_stats(monitor_id: int, window: str, now: datetime | None = None) -> WindowStats:
+    now = now or datetime.now(UTC)
+    since = now - WINDOWS[window]
+    figures = await span(monitor_id, since, now)
+    incidents = await incidents_overlapping(monitor_id, since, now)
+    return _figures(window, since, now, figures, incidents, await _last_check_at(monitor_id))
 
 
 async def last_incident(monitor_id: int) -> LastIncident | None:
@@ -97,5 +128,16 @@ async def last_incident(monitor_id: int) -> LastIncident | None:
 
 
 async def monitor_stats(monitor_id: int, now: datetime | None = None) -> list[WindowStats]:
-    """Figures for every window."""
-    return [await window_stats(monitor_id, window, now) for window in WINDOWS]
+    """Figures for every window, as window_stats gives them, from one read of the
+    incidents (those of the widest window, filtered per window) and of the last check,
+    and the checks of every window against one rollup watermark (core.series.spans)."""
+    now = now or datetime.now(UTC)
+    starts = {window: now - length for window, length in WINDOWS.items()}
+    incidents = await incidents_overlapping(monitor_id, min(starts.values()), now)
+    last_check_at = await _last_check_at(monitor_id)
+    checks = await spans(monitor_id, [(since, now) for since in starts.values()])
+    result = []
+    for (window, since), figures in zip(starts.items(), checks, strict=True):
+        inside = [i for i in incidents if i.resolved_at is None or i.resolved_at > since]
+        result.append(_figures(window, since, now, figures, inside, last_check_at))
+    return result

@@ -69,7 +69,8 @@ def _pg_value(value: Any) -> Any:
     return value
 
 
-def _is_postgres(conn: BaseDBAsyncClient) -> bool:
+def is_postgres(conn: BaseDBAsyncClient) -> bool:
+    """Whether `conn` talks to PostgreSQL (else SQLite): the one check of the dialect."""
     return conn.schema_generator.DIALECT == "postgres"
 
 
@@ -83,7 +84,7 @@ async def insert_rows(
     if not rows:
         return
     names = ", ".join(name for name, _ in columns)
-    if _is_postgres(conn):
+    if is_postgres(conn):
         arrays = ", ".join(f"${i}::{kind}[]" for i, (_, kind) in enumerate(columns, 1))
         values = [[_pg_value(row[i]) for row in rows] for i in range(len(columns))]
         await conn.execute_query(
@@ -106,7 +107,7 @@ async def update_rows(
     """Set `columns` of the rows with these ids: rows are (id, values in column order)."""
     if not rows:
         return
-    if _is_postgres(conn):
+    if is_postgres(conn):
         arrays = ", ".join(
             f"${i}::{kind}[]" for i, (_, kind) in enumerate((("id", "int"), *columns), 1)
         )
@@ -130,7 +131,7 @@ async def update_rows(
 
 def _id_list(conn: BaseDBAsyncClient, ids: Sequence[int], start: int = 1) -> tuple[str, list]:
     """An `IN`-list condition for ids, and its parameters, for the connection's dialect."""
-    if _is_postgres(conn):
+    if is_postgres(conn):
         return f"= ANY(${start}::int[])", [list(ids)]
     return f"IN ({', '.join('?' for _ in ids)})", list(ids)
 
@@ -146,7 +147,7 @@ async def select_by_ids(
     if not ids:
         return []
     condition, params = _id_list(conn, ids)
-    lock = " FOR UPDATE" if for_update and _is_postgres(conn) else ""
+    lock = " FOR UPDATE" if for_update and is_postgres(conn) else ""
     table = model._meta.db_table
     _, rows = await conn.execute_query(
         f"SELECT * FROM {table} WHERE id {condition} ORDER BY id{lock}", params
@@ -166,7 +167,7 @@ async def windows_overlapping(
     that are open at any moment between `first` and `last`."""
     if not monitor_ids:
         return []
-    if _is_postgres(conn):
+    if is_postgres(conn):
         sql = (
             "SELECT * FROM maintenance_windows WHERE starts_at <= $1 AND ends_at > $2 AND "
             "(monitor_id = ANY($3::int[]) OR (monitor_id IS NULL AND owner_id = ANY($4::int[])))"

@@ -28,6 +28,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from db.bulk import is_postgres
 from db.connection import current_connection
 
 CLAIM_COLUMNS = (
@@ -130,7 +131,7 @@ async def claim_due(horizon: datetime, now: datetime, limit: int) -> list[Claime
     if limit <= 0:
         return []
     conn = current_connection()
-    if conn.schema_generator.DIALECT == "postgres":
+    if is_postgres(conn):
         _, rows = await conn.execute_query(_PG_CLAIM, [horizon, limit, now])
         claimed = [_claimed(dict(r)) for r in rows]
         claimed.sort(key=lambda c: c.due_at)
@@ -165,7 +166,7 @@ async def release(claims: list[ClaimedCheck]) -> int:
     released = 0
     async with in_transaction(conn.connection_name) as tx:
         for claim in claims:
-            if conn.schema_generator.DIALECT == "postgres":
+            if is_postgres(conn):
                 sql = (
                     "UPDATE monitors SET next_check_at = $1::timestamptz WHERE id = $2 "
                     "AND next_check_at > $1::timestamptz "
@@ -196,7 +197,7 @@ async def spread_overdue(now: datetime) -> int:
     a second and nothing moves noticeably.
     """
     conn = current_connection()
-    if conn.schema_generator.DIALECT == "postgres":
+    if is_postgres(conn):
         count, _ = await conn.execute_query(
             "UPDATE monitors AS m SET next_check_at = $1::timestamptz + make_interval(secs =>"
             " random() * LEAST(m.interval_seconds, backlog.seconds))"

@@ -13,6 +13,7 @@ from datetime import datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from core.aggregates import Aggregate
+from db.bulk import is_postgres
 from db.claims import db_json, db_time, sqlite_time
 from db.models import RollupState
 
@@ -23,10 +24,6 @@ _PG_TYPES = ("int", "int", "int", "int", "bigint", "int", "int", "text")
 _SQLITE_CHUNK = 400
 
 Key = tuple[int, datetime]  # (monitor id, period start)
-
-
-def _postgres(conn: BaseDBAsyncClient) -> bool:
-    return conn.schema_generator.DIALECT == "postgres"
 
 
 async def locked_state(conn: BaseDBAsyncClient) -> RollupState:
@@ -49,7 +46,7 @@ async def max_check_id(conn: BaseDBAsyncClient) -> int:
 async def checks_between(conn: BaseDBAsyncClient, after_id: int, upto_id: int) -> list[dict]:
     """(monitor_id, checked_at, ok, latency_ms, in_maintenance) of ids in (after, upto]."""
     sql = "SELECT monitor_id, checked_at, ok, latency_ms, in_maintenance FROM check_logs " + (
-        "WHERE id > $1 AND id <= $2" if _postgres(conn) else "WHERE id > ? AND id <= ?"
+        "WHERE id > $1 AND id <= $2" if is_postgres(conn) else "WHERE id > ? AND id <= ?"
     )
     _, rows = await conn.execute_query(sql, [after_id, upto_id])
     return [dict(row) for row in rows]
@@ -61,7 +58,7 @@ async def existing(conn: BaseDBAsyncClient, table: str, keys: set[Key]) -> dict[
         return {}
     found: dict[Key, Aggregate] = {}
     columns = "monitor_id, period_start, " + ", ".join(_FIGURES)
-    if _postgres(conn):
+    if is_postgres(conn):
         monitors = sorted({k[0] for k in keys})
         periods = sorted({k[1] for k in keys})
         _, rows = await conn.execute_query(
@@ -101,7 +98,7 @@ async def upsert(conn: BaseDBAsyncClient, table: str, items: dict[Key, Aggregate
         return
     names = ", ".join(_FIGURES)
     replace = ", ".join(f"{name} = EXCLUDED.{name}" for name in _FIGURES)
-    if _postgres(conn):
+    if is_postgres(conn):
         columns: list[list] = [[], []] + [[] for _ in _FIGURES]
         for (monitor_id, period), aggregate in items.items():
             columns[0].append(monitor_id)
@@ -128,24 +125,50 @@ async def upsert(conn: BaseDBAsyncClient, table: str, items: dict[Key, Aggregate
 
 
 async def delete_batch(
-    conn: BaseDBAsyncClient, table: str, column: str, before: datetime, limit: int,
-    upto_id: int | None = None,
-) -> int:  # fmt: skip
-    """Delete up to `limit` rows of `table` with `column` before `before` (and an id up
-    to `upto_id`), oldest ids first; returns how many went."""
-    if _postgres(conn):
-        bound = " AND id <= $3" if upto_id is not None else ""
+    conn: BaseDBAsyncClient, table: str, column: str, before: datetime, limit: int
+) -> int:
+    """Delete up to `limit` rows of `table` with `column` before `before`, oldest ids
+    first; returns how many went."""
+    if is_postgres(conn):
         sql = (
             f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} "
-            f"WHERE {column} < $1{bound} ORDER BY id LIMIT $2)"
+            f"WHERE {column} < $1 ORDER BY id LIMIT $2)"
         )
-        params: list = [before, limit] + ([upto_id] if upto_id is not None else [])
+        params: list = [before, limit]
     else:
-        bound = " AND id <= ?" if upto_id is not None else ""
         sql = (
             f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} "
-            f"WHERE {column} < ?{bound} ORDER BY id LIMIT ?)"
+            f"WHERE {column} < ? ORDER BY id LIMIT ?)"
         )
-        params = [sqlite_time(before)] + ([upto_id] if upto_id is not None else []) + [limit]
+        params = [sqlite_time(before), limit]
+    count, _ = await conn.execute_query(sql, params)
+    return count or 0
+
+
+async def first_id_above(conn: BaseDBAsyncClient, table: str, after_id: int) -> int | None:
+    """The smallest id of `table` above `after_id`, None without one (the primary key's
+    index: one step, however many rows there are)."""
+    mark = "$1" if is_postgres(conn) else "?"
+    _, rows = await conn.execute_query(
+        f"SELECT min(id) AS low FROM {table} WHERE id > {mark}", [after_id]
+    )
+    low = rows[0]["low"] if rows else None
+    return None if low is None else int(low)
+
+
+async def delete_id_range(
+    conn: BaseDBAsyncClient, table: str, column: str, before: datetime, after_id: int,
+    upto_id: int,
+) -> int:  # fmt: skip
+    """Delete the rows of `table` with an id in (after_id, upto_id] and `column` before
+    `before`; returns how many went. A range scan of the primary key: it reads the
+    rows of that id range only, whatever the table's size and whether or not `column`
+    has an index."""
+    if is_postgres(conn):
+        sql = f"DELETE FROM {table} WHERE id > $1 AND id <= $2 AND {column} < $3"
+        params: list = [after_id, upto_id, before]
+    else:
+        sql = f"DELETE FROM {table} WHERE id > ? AND id <= ? AND {column} < ?"
+        params = [after_id, upto_id, sqlite_time(before)]
     count, _ = await conn.execute_query(sql, params)
     return count or 0

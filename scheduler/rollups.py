@@ -13,7 +13,11 @@ Each run (an APScheduler job, every minute):
    seen_id to today's highest id, in the same transaction. A rerun, or a crash at any
    point, can therefore never count a row twice or lose one;
 4. works in chunks of CHUNK rows, one transaction each, so a large backlog (after an
-   upgrade, or downtime) is caught up in steps that never hold the lock for long.
+   upgrade, or downtime) is caught up in steps that never hold the lock for long, nor
+   the event loop: a chunk's Python work (summing the rows, merging them into the
+   stored rows, building the upserts) costs about 2 us a row plus 15 us a distinct
+   (monitor, hour), so 1,000 rows keep the loop busy for under 20 ms at a stretch
+   even when each is a different monitor's (500 checks/s over 30,000 monitors).
 
 Statistics read the aggregates for whole periods and the raw rows above done_id, so
 they are exact although the rollups trail by a minute or two.
@@ -24,11 +28,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
 from core.aggregates import Aggregate
+from core.series import HOUR, floor_day, floor_hour
 from db import rollups
 from db.claims import db_time
 from db.connection import current_connection
@@ -36,27 +40,32 @@ from db.rollups import Key
 
 log = logging.getLogger(__name__)
 
-CHUNK = 50_000
+CHUNK = 1_000  # rows a transaction: under 20 ms of event-loop time (see the module doc)
 TIME_BUDGET = 20.0  # seconds of work per run at most; the rest waits for the next run
 
 
-def _hour(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-
-
-def _day(moment: datetime) -> datetime:
-    return _hour(moment).replace(hour=0)
-
-
 def aggregate(rows: list[dict]) -> tuple[dict[Key, Aggregate], dict[Key, Aggregate]]:
-    """Raw checks summed per (monitor, hour) and per (monitor, day)."""
+    """Raw checks summed per (monitor, hour), and those hours merged per (monitor, day):
+    each row is added once, the days cost one merge per hour."""
     hours: dict[Key, Aggregate] = {}
-    days: dict[Key, Aggregate] = {}
+    hour = end = None  # [hour, end): the previous row's hour; rows come about in time order
     for row in rows:
         at = db_time(row["checked_at"])
-        args = (bool(row["ok"]), row["latency_ms"], bool(row["in_maintenance"]))
-        hours.setdefault((row["monitor_id"], _hour(at)), Aggregate()).add_check(*args)
-        days.setdefault((row["monitor_id"], _day(at)), Aggregate()).add_check(*args)
+        if hour is None or not hour <= at < end:
+            hour = floor_hour(at)
+            end = hour + HOUR
+        key = (row["monitor_id"], hour)
+        figures = hours.get(key)
+        if figures is None:
+            figures = hours[key] = Aggregate()
+        figures.add_check(bool(row["ok"]), row["latency_ms"], bool(row["in_maintenance"]))
+    days: dict[Key, Aggregate] = {}
+    for (monitor_id, start), figures in hours.items():
+        key = (monitor_id, floor_day(start))
+        day = days.get(key)
+        if day is None:
+            day = days[key] = Aggregate()
+        day.merge(figures)
     return hours, days
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from typing import get_args
 
 import pytest
 
-from core import histogram
+from bot.callbacks import StatsCb
+from core import charts, histogram, series
+from core import stats as core_stats
 from core.aggregates import Aggregate
 from core.charts import chart_png
 from core.settings import Settings
-from core.stats import last_incident, monitor_stats, window_stats
+from core.stats import WINDOWS, Window, last_incident, monitor_stats, window_stats
 from db.models import (
     CheckLog,
     DailyRollup,
@@ -23,8 +26,11 @@ from db.models import (
     RollupState,
     User,
 )
+from scheduler import retention
 from scheduler.retention import apply_retention
 from scheduler.rollups import roll_up, roll_up_chunk
+from tests.support.bot_harness import tr
+from tests.support.fake_telegram import FakeTelegram
 from tests.support.png import png_size
 
 # Mid-hour, so every window's start cuts an hour (and a day) in two.
@@ -274,3 +280,154 @@ async def test_the_scheduler_carries_the_rollup_and_retention_jobs(db, settings,
     await jobs["retention"].func()  # NOW is months ago: past RAW_RETENTION_DAYS
     assert await CheckLog.filter(monitor_id=monitor.id).count() == 0
     assert sum(r.checks for r in await DailyRollup.filter(monitor_id=monitor.id)) == 288
+
+
+async def test_retention_walks_the_ids_past_new_rows_and_gaps(db, settings, monkeypatch) -> None:
+    """Old rows over many id ranges, new ones in between and a gap wider than a batch:
+    every old row goes, every new one stays, rows above done_id too."""
+    monkeypatch.setattr(retention, "BATCH", 10)
+    monkeypatch.setattr(retention, "PAUSE", 0)
+    monitor = await make_monitor()
+    now = datetime.now(UTC)
+    old_at, new_at = now - timedelta(days=40), now - timedelta(days=5)
+    # 150 rows, every third one new (each range of 10 ids has both), then 40 new ones.
+    ages = [new_at if i % 3 == 2 else old_at for i in range(150)] + [new_at] * 40
+    await CheckLog.bulk_create(
+        [CheckLog(monitor=monitor, checked_at=at, ok=True, latency_ms=10) for at in ages]
+    )
+    ids = await CheckLog.filter(monitor_id=monitor.id).order_by("id").values_list("id", flat=True)
+    gap = ids[60:95]  # 35 ids without rows: the walk jumps over them
+    await CheckLog.filter(id__in=gap).delete()
+    await roll_up(catch_up=True)
+    late = [CheckLog(monitor=monitor, checked_at=old_at, ok=True, latency_ms=10)
+            for _ in range(5)]  # fmt: skip
+    await CheckLog.bulk_create(late)  # old but above done_id: not rolled up, kept
+    kept_old = len(late)
+    doomed = sum(1 for i, at in enumerate(ages) if at == old_at and ids[i] not in gap)
+    assert (await apply_retention(settings, now))["check_logs"] == doomed
+    remaining = await CheckLog.filter(monitor_id=monitor.id).values_list("checked_at", flat=True)
+    assert sum(1 for at in remaining if at == old_at) == kept_old
+    assert sum(1 for at in remaining if at == new_at) == sum(
+        1 for i, at in enumerate(ages) if at == new_at and ids[i] not in gap
+    )
+    assert (await apply_retention(settings, now))["check_logs"] == 0  # a rerun: nothing
+
+
+@pytest.mark.parametrize("commit", ["before", "after"])
+async def test_a_rollup_committing_during_the_reads_is_neither_lost_nor_counted_twice(
+    db, monkeypatch, commit: str
+) -> None:
+    """The job commits just before or just after statistics first read done_id. Before:
+    a done_id read after the rollups (as it once was) would skip the rows just rolled
+    up. After: the rollups read hold rows that the raw rows above the old done_id hold
+    too, until the reads are made again."""
+    monitor = await make_monitor()
+    rows = await history(monitor, days=3, every=timedelta(minutes=10))
+    real_done_id = series.done_id
+    calls = 0
+
+    async def done_id_and_the_job_commits() -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 1 and commit == "before":
+            await roll_up(catch_up=True)
+        value = await real_done_id()
+        if calls == 1 and commit == "after":
+            await roll_up(catch_up=True)
+        return value
+
+    monkeypatch.setattr(series, "done_id", done_id_and_the_job_commits)
+    since = NOW - timedelta(days=2)
+    figures = await series.span(monitor.id, since, NOW)
+    truth = expected(rows, since, NOW)
+    assert (figures.checks, figures.failures, figures.latency_sum) == (
+        truth.checks, truth.failures, truth.latency_sum)  # fmt: skip
+    assert calls == (3 if commit == "after" else 2)  # "after": read again once
+
+    await RollupState.filter(name="checks").delete()  # the rows not rolled up again
+    await HourlyRollup.all().delete()
+    await DailyRollup.all().delete()
+    calls = 0
+    bins = await series.binned(monitor.id, since, NOW, series.HOUR)
+    for start, figures in bins.items():
+        truth = expected(rows, start, start + series.HOUR)
+        assert (figures.checks, figures.latency_sum) == (truth.checks, truth.latency_sum), start
+    assert sum(b.checks for b in bins.values()) == len(
+        [r for r in rows if series.floor_hour(since) <= r.checked_at < NOW]
+    )
+
+
+async def test_an_incident_resolved_after_now_lasts_until_now(db) -> None:
+    """Figures for a past `now`: an incident resolved later counts until `now` only,
+    and is not resolved yet for MTTR; charts shade the same spans."""
+    monitor = await make_monitor()
+    await Incident.create(  # resolved an hour after NOW
+        monitor=monitor, started_at=NOW - timedelta(hours=1),
+        resolved_at=NOW + timedelta(hours=1), cause="timeout",
+    )  # fmt: skip
+    await Incident.create(  # resolved exactly when the 24 h window starts: not in it
+        monitor=monitor, started_at=NOW - timedelta(hours=30),
+        resolved_at=NOW - timedelta(hours=24), cause="dns",
+    )  # fmt: skip
+    day = await window_stats(monitor.id, "24h", NOW)
+    assert day.incidents == 1 and day.downtime_seconds == 3600
+    assert day.longest_incident_seconds == 3600 and day.mttr_seconds is None
+    week = await window_stats(monitor.id, "7d", NOW)
+    assert week.incidents == 2 and week.downtime_seconds == 3600 + 6 * 3600
+    assert week.longest_incident_seconds == 6 * 3600 and week.mttr_seconds == 6 * 3600
+    assert await charts._downtime(monitor.id, NOW - timedelta(hours=24), NOW) == [
+        (NOW - timedelta(hours=1), NOW)
+    ]
+    assert await monitor_stats(monitor.id, NOW) == [
+        await window_stats(monitor.id, window, NOW) for window in WINDOWS
+    ]
+
+
+async def test_monitor_stats_reads_incidents_once_and_equals_window_stats(db, monkeypatch) -> None:
+    monitor = await make_monitor()
+    await history(monitor, days=100, every=timedelta(hours=1))
+    for days_ago, hours in ((100, 5), (60, 2), (20, 1), (3, 3), (0.5, 24)):  # last one open
+        start = NOW - timedelta(days=days_ago)
+        resolved = start + timedelta(hours=hours)
+        await Incident.create(monitor=monitor, started_at=start, cause="dns",
+                              resolved_at=resolved if resolved < NOW else None)  # fmt: skip
+    await roll_up(catch_up=True)
+    each = [await window_stats(monitor.id, window, NOW) for window in WINDOWS]
+    reads = []
+    real = core_stats.incidents_overlapping
+
+    async def counted(*args):
+        reads.append(args)
+        return await real(*args)
+
+    monkeypatch.setattr(core_stats, "incidents_overlapping", counted)
+    assert await monitor_stats(monitor.id, NOW) == each
+    assert len(reads) == 1
+
+
+def test_period_buttons_carry_only_known_windows() -> None:
+    assert get_args(Window) == tuple(WINDOWS)
+    assert StatsCb.unpack(StatsCb(id=3, window="30d").pack()).window == "30d"
+    with pytest.raises(ValueError):
+        StatsCb.unpack("st:3:1y")
+
+
+async def test_an_unknown_period_is_a_stale_button(telegram: FakeTelegram) -> None:
+    user = await User.create(telegram_id=21)
+    monitor = await Monitor.create(owner=user, name="m", url="https://x.test/")
+    me = telegram.user(21, language_code="en")
+    await me.send("/start")
+    await me.next_reply()
+    await me.press_data(f"st:{monitor.id}:1y")
+    answer = await me.next_answer()
+    assert answer["text"] == tr("en", "This button is no longer valid.")
+
+
+def test_histogram_add_takes_one_value_and_quantiles_stay_in_range() -> None:
+    counts: dict[str, int] = {}
+    for value in (0.5, 10, 100, 1000, 100_000):
+        histogram.add(counts, value)
+    assert sum(counts.values()) == 5 and counts[str(histogram.BUCKETS - 1)] == 1
+    assert histogram.quantile(counts, 0.0, 0.5, 100_000) == 1
+    assert histogram.quantile(counts, 1.0, 0.5, 60_000) == 60_000
+    assert histogram.quantile({}, 0.5) is None

@@ -105,9 +105,6 @@ async def switch_period(
     monitor = await pressed_monitor(callback, user, callback_data.id, is_admin)
     if monitor is None:
         return
-    if callback_data.window not in WINDOWS:
-        await callback.answer(_("Monitor not found."), show_alert=True)
-        return
     await callback.answer()
     photo, caption = await chart(monitor, callback_data.window)
     await callback.message.edit_media(
