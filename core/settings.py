@@ -1,6 +1,6 @@
 """Configuration from the environment and `.env`.
 
-Every variable DESIGN.md names is a field here, with its default. Start-up calls
+Every environment variable the README lists is a field here, with its default. Start-up calls
 `load_settings()`; a bad value raises `ConfigError`, whose message is one line naming
 the variable and what is wrong, and run.py turns that into exit code 2.
 """

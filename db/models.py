@@ -1,6 +1,6 @@
 """The whole data model.
 
-Indexes follow the queries of DESIGN.md:
+Indexes follow the queries that run most:
 - the scheduler's claim reads monitors by `next_check_at` (a paused monitor has none);
 - statistics and the monitor card read check logs by (monitor, checked_at);
 - the engine finds a monitor's open incident by (monitor, resolved_at IS NULL);
@@ -227,7 +227,7 @@ class Incident(Model):
 
 
 class Notification(Model):
-    """One alert to one recipient on one channel: the outbox of DESIGN.md."""
+    """One alert to one recipient on one channel: a row of the outbox."""
 
     id = fields.BigIntField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(

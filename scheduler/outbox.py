@@ -1,4 +1,5 @@
-"""The outbox worker: delivers notification rows (DESIGN.md, "Notifications: an outbox").
+"""The outbox worker: delivers notification rows (every alert is a row first, sent
+later, so nothing is lost while Telegram or SMTP is away).
 
 `tick()` is an APScheduler job (every second). On the replica that leads the outbox
 (db/leader.py) it starts a drain unless one is running. A drain:

@@ -1,7 +1,7 @@
 """The one AsyncIOScheduler of the process and the jobs registered on it.
 
-DESIGN.md keeps the queue in the database (monitors.next_check_at), so the scheduler
-holds a handful of periodic jobs, never one job per monitor.
+The queue of due checks is the database itself (monitors.next_check_at: a claim moves
+it forward), so the scheduler holds a handful of periodic jobs, never one job per monitor.
 """
 
 from __future__ import annotations

@@ -132,7 +132,7 @@ CREATE INDEX IF NOT EXISTS "idx_notifications_due" ON "notifications" ("status",
 COMMENT ON COLUMN "notifications"."channel" IS 'TELEGRAM: telegram\nEMAIL: email';
 COMMENT ON COLUMN "notifications"."kind" IS 'DOWN: down\nUP: up\nCERT_EXPIRING: cert_expiring\nREMINDER: reminder\nBROADCAST: broadcast\nEMAIL_VERIFICATION: email_verification';
 COMMENT ON COLUMN "notifications"."status" IS 'PENDING: pending\nSENDING: sending\nSENT: sent\nDEAD: dead\nCANCELLED: cancelled';
-COMMENT ON TABLE "notifications" IS 'One alert to one recipient on one channel: the outbox of DESIGN.md.';
+COMMENT ON TABLE "notifications" IS 'One alert to one recipient on one channel: a row of the outbox.';
 CREATE TABLE IF NOT EXISTS "aerich" (
     "id" SERIAL NOT NULL PRIMARY KEY,
     "version" VARCHAR(255) NOT NULL,

@@ -124,7 +124,7 @@ CREATE TABLE IF NOT EXISTS "notifications" (
     "incident_id" INT REFERENCES "incidents" ("id") ON DELETE SET NULL,
     "monitor_id" INT REFERENCES "monitors" ("id") ON DELETE SET NULL,
     "user_id" INT NOT NULL REFERENCES "users" ("id") ON DELETE CASCADE
-) /* One alert to one recipient on one channel: the outbox of DESIGN.md. */;
+) /* One alert to one recipient on one channel: a row of the outbox. */;
 CREATE INDEX IF NOT EXISTS "idx_notifications_due" ON "notifications" ("status", "next_attempt_at");
 CREATE TABLE IF NOT EXISTS "aerich" (
     "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
