@@ -120,7 +120,7 @@ def tz_of(name: str | None) -> tzinfo:
             return timezone(offset, name)
     try:
         return ZoneInfo(name)
-    except (ValueError, OSError):
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
         return UTC
 
 
