@@ -48,6 +48,10 @@ def null(schema: dict) -> dict:
 TIME = {"type": "string", "format": "date-time"}
 INT = {"type": "integer"}
 STR = {"type": "string"}
+ZONE = {"type": "string", "maxLength": 64, "examples": ["Europe/Berlin", "UTC+05:30"],
+        "description": "The zone the bot shows and reads times in: an IANA name, or a fixed "
+        "offset (accepted as +3, UTC-05:30 or -08:00, stored as UTC+05:30). Times in the API "
+        "are always ISO 8601 with an explicit zone, whatever this says."}  # fmt: skip
 
 
 def obj(properties: dict, required: list[str] | None = None, *, closed: bool = True) -> dict:
@@ -169,12 +173,14 @@ SCHEMAS = {
     }, ["ends_at"]),
     "User": obj({
         "telegram_id": INT, "username": null(STR), "display_name": STR, "language": null(STR),
-        "email_verified": {"type": "boolean"}, "blocked_bot": {"type": "boolean"},
+        "timezone": ZONE, "email_verified": {"type": "boolean"}, "blocked_bot": {"type": "boolean"},
         "monitor_quota": null(INT), "effective_quota": INT, "created_at": TIME,
         "last_seen_at": null(TIME),
     }, ["telegram_id", "monitor_quota", "effective_quota"]),
     "UserPatch": obj({"monitor_quota": null({"type": "integer", "minimum": 0,
-                                             "maximum": MAX_QUOTA})}, ["monitor_quota"]),
+                                             "maximum": MAX_QUOTA, "description":
+                                             "Admin key only; null: the default."}),
+                      "timezone": ZONE}, []) | {"minProperties": 1},
     "Stats": obj({
         "window": {"enum": list(WINDOWS)}, "checks": INT, "uptime": null({"type": "number"}),
         "incidents": INT, "downtime_seconds": {"type": "number"},
@@ -213,7 +219,8 @@ PATHS = {
         "parameters": [TELEGRAM_ID],
         "get": op("One user (a user key: only itself)", {"200": answer("The user", ref("User"))},
                   404),
-        "patch": op("Set a user's monitor quota (admin key; null: the default)",
+        "patch": op("Set a user's monitor quota (admin key) or time zone (the user's own key "
+                    "or the admin key)",
                     {"200": answer("The user", ref("User"))}, 400, 403, 404, 413, 422,
                     requestBody=body("UserPatch")),
     },

@@ -100,6 +100,7 @@ def user_json(user: User, settings: Settings) -> dict:
         "username": user.username,
         "display_name": user.display_name,
         "language": user.language,
+        "timezone": user.timezone,
         "email_verified": user.email_verified,
         "blocked_bot": user.blocked_bot,
         "monitor_quota": user.monitor_quota,

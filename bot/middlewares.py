@@ -1,4 +1,5 @@
-"""Outer middlewares: who is writing (their User row) and in which language to answer."""
+"""Outer middlewares: who is writing (their User row), in which language to answer, and
+in which time zone to show times."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from aiogram.utils.i18n import I18nMiddleware
 
 from core.i18n import language_of
 from core.settings import Settings
+from core.timezones import use_zone
 from core.users import touch_user
 
 
 class UserMiddleware(BaseMiddleware):
     """Puts the sender's User row in `data["user"]` (registering them on first contact)
-    and whether they are an admin in `data["is_admin"]`."""
+    and whether they are an admin in `data["is_admin"]`; times rendered while the update
+    is handled are in the sender's zone."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -34,7 +37,8 @@ class UserMiddleware(BaseMiddleware):
             sender.id, sender.username, sender.full_name, sender.language_code
         )
         data["is_admin"] = self.settings.is_admin(sender.id)
-        return await handler(event, data)
+        with use_zone(data["user"].timezone):
+            return await handler(event, data)
 
 
 class UserLocaleMiddleware(I18nMiddleware):

@@ -57,7 +57,11 @@ def monitor_card(monitor: Monitor, uptime_24h: float | None) -> str:
             if monitor.last_status_code is not None
             else error_kind_name(monitor.last_error_kind)
         )
-        latency = f"{monitor.last_latency_ms} ms" if monitor.last_latency_ms is not None else "—"
+        latency = (
+            _("{latency} ms").format(latency=monitor.last_latency_ms)
+            if monitor.last_latency_ms is not None
+            else "—"
+        )
         lines.append(
             _("Last check: {status}, {latency}, {ago}").format(
                 status=esc(status), latency=latency, ago=fmt_ago(monitor.last_check_at, loc)

@@ -1,7 +1,7 @@
 """Alert texts, rendered from a notification row in the recipient's language at send time.
 
 The engine stores facts in the row's payload (names, times, causes); the words come
-from here, in the language the recipient has when the message goes out.
+from here, in the language and time zone the recipient has when the message goes out.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from datetime import datetime
 
 from core.email_verification import CODE_TTL
 from core.i18n import _, ngettext, use_locale
+from core.probe import ErrorKind
 from core.render import cut, esc, fmt_datetime, fmt_duration
+from core.timezones import use_zone
 from db.models import NotificationKind
 
 CODE_MINUTES = int(CODE_TTL.total_seconds() // 60)
@@ -27,22 +29,23 @@ class RenderedAlert:
 
 
 def cause_words(kind: str | None) -> str:
-    """The cause of a failure in words (the same names the bot's cards use)."""
+    """The cause of a failure in words (the same names the bot's cards and Check now use):
+    one short translated text per probe ErrorKind; an unknown kind is shown escaped."""
     names = {
-        "dns": _("DNS lookup failed"),
-        "connect_refused": _("connection refused"),
-        "connect_timeout": _("connection timed out"),
-        "timeout": _("no response in time"),
-        "tls_invalid": _("invalid TLS certificate"),
-        "http_status": _("unexpected HTTP status"),
-        "too_many_redirects": _("too many redirects"),
-        "keyword_missing": _("keyword not found"),
-        "keyword_found": _("unwanted keyword found"),
-        "slow": _("too slow"),
-        "body_too_large": _("page too large to search"),
-        "blocked": _("address not allowed"),
-        "connection": _("connection error"),
-        "internal": _("internal error"),
+        ErrorKind.DNS: _("DNS lookup failed"),
+        ErrorKind.CONNECT_REFUSED: _("connection refused"),
+        ErrorKind.CONNECT_TIMEOUT: _("connection timed out"),
+        ErrorKind.TIMEOUT: _("no response in time"),
+        ErrorKind.TLS_INVALID: _("invalid TLS certificate"),
+        ErrorKind.HTTP_STATUS: _("unexpected HTTP status"),
+        ErrorKind.TOO_MANY_REDIRECTS: _("too many redirects"),
+        ErrorKind.KEYWORD_MISSING: _("keyword not found"),
+        ErrorKind.KEYWORD_FOUND: _("unwanted keyword found"),
+        ErrorKind.SLOW: _("too slow"),
+        ErrorKind.BODY_TOO_LARGE: _("page too large to search"),
+        ErrorKind.BLOCKED: _("address not allowed"),
+        ErrorKind.CONNECTION: _("connection error"),
+        ErrorKind.INTERNAL: _("internal error"),
     }
     return names.get(kind or "", esc(kind) if kind else _("unknown"))
 
@@ -51,9 +54,10 @@ def _when(value: str | None, lang: str) -> str:
     return fmt_datetime(datetime.fromisoformat(value), lang) if value else "—"
 
 
-def render_alert(kind: str, payload: dict, lang: str) -> RenderedAlert:
-    """The alert of `kind` with `payload`, in `lang`."""
-    with use_locale(lang):
+def render_alert(kind: str, payload: dict, lang: str, zone: str | None = None) -> RenderedAlert:
+    """The alert of `kind` with `payload`, in `lang`, its times in `zone` (a stored
+    core.timezones name; None: UTC)."""
+    with use_locale(lang), use_zone(zone):
         return _render(NotificationKind(kind), payload, lang)
 
 

@@ -1,22 +1,25 @@
 """Maintenance windows: the rules the bot, the API and alert buttons share.
 
-What a person types (a length such as "2h", a time such as "2026-12-01 04:00" in UTC)
-is parsed here too, so every front end refuses the same inputs with the same
-`WindowError` codes: `duration_invalid`, `too_short`, `time_invalid`, `in_the_past`,
-`ends_before_start`, `too_long` (and `naive_time`, `foreign_monitor` for callers).
+What a person types (a length such as "2h" or "2 Std", a time such as
+"2026-12-01 04:00" in their own time zone) is parsed here too, so every front end
+refuses the same inputs with the same `WindowError` codes: `duration_invalid`,
+`too_short`, `time_invalid`, `time_skipped` (a wall time the clocks jump over),
+`in_the_past`, `ends_before_start`, `too_long` (and `naive_time`, `foreign_monitor` for
+callers). A wall time that occurs twice (clocks going back) means its first occurrence.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from core.monitor_rules import RuleError, parse_duration
+from core.timezones import LocalTimeError, localize, wall_time
 from db.models import MaintenanceWindow, Monitor, User
 
 MAX_WINDOW = timedelta(days=31)
 MIN_WINDOW = timedelta(minutes=1)
 MAX_REASON_LENGTH = 256  # longer reasons are cut to this
-# The format of typed start and end times, always UTC.
+# The format of typed start and end times, in the typist's time zone.
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 _MAX_TIME_TEXT = 32
 
@@ -101,8 +104,10 @@ def parse_length(value: str | int) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def parse_time(text: str) -> datetime:
-    """A moment typed as "YYYY-MM-DD HH:MM" (a "T" between date and time works too), in UTC."""
+def parse_time(text: str, tz: tzinfo = UTC) -> datetime:
+    """A moment typed as "YYYY-MM-DD HH:MM" (a "T" between date and time works too) as a
+    wall time in `tz`, returned in UTC. A time skipped by a DST change is refused
+    (`time_skipped`); a repeated one is its first occurrence (core.timezones.localize)."""
     raw = " ".join(text.replace("T", " ").split())
     if not raw or len(raw) > _MAX_TIME_TEXT:
         raise WindowError("time_invalid")
@@ -110,22 +115,25 @@ def parse_time(text: str) -> datetime:
         moment = datetime.strptime(raw, TIME_FORMAT)
     except ValueError:
         raise WindowError("time_invalid") from None
-    return moment.replace(tzinfo=UTC)
+    try:
+        return localize(moment, tz)[0]
+    except LocalTimeError:
+        raise WindowError("time_skipped") from None
 
 
-def parse_start(text: str, now: datetime | None = None) -> datetime:
+def parse_start(text: str, now: datetime | None = None, tz: tzinfo = UTC) -> datetime:
     """The start of a scheduled window: a typed time (parse_time) no earlier than the
     current minute, so "now" typed by hand still counts."""
-    starts_at = parse_time(text)
+    starts_at = parse_time(text, tz)
     this_minute = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
     if starts_at < this_minute:
         raise WindowError("in_the_past")
     return starts_at
 
 
-def format_time(moment: datetime) -> str:
-    """A moment in the typed format (UTC): for examples in prompts."""
-    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+def format_time(moment: datetime, tz: tzinfo = UTC) -> str:
+    """A moment in the typed format, as a wall time in `tz`: for examples in prompts."""
+    return wall_time(moment, tz).strftime(TIME_FORMAT)
 
 
 async def open_window(

@@ -24,7 +24,15 @@ MAX_CERT_DAY = 365
 MIN_TIMEOUT_SECONDS = 1
 MAX_QUOTA = 100_000  # the largest monitor quota an admin may set
 INTERVAL_CHOICES = (30, 60, 300, 900)
-_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+# Duration units as people type them in the four languages (matched in lower case).
+_UNIT_WORDS = {
+    1: "s sec secs second seconds с сек секунд секунды секунда seg segundo segundos "
+    "sek sekunde sekunden",
+    60: "m min mins minute minutes мин минут минуты минута minuto minutos minuten",
+    3600: "h hr hrs hour hours ч час часа часов hora horas std stunde stunden",
+    86400: "d day days д дн день дня дней día días dia dias tag tage tagen",
+}
+_UNITS = {word: seconds for seconds, words in _UNIT_WORDS.items() for word in words.split()}
 
 
 @dataclass
@@ -52,13 +60,14 @@ def parse_name(text: str) -> str:
 
 
 def parse_duration(text: str | int) -> int:
-    """Seconds from "45", "45s", "5m", "5 min", "2h", "1d"."""
+    """Seconds from "45", "45s", "5m", "5 min", "2h", "1d", and the same in Russian,
+    Spanish and German ("5 мин", "2 Std", "1 día"): any case, with or without a space."""
     if isinstance(text, int):
         return text
-    raw = text.strip().lower().replace(" ", "")
+    raw = "".join(text.lower().split())
     digits = ""
     for char in raw:
-        if not char.isdigit():
+        if char not in "0123456789":
             break
         digits += char
     unit = raw[len(digits) :] or "s"

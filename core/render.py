@@ -7,12 +7,13 @@ into an HTML message; lengths are cut so no message exceeds Telegram's 4096 char
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from babel.dates import format_datetime as babel_datetime
 from babel.dates import format_timedelta
 from babel.numbers import format_decimal, format_percent
 
+from core.timezones import current_zone, zone_label
 from db.models import MonitorState
 
 MESSAGE_LIMIT = 4096
@@ -45,10 +46,14 @@ def fmt_duration(seconds: float, locale: str) -> str:
     )
 
 
-def fmt_datetime(moment: datetime | None, locale: str) -> str:
+def fmt_datetime(moment: datetime | None, locale: str, tz: tzinfo | None = None) -> str:
+    """A moment in the reader's zone (`tz`, else the current one: core.timezones.use_zone),
+    the zone named after it: "29.03.26, 04:00 CEST"."""
     if moment is None:
         return "—"
-    return babel_datetime(moment.astimezone(UTC), "short", tzinfo=UTC, locale=locale) + " UTC"
+    tz = tz or current_zone()
+    local = moment.astimezone(tz)
+    return f"{babel_datetime(local, 'short', tzinfo=tz, locale=locale)} {zone_label(local, tz)}"
 
 
 def fmt_ago(moment: datetime | None, locale: str, now: datetime | None = None) -> str:

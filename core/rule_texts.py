@@ -67,6 +67,10 @@ def rule_text(error: RuleError | TargetError) -> str:
         "method_invalid": _("Choose one of: {allowed}."),
         "check_too_soon": _("Checked just now; try again in {seconds} s."),
         "threshold_invalid": _("Send a whole number."),
+        "timezone_invalid": _(
+            "That is not a time zone I know. Send a name such as Europe/Berlin or "
+            "America/New_York, or an offset from UTC such as +3 or UTC-05:30."
+        ),
         "threshold_range": _("Send a number between {min} and {max}."),
         "email_empty": _("Send an email address, for example name@example.com."),
         "email_too_long": address_too_long,
@@ -115,13 +119,20 @@ def window_message(error: WindowError, **params: str) -> str:
             MAX_WINDOW.days,
         ),
         "time_invalid": _(
-            "Send the date and time in UTC as YYYY-MM-DD HH:MM, for example {example}."
+            "Send the date and time in your time zone ({zone}) as YYYY-MM-DD HH:MM, "
+            "for example {example}."
         ),
-        "in_the_past": _("That time has already passed. Send a time in the future (UTC)."),
+        "time_skipped": _(
+            "That time does not exist in {zone}: the clocks jump over it that day. "
+            "Send another time."
+        ),
+        "in_the_past": _(
+            "That time has already passed. Send a time in the future (time zone {zone})."
+        ),
         "ends_before_start": _("The end must be after the start ({start})."),
     }
     text = messages.get(error.code, _("That value is not valid."))
-    return text.format(days=MAX_WINDOW.days, **params)
+    return text.format(**{"days": MAX_WINDOW.days, "zone": "UTC", **params})
 
 
 def _number(params: dict, key: str) -> int:

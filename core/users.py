@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from core.timezones import parse_zone
 from db.models import Monitor, User
 
 # last_seen_at is refreshed at most this often, so a busy chat does not write each time.
@@ -50,3 +51,12 @@ async def monitor_of(user: User, monitor_id: int, is_admin: bool = False) -> Mon
     if monitor is None or (monitor.owner_id != user.id and not is_admin):
         return None
     return monitor
+
+
+async def set_timezone(user: User, typed: str) -> str:
+    """Store the zone `typed` (an IANA name or a UTC offset, core.timezones.parse_zone)
+    as the user's; returns the stored name. Invalid input raises RuleError and changes
+    nothing."""
+    user.timezone = parse_zone(typed)
+    await user.save(update_fields=["timezone"])
+    return user.timezone

@@ -75,6 +75,8 @@ class User(Model):
     # The language the user chose; null means "use Telegram's language_code".
     language = fields.CharField(max_length=8, null=True)
     telegram_language = fields.CharField(max_length=8, null=True)
+    # The zone times are shown and typed in: an IANA name or "UTC+05:30" (core.timezones).
+    timezone = fields.CharField(max_length=64, default="UTC", db_default="UTC")
 
     email = fields.CharField(max_length=254, null=True)
     email_verified = fields.BooleanField(default=False)

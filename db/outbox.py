@@ -52,8 +52,8 @@ GROUPABLE_KINDS = (
 _KINDS_SQL = ", ".join(f"'{kind}'" for kind in GROUPABLE_KINDS)
 
 _RETURNED = """n.id, n.user_id, n.channel, n.kind, n.monitor_id, n.payload, n.attempts,
-    n.created_at, u.telegram_id, u.language, u.telegram_language, u.email,
-    u.email_verified, u.email_alerts, u.blocked_bot"""
+    n.created_at, u.telegram_id, u.language, u.telegram_language, u.timezone,
+    u.email, u.email_verified, u.email_alerts, u.blocked_bot"""
 
 
 def _candidates(p: list[str]) -> str:
@@ -93,6 +93,7 @@ class ClaimedNotification:
     telegram_id: int
     language: str | None
     telegram_language: str | None
+    timezone: str
     email: str | None
     email_verified: bool
     email_alerts: bool
@@ -112,6 +113,7 @@ def _claimed(row: dict) -> ClaimedNotification:
         telegram_id=row["telegram_id"],
         language=row["language"],
         telegram_language=row["telegram_language"],
+        timezone=row["timezone"],
         email=row["email"],
         email_verified=bool(row["email_verified"]),
         email_alerts=bool(row["email_alerts"]),

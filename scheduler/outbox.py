@@ -277,7 +277,8 @@ class OutboxWorker:
         if unit.grouped:
             items = [(row.kind, row.payload) for row in unit.rows]
             return render_group(items, lang, self._link)
-        return render_alert(unit.first.kind, unit.first.payload, lang)
+        first = unit.first
+        return render_alert(first.kind, first.payload, lang, first.timezone)
 
     async def _send(self, unit: Unit) -> Outcome:
         row = unit.first

@@ -521,6 +521,32 @@ async def test_users_and_quotas(api) -> None:
     assert (await api.get(f"{V1}/users/999")).status == 404
 
 
+async def test_a_user_sets_its_own_time_zone(api) -> None:
+    _ann, key = await user_with_key(1)
+    await User.create(telegram_id=2)
+    assert (await api.get(f"{V1}/users/1", key)).body["timezone"] == "UTC"
+    berlin = await api.call("PATCH", f"{V1}/users/1", key, {"timezone": "europe/berlin"})
+    assert berlin.status == 200 and berlin.body["timezone"] == "Europe/Berlin"
+    offset = await api.call("PATCH", f"{V1}/users/1", key, {"timezone": "+5:30"})
+    assert offset.body["timezone"] == "UTC+05:30"
+    assert (await User.get(telegram_id=1)).timezone == "UTC+05:30"
+    for body in ({"timezone": "Mars/Olympus"}, {"timezone": 3}, {"timezone": None}):
+        refused = await api.call("PATCH", f"{V1}/users/1", key, body)
+        assert refused.status == 422 and "timezone" in refused.body["error"]["fields"], body
+    # All or nothing: a quota with a user key is refused, and the zone is not set either.
+    both = await api.call(
+        "PATCH", f"{V1}/users/1", key, {"timezone": "Asia/Tokyo", "monitor_quota": 5}
+    )
+    assert both.status == 403
+    assert (await User.get(telegram_id=1)).timezone == "UTC+05:30"
+    other = await api.call("PATCH", f"{V1}/users/2", key, {"timezone": "Asia/Tokyo"})
+    assert other.status == 404
+    admin = await api.call("PATCH", f"{V1}/users/2", json_body={"timezone": "Asia/Tokyo"})
+    assert admin.status == 200 and (await User.get(telegram_id=2)).timezone == "Asia/Tokyo"
+    # Times in the API stay ISO 8601 with an explicit zone, whatever the user's zone.
+    assert admin.body["created_at"].endswith(("+00:00", "Z"))
+
+
 # --- /metrics and /health ---------------------------------------------------------------
 
 

@@ -135,7 +135,9 @@ async def test_schedule_with_bad_input_at_every_step(telegram: FakeTelegram) -> 
     now = datetime.now(UTC)
     invalid = tr(  # the reason up to its example (the next full hour, which moves)
         lang,
-        "Send the date and time in UTC as YYYY-MM-DD HH:MM, for example {example}.",
+        "Send the date and time in your time zone ({zone}) as YYYY-MM-DD HH:MM, "
+        "for example {example}.",
+        zone="UTC",
         example="§",
     ).split("§")[0]
     for bad, reason in [
@@ -144,7 +146,11 @@ async def test_schedule_with_bad_input_at_every_step(telegram: FakeTelegram) -> 
         ("2031-01-01 25:00", invalid),
         (
             format_time(now - timedelta(hours=1)),
-            tr(lang, "That time has already passed. Send a time in the future (UTC)."),
+            tr(
+                lang,
+                "That time has already passed. Send a time in the future (time zone {zone}).",
+                zone="UTC",
+            ),
         ),
     ]:
         answer = await reply_to(joe, bad)

@@ -398,3 +398,12 @@ async def test_an_alert_does_not_wait_behind_a_broadcast(db, settings, fake) -> 
     order = [c.params["chat_id"] for c in sends(fake)]
     assert sorted(order) == sorted([100] + [u.telegram_id for u in users])
     assert order.index(100) < 4  # in the first batch, ahead of 20 older broadcasts
+
+
+async def test_an_alert_shows_its_time_in_the_recipients_zone(worker, fake) -> None:
+    user, monitor = await user_with_monitor(language="de", timezone="America/New_York")
+    await queue(user, monitor=monitor, payload={"since": "2031-07-01T10:00:00+00:00"})
+    await deliver_all(worker)
+    [call] = sends(fake, 100)
+    since = tr("de", "Since {since}", since="01.07.31, 06:00 EDT")
+    assert since in call.message.plain, call.message.plain

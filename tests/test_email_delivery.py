@@ -93,6 +93,24 @@ async def test_a_down_alert_arrives_by_email_with_subject_and_both_parts(
     assert row.status == NotificationStatus.SENT
 
 
+async def test_an_email_alert_shows_its_time_in_the_recipients_zone(db, settings, mailbox) -> None:
+    box, port = mailbox
+    worker = worker_for(settings, None, smtp_port=port)
+    user = await verified_user(language="ru", timezone="UTC+05:30")
+    monitor = await Monitor.create(owner=user, name="shop", url="https://s.test/")
+    await queue(
+        user,
+        monitor=monitor,
+        channel=NotificationChannel.EMAIL,
+        payload={"since": "2031-07-01T10:00:00+00:00"},
+    )
+    await deliver(worker)
+    [(_recipients, message)] = box.messages
+    text, html = parts(message)
+    since = tr("ru", "Since {since}", since="01.07.2031, 15:30 UTC+05:30")
+    assert since in text and since in html
+
+
 async def test_many_alerts_become_one_grouped_email(db, settings, mailbox) -> None:
     box, port = mailbox
     worker = worker_for(settings, None, smtp_port=port)

@@ -1,5 +1,5 @@
 """/maintenance: start a window now (15 min, 1 h, 4 h or a typed length), schedule one
-(start and end typed in UTC), and list the running and upcoming windows with an End
+(start and end typed in the user's time zone), and list the running and upcoming windows with an End
 button each. Entry points: the command, the main menu's button and the monitor card's.
 
 The scope of a new window is one monitor (picked from the user's, or the card's) or all
@@ -44,6 +44,7 @@ from core.maintenance import (
 from core.monitors import monitor_page
 from core.render import cut, esc, fmt_datetime
 from core.rule_texts import window_message
+from core.timezones import current_zone, is_repeated, zone_name
 from core.users import monitor_of
 from db.models import MaintenanceWindow, Monitor, User
 
@@ -84,9 +85,24 @@ def reason_text(reason: str) -> str:
 
 
 def example_time() -> str:
-    """A time to show in prompts: the next full hour, UTC."""
+    """A time to show in prompts: the next full hour, in the user's zone."""
     next_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    return format_time(next_hour)
+    return format_time(next_hour, current_zone())
+
+
+def typing_hints(**extra: str) -> dict[str, str]:
+    """What refusals of a typed time name: the user's zone and an example in it."""
+    return {"zone": zone_name(current_zone()), "example": example_time(), **extra}
+
+
+def repeated_note(moment: datetime) -> str:
+    """A line saying which of two equal wall times was taken, when clocks go back then."""
+    if not is_repeated(moment, current_zone()):
+        return ""
+    return "\n" + _(
+        "That time occurs twice in {zone} because the clocks go back; I took the first "
+        "one, {moment}."
+    ).format(zone=zone_name(current_zone()), moment=fmt_datetime(moment, locale()))
 
 
 def started_text(window: MaintenanceWindow, monitor: Monitor | None) -> str:
@@ -325,9 +341,10 @@ async def maint_action(
         await callback.answer()
         await callback.message.answer(
             _(
-                "When should maintenance for {scope} start? Send the date and time in UTC as "
-                "YYYY-MM-DD HH:MM, for example {example}.\n/cancel to stop."
-            ).format(scope=scope_text(monitor), example=example_time())
+                "When should maintenance for {scope} start? Send the date and time in your "
+                "time zone ({zone}) as YYYY-MM-DD HH:MM, for example {example}.\n"
+                "/cancel to stop."
+            ).format(scope=scope_text(monitor), **typing_hints())
         )
     else:
         await callback.answer(_("This button is no longer valid."), show_alert=True)
@@ -353,30 +370,35 @@ async def got_length(message: Message, state: FSMContext, user: User, is_admin: 
 
 async def got_start(message: Message, state: FSMContext) -> None:
     try:
-        starts_at = parse_start(message.text)
+        starts_at = parse_start(message.text, tz=current_zone())
     except WindowError as error:
         await message.answer(
-            window_message(error, example=example_time()) + "\n" + _("Try again, or /cancel.")
+            window_message(error, **typing_hints()) + "\n" + _("Try again, or /cancel.")
         )
         return
     await state.update_data(starts_at=starts_at.isoformat())
     await state.set_state(MaintFlow.ends)
     await message.answer(
         ngettext(
-            "Starts {start}. When should it end? Send the date and time in UTC as "
-            "YYYY-MM-DD HH:MM (at most {days} day later).",
-            "Starts {start}. When should it end? Send the date and time in UTC as "
-            "YYYY-MM-DD HH:MM (at most {days} days later).",
+            "Starts {start}. When should it end? Send the date and time in your time zone "
+            "({zone}) as YYYY-MM-DD HH:MM (at most {days} day later).",
+            "Starts {start}. When should it end? Send the date and time in your time zone "
+            "({zone}) as YYYY-MM-DD HH:MM (at most {days} days later).",
             MAX_WINDOW.days,
-        ).format(start=fmt_datetime(starts_at, locale()), days=MAX_WINDOW.days)
+        ).format(
+            start=fmt_datetime(starts_at, locale()),
+            zone=zone_name(current_zone()),
+            days=MAX_WINDOW.days,
+        )
+        + repeated_note(starts_at)
     )
 
 
 async def got_end(message: Message, state: FSMContext, user: User, is_admin: bool) -> None:
     starts_at = datetime.fromisoformat((await state.get_data())["starts_at"])
-    reasons = {"example": example_time(), "start": fmt_datetime(starts_at, locale())}
+    reasons = typing_hints(start=fmt_datetime(starts_at, locale()))
     try:
-        ends_at = parse_time(message.text)
+        ends_at = parse_time(message.text, current_zone())
     except WindowError as error:
         await message.answer(window_message(error, **reasons) + "\n" + _("Try again, or /cancel."))
         return
@@ -391,7 +413,8 @@ async def got_end(message: Message, state: FSMContext, user: User, is_admin: boo
     await state.clear()
     running = window.starts_at <= datetime.now(UTC)
     text = started_text(window, monitor) if running else scheduled_text(window, monitor)
-    await message.answer(text, reply_markup=done_markup(window if running else None))
+    markup = done_markup(window if running else None)
+    await message.answer(text + repeated_note(ends_at), reply_markup=markup)
 
 
 async def end(callback: CallbackQuery, callback_data: WindowCb, user: User, is_admin: bool) -> None:

@@ -1,5 +1,6 @@
-"""/settings: language, email (confirmed with a code), email alerts, reminders while
-down, and API tokens.
+"""/settings: language, time zone (a common one by button, or any IANA name or UTC
+offset typed in), email (confirmed with a code), email alerts, reminders while down,
+and API tokens.
 
 The rules live in core (core.email_verification, core.api_tokens); handlers parse,
 call them and render. Every callback that names a token goes through the ownership
@@ -9,6 +10,8 @@ offering an address that could never receive its code.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -28,6 +31,8 @@ from core import email_verification as email
 from core.i18n import LANGUAGES, _, ngettext
 from core.monitor_rules import RuleError
 from core.render import cut, esc, fmt_ago, fmt_datetime, fmt_duration
+from core.timezones import COMMON_ZONES, tz_of, use_zone, zone_label
+from core.users import set_timezone
 from db.models import ApiToken, User
 
 # Minutes between "still down" reminders; 0 is off.
@@ -35,13 +40,15 @@ REMINDER_CHOICES = (0, 30, 60, 360, 1440)
 
 
 class SettingsCb(CallbackData, prefix="set"):
-    # show | language | email | email_remove | resend | alerts | reminder | tokens |
-    # token_new | token_skip | revoke | revoke_yes
+    # show | language | timezone | zone (value: index in COMMON_ZONES) | email |
+    # email_remove | resend | alerts | reminder | tokens | token_new | token_skip |
+    # revoke | revoke_yes
     action: str
     value: int = 0
 
 
 class SettingsFlow(StatesGroup):
+    timezone = State()
     email = State()
     code = State()
     token_name = State()
@@ -52,6 +59,12 @@ class SettingsFlow(StatesGroup):
 
 def reminder_labels() -> dict[int, str]:
     return {0: _("Off"), 30: _("30 min"), 60: _("1 h"), 360: _("6 h"), 1440: _("24 h")}
+
+
+def zone_text(name: str) -> str:
+    """ "Europe/Berlin (CEST)": the stored name and, when it differs, what times show."""
+    label = zone_label(datetime.now(UTC), tz_of(name))
+    return esc(name if label == name else f"{name} ({label})")
 
 
 def _email_available() -> bool:
@@ -84,6 +97,7 @@ async def settings_screen(user: User) -> tuple[str, InlineKeyboardMarkup]:
     lines = [
         _("<b>Settings</b>"),
         _("Language: {name}").format(name=LANGUAGES.get(locale(), locale())),
+        _("Time zone: {zone}").format(zone=zone_text(user.timezone)),
         *_email_lines(user),
         _("Email alerts: on") if user.email_alerts else _("Email alerts: off"),
         _("Reminders while down: every {interval}").format(
@@ -109,6 +123,7 @@ def settings_keyboard(user: User) -> InlineKeyboardMarkup:
         has_address = user.email or user.pending_email
         first.append(_button(_("✉️ Change email") if has_address else _("✉️ Add email"), "email"))
     kb.row(*first)
+    kb.row(_button(_("🕓 Time zone"), "timezone"))
     if user.email or user.pending_email:
         kb.row(_button(_("🗑 Remove email"), "email_remove"))
     kb.row(
@@ -219,6 +234,61 @@ async def choose_reminder(callback: CallbackQuery, callback_data: SettingsCb, us
     await user.save(update_fields=["reminder_interval_minutes"])
     await callback.answer()
     await edit(callback, *await settings_screen(user))
+
+
+# --- time zone ----------------------------------------------------------------------
+
+
+def zones_keyboard(current: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for index, name in enumerate(COMMON_ZONES):
+        kb.add(_button(("✓ " if name == current else "") + name, "zone", index))
+    kb.adjust(3)
+    kb.row(_button(_("⬅️ Back to settings"), "show"))
+    return kb.as_markup()
+
+
+async def choose_zone(callback: CallbackQuery, state: FSMContext, user: User) -> None:
+    await callback.answer()
+    await state.set_state(SettingsFlow.timezone)
+    await callback.message.answer(
+        _(
+            "Your time zone is {zone}. Times are shown in it, and maintenance windows are "
+            "typed in it.\nPick one, or send its name (such as Europe/Berlin) or an offset "
+            "from UTC (such as +3 or UTC-05:30).\n/cancel to stop."
+        ).format(zone=zone_text(user.timezone)),
+        reply_markup=zones_keyboard(user.timezone),
+    )
+
+
+async def _zone_chosen(user: User) -> str:
+    """The confirmation and the settings screen, its times already in the new zone."""
+    with use_zone(user.timezone):
+        text, _markup = await settings_screen(user)
+        return _("✅ Time zone: {zone}.").format(zone=zone_text(user.timezone)) + "\n\n" + text
+
+
+async def pick_zone(
+    callback: CallbackQuery, callback_data: SettingsCb, state: FSMContext, user: User
+) -> None:
+    if not 0 <= callback_data.value < len(COMMON_ZONES):
+        await callback.answer(_("That value is not valid."), show_alert=True)
+        return
+    await set_timezone(user, COMMON_ZONES[callback_data.value])
+    if await state.get_state() == SettingsFlow.timezone.state:
+        await state.clear()
+    await callback.answer()
+    await edit(callback, await _zone_chosen(user), settings_keyboard(user))
+
+
+async def got_zone(message: Message, state: FSMContext, user: User) -> None:
+    try:
+        await set_timezone(user, message.text)
+    except RuleError as error:
+        await message.answer(rule_message(error) + "\n" + _("Try again, or /cancel."))
+        return
+    await state.clear()
+    await message.answer(await _zone_chosen(user), reply_markup=settings_keyboard(user))
 
 
 # --- email --------------------------------------------------------------------------
@@ -400,6 +470,8 @@ def create_router() -> Router:
 
     on("show", show)
     on("language", choose_language)
+    on("timezone", choose_zone)
+    on("zone", pick_zone)
     on("alerts", toggle_alerts)
     on("reminder", choose_reminder)
     on("email", email_start)
@@ -412,11 +484,14 @@ def create_router() -> Router:
     )
     on("revoke", revoke_ask)
     on("revoke_yes", revoke_yes)
+    router.message.register(got_zone, SettingsFlow.timezone, TEXT_INPUT)
     router.message.register(got_address, SettingsFlow.email, TEXT_INPUT)
     router.message.register(got_code, SettingsFlow.code, TEXT_INPUT)
     router.message.register(got_token_name, SettingsFlow.token_name, TEXT_INPUT)
     router.message.register(
         please_send_text,
-        StateFilter(SettingsFlow.email, SettingsFlow.code, SettingsFlow.token_name),
+        StateFilter(
+            SettingsFlow.timezone, SettingsFlow.email, SettingsFlow.code, SettingsFlow.token_name
+        ),
     )
     return router
