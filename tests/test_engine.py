@@ -109,7 +109,12 @@ class ClockedProbe(Probe):
 
 @asynccontextmanager
 async def on_manual_clock(
-    settings: Settings, targets: TargetServers, *, hold: float = 0.0, **kw
+    settings: Settings,
+    targets: TargetServers,
+    *,
+    hold: float = 0.0,
+    stop_timeout: float = 2.0,
+    **kw,
 ) -> AsyncIterator[tuple[Engine, ManualClock]]:
     """An engine on a manual clock that starts at the real time (rows made with the
     real time are then due as usual), with a real probe dating checks on that clock."""
@@ -120,7 +125,7 @@ async def on_manual_clock(
     try:
         yield engine, clock
     finally:
-        await engine.stop(timeout=2)
+        await engine.stop(timeout=stop_timeout)
         await probe.close()
 
 
@@ -207,23 +212,19 @@ async def test_retry_interval_while_failing(db, settings, targets, http) -> None
 
 
 async def test_back_pressure_never_claims_more_than_can_start(
-    db, settings: Settings, probe, http
+    db, settings: Settings, targets, http
 ) -> None:
     small = settings.model_copy(update={"check_concurrency": 5})
-    await add_monitors(40, http.url("/slow?delay=2"), interval=60)
-    engine = Engine(small, probe)
-    await engine.start()
-    try:
+    async with on_manual_clock(small, targets, stop_timeout=0.5) as (engine, clock):
+        await add_monitors_at(clock, [0.0] * 40, http.url("/slow?delay=2"), interval_seconds=60)
         await engine.tick()
         assert engine.in_flight == 5
-        await asyncio.sleep(0.3)
+        await clock.advance(0)
         assert len(engine._running) == 5
         await engine.tick()  # every slot busy: nothing more is claimed
         assert engine.in_flight == 5
-        due = await Monitor.filter(next_check_at__lte=datetime.now(UTC)).count()
+        due = await Monitor.filter(next_check_at__lte=clock.now()).count()
         assert due == 35  # the rest wait in the database, not in memory
-    finally:
-        await engine.stop(timeout=0.5)
 
 
 async def test_checks_by_hand_share_the_engines_concurrency_limit(
@@ -304,14 +305,14 @@ async def test_stop_releases_unstarted_claims_and_flushes_every_result(
         assert m.last_check_at is None
 
 
-async def test_stop_waits_for_running_checks(db, settings, probe, http) -> None:
-    (monitor,) = await add_monitors(1, http.url("/slow?delay=0.5"))
-    engine = Engine(settings, probe)
-    await engine.start()
-    await engine.tick()
-    await asyncio.sleep(0.1)
-    await engine.stop(timeout=3)
-    assert await CheckLog.filter(monitor_id=monitor.id).count() == 1
+async def test_stop_waits_for_running_checks(db, settings, targets, http) -> None:
+    async with on_manual_clock(settings, targets) as (engine, clock):
+        (monitor,) = await add_monitors_at(clock, [0.0], http.url("/slow?delay=0.3"))
+        await engine.tick()
+        await clock.advance(0)
+        assert len(engine._running) == 1  # on the wire when stop() comes
+        await engine.stop(timeout=3)
+        assert await CheckLog.filter(monitor_id=monitor.id).count() == 1
 
 
 class ExplodingProbe(Probe):
@@ -322,18 +323,22 @@ class ExplodingProbe(Probe):
 
 
 async def test_unexpected_probe_exception_is_an_internal_failure(db, settings) -> None:
-    (monitor,) = await add_monitors(1, "http://127.0.0.1:9/")
-    engine = Engine(settings, ExplodingProbe())
+    clock = ManualClock()
+    (monitor,) = await add_monitors_at(clock, [0.5], "http://127.0.0.1:9/")
+    engine = Engine(settings, ExplodingProbe(), clock=clock)
     await engine.start()
     await engine.tick()
-    await asyncio.sleep(0.1)
+    await clock.advance(0.5)
     await engine.stop()
     log = await CheckLog.get(monitor_id=monitor.id)
     assert not log.ok and log.error_kind == "internal" and "boom" in log.error_message
+    assert log.checked_at == clock.now()
 
 
-async def test_restart_spreads_overdue_monitors_over_one_interval(db, settings, probe) -> None:
-    long_ago = datetime.now(UTC) - timedelta(hours=2)
+async def spread_after(clock: ManualClock, settings, probe, behind: list[float]) -> list[float]:
+    """Monitors `behind` seconds overdue (interval 60) at a start-up on `clock`: where
+    start() puts them, in seconds from now."""
+    now = clock.now()
     user = await User.create(telegram_id=1)
     await Monitor.bulk_create(
         [
@@ -342,18 +347,20 @@ async def test_restart_spreads_overdue_monitors_over_one_interval(db, settings, 
                 name=f"m{i}",
                 url="http://127.0.0.1:9/",
                 interval_seconds=60,
-                next_check_at=long_ago,
+                next_check_at=now - timedelta(seconds=seconds),
             )
-            for i in range(600)
+            for i, seconds in enumerate(behind)
         ]
     )
-    engine = Engine(settings, probe)
-    started = datetime.now(UTC)
+    engine = Engine(settings, probe, clock=clock)
     await engine.start()
-    await engine.probe.close()
-    due = [m.next_check_at for m in await Monitor.all()]
-    offsets = [(d - started).total_seconds() for d in due]
-    assert min(offsets) >= 0 and max(offsets) <= 61
+    await engine.stop()
+    return [(m.next_check_at - now).total_seconds() for m in await Monitor.all()]
+
+
+async def test_restart_spreads_overdue_monitors_over_one_interval(db, settings, probe) -> None:
+    offsets = await spread_after(ManualClock(), settings, probe, [7200] * 600)
+    assert min(offsets) >= 0 and max(offsets) <= 60
     buckets = [0] * 61
     for offset in offsets:
         buckets[int(offset)] += 1
@@ -415,22 +422,7 @@ async def test_database_outage_logs_one_line_and_the_engine_recovers(
 
 async def test_short_outage_backlog_drains_within_the_outage_length(db, settings, probe) -> None:
     """Down for 10 s: the backlog is spread over the next 20 s, not a whole interval."""
-    now = datetime.now(UTC)
-    user = await User.create(telegram_id=1)
-    await Monitor.bulk_create(
-        [
-            Monitor(
-                owner=user,
-                name=f"m{i}",
-                url="http://127.0.0.1:9/",
-                interval_seconds=60,
-                next_check_at=now - timedelta(seconds=10 * i / 200),
-            )
-            for i in range(200)
-        ]
-    )
-    engine = Engine(settings, probe)
-    await engine.start()
-    offsets = [(m.next_check_at - now).total_seconds() for m in await Monitor.all()]
-    assert min(offsets) >= 0 and max(offsets) <= 20.5
+    behind = [10 * i / 200 for i in range(200)]
+    offsets = await spread_after(ManualClock(), settings, probe, behind)
+    assert min(offsets) >= 0 and max(offsets) <= 20
     assert max(offsets) > 10  # spread, not replayed at once
