@@ -26,6 +26,7 @@ from typing import Any
 import aiohttp
 from aiohttp.abc import AbstractResolver
 
+from core.clock import SYSTEM_CLOCK, Clock
 from core.status_codes import status_accepted
 from core.targets import is_public_address
 
@@ -247,9 +248,13 @@ class Probe:
         resolver: AbstractResolver | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
         is_public: Callable[[str], bool] = is_public_address,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         """`resolver` and `is_public` exist for tests: DNS and the public Internet are
-        outside the test machine, so tests name which loopback addresses play them."""
+        outside the test machine, so tests name which loopback addresses play them.
+        `clock` dates the results (the engine's, so a test on a manual clock sees
+        checks dated at their due times); latencies are real durations."""
+        self.clock = clock
         self._ssl_context = ssl_context
         self._is_public = is_public
         self._resolver = resolver
@@ -284,7 +289,7 @@ class Probe:
 
     async def check(self, spec: ProbeSpec) -> ProbeResult:
         """Run one check. Never raises (except CancelledError): failures are results."""
-        checked_at = datetime.now(UTC)
+        checked_at = self.clock.now()
         timing = Timing(started=time.perf_counter())
         token = _timing.set(timing)
         allow = _allow_private.set(spec.allow_private)

@@ -22,6 +22,11 @@ and one when it is back, and never dies.
 
 `stop()` (shutdown) hands unstarted claims back to the queue, lets running checks end
 within the deadline, and flushes every result, so nothing is lost.
+
+Time comes from a `Clock` (core/clock.py): due times, the claim's "now", the timers
+and the lag are on it, so tests drive the engine on a manual clock. Two durations stay
+on the real monotonic clock because they measure real I/O: how long checks take (the
+claim's sizing) and stop()'s deadline for running checks.
 """
 
 from __future__ import annotations
@@ -30,9 +35,10 @@ import asyncio
 import logging
 import time
 from collections import deque
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from core.check_slots import CheckSlots
+from core.clock import SYSTEM_CLOCK, Clock, TimerHandle
 from core.metrics import SCHEDULER_LAG
 from core.probe import ErrorKind, Probe, ProbeResult, ProbeSpec
 from core.recording import record_results
@@ -57,8 +63,10 @@ class Engine:
         batch_size: int = BATCH_SIZE,
         max_claim: int = MAX_CLAIM,
         slots: CheckSlots | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.settings = settings
+        self.clock = clock
         self.probe = probe
         # run.py passes the runtime's slots, which checks by hand use too.
         self.slots = slots or CheckSlots(settings.check_concurrency)
@@ -68,7 +76,7 @@ class Engine:
         self.max_claim = max_claim
         # Keyed by (monitor, due time): with an interval shorter than the horizon one
         # monitor can hold two claims at once.
-        self._timers: dict[tuple[int, float], tuple[asyncio.TimerHandle, ClaimedCheck]] = {}
+        self._timers: dict[tuple[int, float], tuple[TimerHandle, ClaimedCheck]] = {}
         self._waiting: deque[ClaimedCheck] = deque()
         self._running: dict[int, asyncio.Task] = {}
         self._buffer: list[tuple[int, ProbeResult]] = []
@@ -96,7 +104,7 @@ class Engine:
         """Open the probe and spread monitors that fell behind while nobody ran."""
         await self.probe.start()
         try:
-            spread = await spread_overdue(datetime.now(UTC))
+            spread = await spread_overdue(self.clock.now())
         except Exception as exc:
             self._database_failed("spreading overdue monitors", exc)
         else:
@@ -168,7 +176,7 @@ class Engine:
         limit = self.claim_limit()
         if limit <= 0 or self._stopping:
             return
-        now = datetime.now(UTC)
+        now = self.clock.now()
         try:
             claims = await claim_due(now + self.horizon, now, limit)
         except Exception as exc:
@@ -182,12 +190,9 @@ class Engine:
                 self._database_failed("releasing claims", exc)
             return
         self._claim_was_full = len(claims) >= limit
-        loop = asyncio.get_running_loop()
-        wall, mono = time.time(), loop.time()
         for claim in claims:
-            due = claim.due_at.timestamp()
-            handle = loop.call_at(mono + (due - wall), self._due, claim)
-            self._timers[(claim.monitor_id, due)] = (handle, claim)
+            handle = self.clock.call_at(claim.due_at, self._due, claim)
+            self._timers[(claim.monitor_id, claim.due_at.timestamp())] = (handle, claim)
 
     def _due(self, claim: ClaimedCheck) -> None:
         self._timers.pop((claim.monitor_id, claim.due_at.timestamp()), None)
@@ -202,7 +207,7 @@ class Engine:
             self._waiting.append(claim)
 
     def _start(self, claim: ClaimedCheck) -> None:
-        lag = time.time() - claim.due_at.timestamp()
+        lag = (self.clock.now() - claim.due_at).total_seconds()
         self.lags.append(lag)
         SCHEDULER_LAG.observe(max(0.0, lag))
         self.started_checks += 1
@@ -224,7 +229,7 @@ class Engine:
         except Exception as exc:  # Probe.check does not raise; this is the last guard
             log.exception("check of monitor %s failed unexpectedly", claim.monitor_id)
             result = ProbeResult(
-                checked_at=datetime.now(UTC),
+                checked_at=self.clock.now(),
                 ok=False,
                 error_kind=ErrorKind.INTERNAL,
                 error_message=f"{type(exc).__name__}: {exc}"[:500],
@@ -261,7 +266,7 @@ class Engine:
                     self._buffer[self.batch_size :],
                 )
                 try:
-                    await record_results(batch)
+                    await record_results(batch, self.clock.now())
                 except Exception as exc:
                     self._buffer[:0] = batch  # keep them, in order, for the next flush
                     self._database_failed("writing check results", exc)

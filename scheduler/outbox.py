@@ -23,6 +23,11 @@ later, so nothing is lost while Telegram or SMTP is away).
 
 `stop()` (shutdown) lets messages already handed to a transport finish, gives every
 other claimed row back, and lets go of the leadership.
+
+Due times, leases, quiet periods, retry times and the pauses between claims and
+between write attempts come from a `Clock` (core/clock.py), so tests run the worker
+on a manual clock. The transports' rate limits (scheduler/telegram_sender.py) and
+stop()'s deadline stay on real time: they pace and bound real network traffic.
 """
 
 from __future__ import annotations
@@ -31,12 +36,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from aiogram import Bot
 
 from bot.keyboards import alert_buttons, grouped_alert_buttons
 from core.alerts import RenderedAlert, deep_link, render_alert, render_group
+from core.clock import SYSTEM_CLOCK, Clock
 from core.delivery import Outcome, Result, RetryPolicy
 from core.i18n import language_of, use_locale
 from core.mail import build_email
@@ -100,8 +106,10 @@ class OutboxWorker:
         policy: RetryPolicy | None = None,
         batch: int = BATCH,
         quiet: timedelta = QUIET,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.settings = settings
+        self.clock = clock
         self.telegram = TelegramSender(bot) if bot is not None else None
         self.email = EmailSender(settings) if settings.smtp_host else None
         self.leadership = Leadership(settings.database_url)
@@ -111,7 +119,7 @@ class OutboxWorker:
         self.bot_username = settings.bot_username
         self._drain_task: asyncio.Task | None = None
         self._stopping = False
-        self._claim_again_at = 0.0  # loop time; see _claim_due
+        self._claim_again_at = 0.0  # the clock's monotonic time; see _claim_due
         self._claimed: dict[int, ClaimedNotification] = {}  # claimed, not yet settled
         self._leases: dict[int, datetime] = {}
         self._in_transport: set[int] = set()  # handed to a transport, no answer yet
@@ -154,7 +162,7 @@ class OutboxWorker:
 
     async def drain(self) -> None:
         """Deliver until nothing is due (see the module doc)."""
-        await outbox.recover_expired(datetime.now(UTC))
+        await outbox.recover_expired(self.clock.now())
         active: set[asyncio.Task[None]] = set()
         try:
             while not self._stopping:
@@ -193,10 +201,10 @@ class OutboxWorker:
         ask the database after every message."""
         if len(self._claimed) > self.batch // 2:
             return False
-        return not active or asyncio.get_running_loop().time() >= self._claim_again_at
+        return not active or self.clock.monotonic() >= self._claim_again_at
 
     async def _claim(self) -> list[ClaimedNotification]:
-        now = datetime.now(UTC)
+        now = self.clock.now()
         lease_until = now + LEASE
         limit = self.batch - len(self._claimed)
         claims = await outbox.claim_notifications(
@@ -208,7 +216,7 @@ class OutboxWorker:
             hold_before=now - HOLD,
         )
         short = len(claims) < limit
-        self._claim_again_at = asyncio.get_running_loop().time() + (1.0 if short else 0.0)
+        self._claim_again_at = self.clock.monotonic() + (1.0 if short else 0.0)
         for claim in claims:
             self._claimed[claim.id] = claim
             self._leases[claim.id] = lease_until
@@ -255,7 +263,7 @@ class OutboxWorker:
             await self.telegram.wait_turn(unit.first.telegram_id)
         if self._stopping:
             return False
-        now = datetime.now(UTC)
+        now = self.clock.now()
         return all(now < self._leases[row.id] - LEASE_MARGIN for row in unit.rows)
 
     async def _give_back(self, rows: list[ClaimedNotification]) -> None:
@@ -324,9 +332,10 @@ class OutboxWorker:
     async def _settle(self, unit: Unit, outcome: Outcome) -> None:
         if outcome.result == Result.BLOCKED:
             user_id = unit.first.user_id
-            await _persist(lambda: User.filter(id=user_id).update(blocked_bot=True))
+            await _persist(lambda: User.filter(id=user_id).update(blocked_bot=True), self.clock)
             await _persist(
-                lambda: outbox.cancel_pending(user_id, NotificationChannel.TELEGRAM, outcome.error)
+                lambda: outbox.cancel_pending(user_id, NotificationChannel.TELEGRAM, outcome.error),
+                self.clock,
             )
             log.info("user %s blocked the bot; their Telegram alerts are cancelled", user_id)
         result, retry_at = outcome.result, None
@@ -334,7 +343,7 @@ class OutboxWorker:
             # One decision for the whole message: its rows come back together (and are
             # grouped again), or die together. The oldest row's age decides.
             first = unit.first
-            now = datetime.now(UTC)
+            now = self.clock.now()
             retry_at = self.policy.next_attempt(outcome, first.attempts, first.created_at, now)
             if retry_at is None:
                 result = Result.DEAD  # failing for too long
@@ -355,18 +364,20 @@ class OutboxWorker:
         if row.kind == NotificationKind.EMAIL_VERIFICATION:
             payload = {k: v for k, v in row.payload.items() if k != "code"}
         if result == Result.SENT:
-            now = datetime.now(UTC)
-            done = await _persist(lambda: outbox.mark_sent(row, now, payload))
+            now = self.clock.now()
+            done = await _persist(lambda: outbox.mark_sent(row, now, payload), self.clock)
         elif result in (Result.RETRY, Result.RATE_LIMITED):
             assert retry_at is not None
-            done = await _persist(lambda: outbox.mark_retry(row, retry_at, error))
+            done = await _persist(lambda: outbox.mark_retry(row, retry_at, error), self.clock)
         else:
             status = (
                 NotificationStatus.DEAD if result == Result.DEAD else NotificationStatus.CANCELLED
             )
             if result == Result.DEAD:
                 log.warning("notification %s is dead: %s", row.id, error)
-            done = await _persist(lambda: outbox.mark_final(row, status, error, payload))
+            done = await _persist(
+                lambda: outbox.mark_final(row, status, error, payload), self.clock
+            )
         if not done:
             log.warning(
                 "notification %s was claimed again meanwhile; outcome %s not kept", row.id, result
@@ -390,7 +401,7 @@ class OutboxWorker:
         await self.leadership.close()
 
 
-async def _persist(write: Callable[[], Awaitable], tries: int = 4) -> object:
+async def _persist(write: Callable[[], Awaitable], clock: Clock, tries: int = 4) -> object:
     """Run a small write, retrying through a short database outage: a mark that is
     lost after a send is what could repeat a message (after the lease)."""
     for attempt in range(tries):
@@ -399,5 +410,5 @@ async def _persist(write: Callable[[], Awaitable], tries: int = 4) -> object:
         except Exception:
             if attempt == tries - 1:
                 raise
-            await asyncio.sleep(0.5 * 2**attempt)
+            await clock.sleep(0.5 * 2**attempt)
     return None

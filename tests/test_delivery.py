@@ -11,6 +11,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from core.broadcasts import broadcast_progress, queue_broadcast
+from core.clock import ManualClock
 from core.probe import ProbeResult
 from core.recording import record_results
 from db import outbox
@@ -250,7 +251,7 @@ async def test_messages_to_one_chat_are_at_least_a_second_apart(worker, fake) ->
 async def test_twelve_monitors_down_together_reach_the_user_as_one_message(
     db, settings, fake
 ) -> None:
-    worker = worker_for(settings, fake, quiet=timedelta(seconds=1))
+    worker = worker_for(settings, fake, quiet=timedelta(seconds=1), clock=ManualClock())
     await worker.start()
     user = await User.create(telegram_id=100, language="de")
     monitors = [
@@ -262,7 +263,7 @@ async def test_twelve_monitors_down_together_reach_the_user_as_one_message(
     failed = ProbeResult(checked_at=now, ok=False, error_kind="timeout", error_message="late")
     # Two engine flushes a moment apart, as when the failures straddle a tick.
     await record_results([(m.id, failed) for m in monitors[:7]])
-    await asyncio.sleep(0.5)
+    await worker.clock.advance(0.5)
     await worker.drain()  # the burst is still arriving: nothing goes yet
     assert sends(fake) == []
     await record_results([(m.id, failed) for m in monitors[7:]])
@@ -333,11 +334,11 @@ async def test_rows_of_a_worker_that_died_are_delivered_after_their_lease(
         channels=["telegram"], quiet_before=now, hold_before=now,
     )  # fmt: skip
     assert claim.id == row.id
-    worker = worker_for(settings, fake)
+    worker = worker_for(settings, fake, clock=ManualClock(now))
     try:
         await worker.drain()
         assert sends(fake) == []  # leased to the dead worker
-        await asyncio.sleep(1.1)
+        await worker.clock.advance_to(now + timedelta(seconds=1.1))
         await deliver_all(worker)
     finally:
         await close_worker(worker)

@@ -378,20 +378,18 @@ async def test_create_monitor_refuses_private_targets_for_non_admins(db, setting
 
 
 async def test_new_monitors_are_spread_not_all_due_at_once(db, installed) -> None:
+    """Each new monitor is first due within a minute of its creation, at different
+    moments (the spread itself: tests/test_rules.py, on the pure rule). Bounded by the
+    time around each creation, so a slow machine cannot fail it."""
     user = await make_user(monitor_quota=1000)
-    now = datetime.now(UTC)
-    monitors = [
-        await create_monitor(user, f"http://127.0.0.1:9/{i}", interval_seconds=60)
-        for i in range(200)
-    ]
-    offsets = sorted((m.next_check_at - now).total_seconds() for m in monitors)
-    assert offsets[0] >= -0.5 and offsets[-1] <= 61
-    # Spread over the minute: no second holds more than a small share.
-    per_second: dict[int, int] = {}
-    for offset in offsets:
-        per_second[int(offset)] = per_second.get(int(offset), 0) + 1
-    assert max(per_second.values()) <= 20
-    assert len(per_second) >= 40
+    due = set()
+    for i in range(20):
+        before = datetime.now(UTC)
+        monitor = await create_monitor(user, f"http://127.0.0.1:9/{i}", interval_seconds=60)
+        after = datetime.now(UTC)
+        assert before <= monitor.next_check_at <= after + timedelta(seconds=60)
+        due.add(monitor.next_check_at)
+    assert len(due) == 20
 
 
 async def test_pause_alerts_for_n_minutes_suppresses_only_that_monitor(db, installed, http) -> None:

@@ -1,5 +1,9 @@
 """Two replicas (two real run.py processes) on one PostgreSQL database share the work:
-no monitor is checked twice within an interval, none is skipped."""
+no monitor is checked twice within an interval, none is skipped.
+
+The one real-time run of the replicas: the bounds leave room for a loaded machine (a
+double check shows as a gap near 0, a skipped run as one near two intervals); the
+engine's timing itself is tested exactly on a manual clock (tests/test_engine.py)."""
 
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ from tests.support.targets import TargetServers
 
 MONITORS = 200
 INTERVAL = 2
-RUN_SECONDS = 22
+RUN_SECONDS = 10
 
 
 @pytest.mark.parametrize("dialect", ["postgres"])
@@ -52,7 +56,7 @@ async def test_two_replicas_check_every_monitor_once_per_interval(
     replicas = [await start_service(tmp_path, **env) for _ in range(2)]
     try:
         for replica in replicas:
-            await replica.wait_healthy()
+            await replica.wait_healthy(timeout=60)
         # Due times start once both replicas are up (start-up time varies with the
         # machine's load), spread over one interval.
         async with TortoiseContext() as ctx:
@@ -91,8 +95,8 @@ async def test_two_replicas_check_every_monitor_once_per_interval(
         assert len(checks) >= RUN_SECONDS / INTERVAL - 3, (monitor_id, len(checks))
         # From the first due time to the shutdown, without a hole at either end.
         # (Loop timers may fire up to the clock resolution, 1 ms, early.)
-        assert -0.005 <= (checks[0] - first_due[monitor_id]).total_seconds() < 0.5
-        assert (stopping - checks[-1]).total_seconds() < INTERVAL + 0.5
+        assert -0.005 <= (checks[0] - first_due[monitor_id]).total_seconds() < 1.0
+        assert (stopping - checks[-1]).total_seconds() < INTERVAL + 1.0
         # Twice within one interval would show as a short gap; a skipped run as a long one.
         assert min(gaps) > INTERVAL - 0.5, (monitor_id, gaps)
-        assert max(gaps) < INTERVAL + 0.5, (monitor_id, gaps)
+        assert max(gaps) < INTERVAL + 1.0, (monitor_id, gaps)

@@ -1,5 +1,9 @@
 """Helpers for delivery tests: a worker pointed at the fake Bot API server (and, when
-given, a local SMTP server), queued rows, and draining until nothing is left."""
+given, a local SMTP server), queued rows, and draining until nothing is left.
+
+A worker given a manual clock (core/clock.py) sees retry times, quiet periods and
+leases pass when the test or `deliver_all` moves the clock, not by waiting. The
+transports' rate limits stay real (scheduler/telegram_sender.py paces real traffic)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import SecretStr
 
+from core.clock import SYSTEM_CLOCK, Clock, ManualClock
 from core.delivery import RetryPolicy
 from core.settings import Settings
 from db.models import (
@@ -34,10 +39,11 @@ def worker_for(
     api_url: str | None = None,
     quiet: timedelta = timedelta(0),
     policy: RetryPolicy = FAST_RETRIES,
+    clock: Clock = SYSTEM_CLOCK,
     **kw,
 ) -> OutboxWorker:
     """A worker sending to `fake` (a real aiogram Bot; through `api_url` when given)
-    and to SMTP on `smtp_port`."""
+    and to SMTP on `smtp_port`, on `clock`."""
     from bot.setup import create_bot
 
     update: dict = {}
@@ -55,7 +61,7 @@ def worker_for(
         }
     settings = settings.model_copy(update=update)
     bot = create_bot(settings) if fake is not None else None
-    return OutboxWorker(settings, bot=bot, quiet=quiet, policy=policy, **kw)
+    return OutboxWorker(settings, bot=bot, quiet=quiet, policy=policy, clock=clock, **kw)
 
 
 async def close_worker(worker: OutboxWorker) -> None:
@@ -65,7 +71,9 @@ async def close_worker(worker: OutboxWorker) -> None:
 
 
 async def deliver_all(worker: OutboxWorker, timeout: float = 20.0) -> None:
-    """Drain until no row is pending or in flight (rows backing off are waited for)."""
+    """Drain until no row is pending or in flight. On a manual clock, time then moves
+    on to the next row's due time (at least half a second, for quiet periods); on the
+    system clock, rows backing off are waited for."""
     deadline = time.monotonic() + timeout
     while True:
         await worker.drain()
@@ -76,7 +84,22 @@ async def deliver_all(worker: OutboxWorker, timeout: float = 20.0) -> None:
             return
         if time.monotonic() > deadline:
             raise AssertionError(f"{left} notifications still undelivered after {timeout} s")
-        await asyncio.sleep(0.05)
+        if isinstance(worker.clock, ManualClock):
+            await worker.clock.advance_to(await _next_moment(worker.clock))
+        else:
+            await asyncio.sleep(0.05)
+
+
+async def _next_moment(clock: ManualClock) -> datetime:
+    step = clock.now() + timedelta(seconds=0.5)
+    waiting = (
+        await Notification.filter(status=NotificationStatus.PENDING)
+        .order_by("next_attempt_at")
+        .first()
+    )
+    if waiting is None:
+        return step
+    return max(step, waiting.next_attempt_at)
 
 
 async def queue(
