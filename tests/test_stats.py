@@ -30,6 +30,7 @@ from scheduler import retention
 from scheduler.retention import apply_retention
 from scheduler.rollups import roll_up, roll_up_chunk
 from tests.support.bot_harness import tr
+from tests.support.exact import nearest_rank
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.png import png_size
 
@@ -56,11 +57,11 @@ def expected(rows: list[CheckLog], since: datetime, until: datetime) -> Aggregat
 
 
 def exact_p95(rows: list[CheckLog], since: datetime) -> int | None:
-    values = sorted(
+    values = [
         r.latency_ms for r in rows
         if r.checked_at >= since and r.ok and not r.in_maintenance and r.latency_ms is not None
-    )  # fmt: skip
-    return values[int(0.95 * (len(values) - 1))] if values else None
+    ]  # fmt: skip
+    return nearest_rank(values, "0.95")
 
 
 async def history(monitor: Monitor, days: int, every: timedelta, seed: int = 7) -> list[CheckLog]:
