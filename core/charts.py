@@ -51,7 +51,7 @@ GOOD, FAIR = 0.999, 0.99  # uptime from which a bar is green, amber
 TITLE_PT, TEXT_PT = 9.5, 8  # at DPI 200: 26 and 22 px, 13 and 11 px on a phone
 TITLE_CHARS = 26  # of the monitor's name: the title must fit one line 390 px wide
 LEFT, RIGHT, TOP, BOTTOM = 0.13, 0.955, 0.76, 0.165  # the plot's box in the figure
-RIGHT_MARGIN = 0.02  # of the window, after the newest bin: it must not touch the edge
+RIGHT_MARGIN = 0.03  # of the window, after the newest bin: it must not touch the edge
 
 
 @dataclass
@@ -87,6 +87,9 @@ class Chart:
     tick_labels: list[str] = field(default_factory=list)
     x_label: str = ""
     legend: list[str] = field(default_factory=list)
+    legend_box: tuple[int, int, int, int] | None = None
+    title_box: tuple[int, int, int, int] | None = None
+    smallest_text_px: float = 0  # the height of the smallest text's font, in pixels
 
     def x_pixel(self, moment: datetime) -> float:
         """The pixel column of `moment` in the PNG."""
@@ -247,9 +250,25 @@ def _png(figure) -> bytes:
     return out.getvalue()
 
 
-def _box(axes) -> tuple[int, int, int, int]:
-    box = axes.get_window_extent()
+def _pixels(box) -> tuple[int, int, int, int]:
+    """A matplotlib box (origin at the bottom) as the PNG's left, top, right, bottom."""
     return round(box.x0), round(HEIGHT - box.y1), round(box.x1), round(HEIGHT - box.y0)
+
+
+def _chart(figure, kind: str, axes=None, **facts) -> Chart:
+    """The Chart of `figure`, drawn: the PNG, and where its parts came out."""
+    from matplotlib.text import Text
+
+    png = _png(figure)
+    texts = [t for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
+    legend = axes.get_legend() if axes is not None else None
+    return Chart(
+        png=png, kind=kind,
+        plot_box=_pixels(axes.get_window_extent()) if axes is not None else None,
+        legend_box=_pixels(legend.get_window_extent()) if legend is not None else None,
+        title_box=_pixels(figure.texts[0].get_window_extent()),
+        smallest_text_px=min(t.get_fontsize() for t in texts) * DPI / 72, **facts,
+    )  # fmt: skip
 
 
 def draw_empty(labels: Labels) -> Chart:
@@ -257,7 +276,7 @@ def draw_empty(labels: Labels) -> Chart:
     figure = _figure(labels)
     figure.text(0.5, 0.45, labels.no_data_yet, fontsize=TITLE_PT + 2, color=GREY,
                 ha="center", va="center")  # fmt: skip
-    return Chart(png=_png(figure), kind="empty")
+    return _chart(figure, "empty")
 
 
 def draw_latency(
@@ -301,18 +320,17 @@ def draw_latency(
     end = until or (starts[-1] + step)
     x_range = (starts[0], end + (end - starts[0]) * RIGHT_MARGIN)
     axes.set_xlim(*x_range)
-    axes.set_ylim(bottom=0)
+    seen = [v for v in high + low if v == v]  # not NaN
+    axes.set_ylim(0, max(seen) * 1.15 if seen else 100)  # headroom: no dot on the top edge
     if all(a is None for a in average):
-        axes.set_ylim(0, 100)
         axes.text(0.5, 0.5, labels.no_latency, transform=axes.transAxes, ha="center",
                   fontsize=TEXT_PT, color="#555555", backgroundcolor="white")  # fmt: skip
     ticks, pattern = _latency_ticks(starts[0], end, tz)
     texts = _time_axis(axes, labels, ticks, ticks, pattern, tz)
     legend = _legend(axes)
-    return Chart(
-        png=_png(figure), kind="latency", x_range=x_range, y_range=axes.get_ylim(),
-        plot_box=_box(axes), no_data=empty, ticks=ticks, tick_labels=texts,
-        x_label=axes.get_xlabel(), legend=legend,
+    return _chart(
+        figure, "latency", axes, x_range=x_range, y_range=axes.get_ylim(), no_data=empty,
+        ticks=ticks, tick_labels=texts, x_label=axes.get_xlabel(), legend=legend,
     )  # fmt: skip
 
 
@@ -354,10 +372,9 @@ def draw_uptime(
     texts = _time_axis(axes, labels, ticks, [starts[i] for i in chosen],
                        "d MMM" if daily else "HH:mm", UTC_ZONE if daily else tz)  # fmt: skip
     legend = _legend(axes, keys)
-    return Chart(
-        png=_png(figure), kind="uptime", x_range=x_range, y_range=axes.get_ylim(),
-        plot_box=_box(axes), bars=bars, no_data=empty, ticks=ticks, tick_labels=texts,
-        x_label=axes.get_xlabel(), legend=legend,
+    return _chart(
+        figure, "uptime", axes, x_range=x_range, y_range=axes.get_ylim(), bars=bars,
+        no_data=empty, ticks=ticks, tick_labels=texts, x_label=axes.get_xlabel(), legend=legend,
     )  # fmt: skip
 
 
