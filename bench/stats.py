@@ -123,6 +123,7 @@ async def steady_minute(url: str, args: argparse.Namespace, now: datetime) -> in
 
 async def measure(url: str, args: argparse.Namespace) -> dict:
     from core import charts
+    from core.aggregates import Aggregate
     from core.runtime import freeze_startup_objects
     from core.settings import Settings
     from core.stats import WINDOWS, window_stats
@@ -167,7 +168,10 @@ async def measure(url: str, args: argparse.Namespace) -> dict:
         for _run in range(10):
             started = time.perf_counter()
             steps = [now - timedelta(minutes=15 * i) for i in range(96)][::-1]
-            charts.draw_latency(steps, [150.0] * 96, [300.0] * 96, [], charts.Labels("x"))
+            bins = {step: Aggregate(checks=15, latency_count=15, latency_sum=2250, latency_min=90,
+                                    latency_max=400, buckets={"35": 10, "40": 5})
+                    for step in steps}  # fmt: skip
+            charts.draw_latency(bins, timedelta(minutes=15), [], charts.Labels("x"))
             draw.append((time.perf_counter() - started) * 1000)
         figures["draw_p95_ms"] = p(draw, 0.95)
 

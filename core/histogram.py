@@ -6,6 +6,13 @@ everything below 1 ms, the last one everything above). A percentile is reported 
 the geometric middle of the bucket it falls in, clamped to the observed minimum and
 maximum: within FACTOR^0.5 - 1, about 7%, of the true value. Rows store only the
 buckets in use, as {"index": count}, which is a handful per monitor and hour.
+
+Quantiles follow the nearest-rank definition: the q-quantile of n values is the
+ceil(q*n)-th smallest, a value that was observed. The rank q*(n-1) rounded down
+drifts towards the median on small samples (the "p95" of three checks was their
+middle one); the nearest rank of 0.95 among three is the largest, as it should be.
+On the histogram the same rank picks the bucket, so the answer is the bucket of the
+exact nearest-rank value.
 """
 
 from __future__ import annotations
@@ -38,19 +45,33 @@ def merge(into: dict[str, int], other: Mapping[str, int]) -> dict[str, int]:
     return into
 
 
+def nearest_rank(q: float, n: int) -> int:
+    """The 1-based rank of the q-quantile (0..1) among n values: ceil(q*n), at least 1.
+    The product is rounded to 9 places first, so that 0.07 * 100 = 7.000000000000001
+    (binary floating point) is rank 7, not 8."""
+    return min(n, max(1, math.ceil(round(q * n, 9))))
+
+
 def quantile(
     counts: Mapping[str, int], q: float, low: float | None = None, high: float | None = None
 ) -> int | None:
-    """The q-quantile (0..1) of the histogram, or None when it is empty."""
+    """The nearest-rank q-quantile (0..1) of the histogram, or None when it is empty:
+    the value of the bucket holding the ceil(q*n)-th smallest latency."""
     total = sum(counts.values())
     if not total:
         return None
-    rank = q * (total - 1)
+    rank = nearest_rank(q, total)
     seen = 0
-    for index in sorted(int(k) for k in counts):  # rank < total: the loop always breaks
+    for index in sorted(int(k) for k in counts):  # rank <= total: the loop always breaks
         seen += counts[str(index)]
-        if seen > rank:
+        if seen >= rank:
             break
+    return bucket_value(index, low, high)
+
+
+def bucket_value(index: int, low: float | None = None, high: float | None = None) -> int:
+    """What bucket `index` reports: its geometric middle, clamped to the observed
+    minimum `low` and maximum `high`."""
     value = FACTOR ** (index + 0.5)
     if low is not None:
         value = max(value, low)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 from typing import get_args
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -30,8 +31,9 @@ from scheduler import retention
 from scheduler.retention import apply_retention
 from scheduler.rollups import roll_up, roll_up_chunk
 from tests.support.bot_harness import tr
+from tests.support.exact import nearest_rank
 from tests.support.fake_telegram import FakeTelegram
-from tests.support.png import png_size
+from tests.support.png import pixels, png_size
 
 # Mid-hour, so every window's start cuts an hour (and a day) in two.
 NOW = datetime(2026, 6, 1, 12, 37, 20, tzinfo=UTC)
@@ -56,11 +58,11 @@ def expected(rows: list[CheckLog], since: datetime, until: datetime) -> Aggregat
 
 
 def exact_p95(rows: list[CheckLog], since: datetime) -> int | None:
-    values = sorted(
+    values = [
         r.latency_ms for r in rows
         if r.checked_at >= since and r.ok and not r.in_maintenance and r.latency_ms is not None
-    )  # fmt: skip
-    return values[int(0.95 * (len(values) - 1))] if values else None
+    ]  # fmt: skip
+    return nearest_rank(values, "0.95")
 
 
 async def history(monitor: Monitor, days: int, every: timedelta, seed: int = 7) -> list[CheckLog]:
@@ -261,6 +263,52 @@ async def test_charts_are_png_of_the_expected_size(db, kind: str, window: str) -
     await roll_up(catch_up=True)
     png = await chart_png(monitor, kind, window, "ru")
     assert png_size(png) == (800, 400)
+
+
+@pytest.mark.parametrize(("kind", "window"), [("latency", "24h"), ("uptime", "90d")])
+async def test_a_monitor_without_checks_gets_no_data_yet_and_no_axes(db, kind, window) -> None:
+    monitor = await make_monitor()
+    image = pixels(await chart_png(monitor, kind, window, "de"))
+    assert image.size == (800, 400)
+    lines = [
+        y for y in range(60, image.height)  # under the title
+        if sum(sum(image.getpixel((x, y))) < 300 for x in range(image.width)) > 100
+    ]  # fmt: skip
+    assert not lines  # no axis: nothing to suggest a scale or a time
+
+
+async def test_a_new_monitors_first_checks_show_on_its_latency_chart(db) -> None:
+    """Checks in the last ten minutes only: the newest bin must be visible, not a line
+    of one point pinned against the right edge (which draws nothing)."""
+    monitor = await make_monitor()
+    now = datetime.now(UTC)
+    await CheckLog.bulk_create([
+        CheckLog(monitor=monitor, checked_at=now - timedelta(minutes=m), ok=True, latency_ms=180)
+        for m in (1, 2, 3)
+    ])  # fmt: skip
+    image = pixels(await chart_png(monitor, "latency", "24h", "en"))
+    right = [
+        image.getpixel((x, y)) for x in range(700, 800) for y in range(90, 340)
+    ]  # fmt: skip
+    assert any(abs(r - 47) < 50 and abs(g - 111) < 50 and b > 180 for r, g, b in right)
+
+
+async def test_chart_png_draws_in_the_zone_it_is_given(db, monkeypatch) -> None:
+    monitor = await make_monitor()
+    await CheckLog.create(monitor=monitor, checked_at=datetime.now(UTC) - timedelta(hours=2),
+                          ok=True, latency_ms=120)  # fmt: skip
+    drawn: list[charts.Chart] = []
+    real = charts.draw
+
+    def spy(*args):
+        drawn.append(real(*args))
+        return drawn[-1]
+
+    monkeypatch.setattr(charts, "draw", spy)
+    png = await chart_png(monitor, "latency", "24h", "es", tz=ZoneInfo("America/New_York"))
+    assert drawn[0].png == png and drawn[0].x_label == "Hora (America/New York)"
+    await chart_png(monitor, "uptime", "24h", "en")
+    assert drawn[1].x_label == "Time (UTC)" and len(drawn[1].bars) == 1
 
 
 async def test_the_scheduler_carries_the_rollup_and_retention_jobs(db, settings, probe) -> None:
