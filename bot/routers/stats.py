@@ -27,6 +27,7 @@ from core.charts import chart_png
 from core.i18n import _
 from core.render import cut, state_emoji
 from core.stats import WINDOWS, last_incident, monitor_stats
+from core.timezones import current_zone
 from core.users import monitor_of
 from db.models import Monitor, User
 
@@ -50,7 +51,7 @@ async def chart(monitor: Monitor, window: str) -> tuple[BufferedInputFile, str]:
     windows = await monitor_stats(monitor.id)
     shown = next(w for w in windows if w.window == window)
     caption = stats_caption(monitor, shown, windows, await last_incident(monitor.id))
-    png = await chart_png(monitor, CHART_KIND[window], window, locale(), shown)
+    png = await chart_png(monitor, CHART_KIND[window], window, locale(), shown, tz=current_zone())
     return BufferedInputFile(png, filename=f"monitor-{monitor.id}-{window}.png"), caption
 
 
