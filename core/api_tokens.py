@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from core.monitor_rules import RuleError
+from core.monitor_rules import RuleError, has_hidden_characters
 from db.models import ApiToken, User
 
 TOKEN_PREFIX = "um_"
@@ -40,7 +40,7 @@ def parse_token_name(text: str | None) -> str:
     name = " ".join((text or "").split())
     if len(name) > MAX_NAME_LENGTH:
         raise TokenError("token_name_too_long", {"max": MAX_NAME_LENGTH})
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+    if has_hidden_characters(name):
         raise TokenError("token_name_invalid")
     return name
 

@@ -6,18 +6,27 @@ refuses the same inputs with the same `WindowError` codes: `duration_invalid`,
 `too_short`, `time_invalid`, `time_skipped` (a wall time the clocks jump over),
 `in_the_past`, `ends_before_start`, `too_long` (and `naive_time`, `foreign_monitor` for
 callers). A wall time that occurs twice (clocks going back) means its first occurrence.
+
+Two limits keep one user from filling the table: a window starts and ends at most
+MAX_AHEAD from now (nobody plans maintenance for 9999), and an owner has at most
+MAX_OPEN_WINDOWS windows that have not ended (codes `too_far_ahead`, `too_many_windows`).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
 
+from tortoise.transactions import in_transaction
+
 from core.monitor_rules import RuleError, parse_duration
 from core.timezones import LocalTimeError, localize, wall_time
+from db.connection import current_connection
 from db.models import MaintenanceWindow, Monitor, User
 
 MAX_WINDOW = timedelta(days=31)
 MIN_WINDOW = timedelta(minutes=1)
+MAX_AHEAD = timedelta(days=365)  # the latest a window may start or end, from now
+MAX_OPEN_WINDOWS = 100  # running or upcoming windows per owner
 MAX_REASON_LENGTH = 256  # longer reasons are cut to this
 # The format of typed start and end times, in the typist's time zone.
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -51,18 +60,32 @@ async def create_window(
         raise WindowError("too_short", "ends_at")
     if ends_at - starts_at > MAX_WINDOW:
         raise WindowError("too_long", "ends_at")
-    if ends_at <= datetime.now(UTC):
+    now = datetime.now(UTC)
+    if ends_at <= now:
         raise WindowError("in_the_past", "ends_at")
+    check_ahead(starts_at, "starts_at", now)
+    check_ahead(ends_at, "ends_at", now)
     if monitor is not None and monitor.owner_id != owner.id:
         raise WindowError("foreign_monitor")
-    return await MaintenanceWindow.create(
-        owner=owner,
-        monitor=monitor,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        reason=reason[:MAX_REASON_LENGTH],
-        created_by=created_by or owner,
-    )
+    async with in_transaction(current_connection().connection_name):
+        # The owner's row is locked so two creations at once cannot both pass the cap.
+        await User.filter(id=owner.id).select_for_update().first()
+        if await count_current_windows(owner, now) >= MAX_OPEN_WINDOWS:
+            raise WindowError("too_many_windows")
+        return await MaintenanceWindow.create(
+            owner=owner,
+            monitor=monitor,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            reason=reason[:MAX_REASON_LENGTH],
+            created_by=created_by or owner,
+        )
+
+
+def check_ahead(moment: datetime, field: str | None = None, now: datetime | None = None) -> None:
+    """WindowError("too_far_ahead") for a moment more than MAX_AHEAD from now."""
+    if moment > (now or datetime.now(UTC)) + MAX_AHEAD:
+        raise WindowError("too_far_ahead", field)
 
 
 async def pause_alerts(monitor: Monitor, minutes: int, by: User | None = None) -> MaintenanceWindow:
@@ -123,11 +146,12 @@ def parse_time(text: str, tz: tzinfo = UTC) -> datetime:
 
 def parse_start(text: str, now: datetime | None = None, tz: tzinfo = UTC) -> datetime:
     """The start of a scheduled window: a typed time (parse_time) no earlier than the
-    current minute, so "now" typed by hand still counts."""
+    current minute, so "now" typed by hand still counts, and at most MAX_AHEAD away."""
     starts_at = parse_time(text, tz)
     this_minute = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
     if starts_at < this_minute:
         raise WindowError("in_the_past")
+    check_ahead(starts_at, now=now)
     return starts_at
 
 

@@ -3,10 +3,14 @@
 Each parser takes what a person typed (or a JSON value) and returns the clean value, or
 raises `RuleError` with a stable `code` and parameters; the bot translates the code, the
 API returns it. Nothing here uses a regular expression on user input.
+
+Numbers are ASCII digits only: Python's int() and float() also take "1_000", "+5" and
+the digits of other scripts ("५"), which nobody means as a setting.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from core.settings import Settings
@@ -48,15 +52,44 @@ class RuleError(ValueError):
         return self.code
 
 
+# Unicode categories a name may not contain: controls (Cc) and the invisible format
+# characters (Cf): bidi overrides, isolates and marks (U+202A-U+202E, U+2066-U+2069,
+# U+200E, U+200F, U+061C), zero-width characters (U+200B-U+200D, U+2060, U+FEFF), soft
+# hyphens, tags; plus surrogates (Cs) and private-use characters (Co), which show as
+# nothing or as boxes. With them a name can look like another monitor's in a list
+# ("‮moc.knab" reads "bank.com"), so such names are refused, never silently cleaned.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
+
+
+def has_hidden_characters(text: str) -> bool:
+    """Whether `text` holds a control, invisible or text-direction character (the names
+    of monitors and API tokens are refused with one)."""
+    return any(unicodedata.category(c) in _HIDDEN_CATEGORIES for c in text)
+
+
 def parse_name(text: str) -> str:
     name = " ".join(text.split())
     if not name:
         raise RuleError("name_empty")
     if len(name) > MAX_NAME_LENGTH:
         raise RuleError("name_too_long", {"max": MAX_NAME_LENGTH})
-    if any(ord(c) < 32 for c in name):
+    if has_hidden_characters(name):
         raise RuleError("name_invalid")
     return name
+
+
+def _whole_number(value: object) -> int | None:
+    """An int given as one (not a bool) or as ASCII digits, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = value.strip() if isinstance(value, str) else ""
+    return int(text) if _is_digits(text) and len(text) <= 9 else None
+
+
+def _is_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 def parse_duration(text: str | int) -> int:
@@ -67,7 +100,7 @@ def parse_duration(text: str | int) -> int:
     raw = "".join(text.lower().split())
     digits = ""
     for char in raw:
-        if char not in "0123456789":
+        if not _is_digits(char):
             break
         digits += char
     unit = raw[len(digits) :] or "s"
@@ -89,10 +122,14 @@ def parse_timeout(value: str | int | float) -> float:
     bounds = {"min": MIN_TIMEOUT_SECONDS, "max": MAX_TIMEOUT_SECONDS}
     if isinstance(value, bool):
         raise RuleError("timeout_range", bounds)
-    try:
-        seconds = float(str(value).strip().lower().removesuffix("s").strip())
-    except ValueError:
-        raise RuleError("timeout_range", bounds) from None
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        text = str(value).strip().lower().removesuffix("s").strip()
+        whole, _dot, fraction = text.partition(".")
+        if not whole or not all(_is_digits(part) for part in (whole, fraction or "0")):
+            raise RuleError("timeout_range", bounds)
+        seconds = float(text)
     if not MIN_TIMEOUT_SECONDS <= seconds <= MAX_TIMEOUT_SECONDS:
         raise RuleError("timeout_range", bounds)
     return seconds
@@ -110,10 +147,10 @@ def parse_status_codes(text: str) -> str:
 
 
 def parse_latency_threshold(value: str | int) -> int:
-    try:
-        ms = int(str(value).strip().lower().removesuffix("ms").strip())
-    except ValueError:
-        raise RuleError("latency_invalid") from None
+    text = value.strip().lower().removesuffix("ms") if isinstance(value, str) else value
+    ms = _whole_number(text)
+    if ms is None:
+        raise RuleError("latency_invalid")
     if not 1 <= ms <= MAX_LATENCY_THRESHOLD_MS:
         raise RuleError("latency_range", {"min": 1, "max": MAX_LATENCY_THRESHOLD_MS})
     return ms
@@ -141,11 +178,8 @@ def parse_cert_days(value: str | list) -> list[int]:
     for item in items:
         if item in ("", None):
             continue
-        try:
-            day = int(item)
-        except (TypeError, ValueError):
-            raise RuleError("cert_days_invalid") from None
-        if not 1 <= day <= MAX_CERT_DAY:
+        day = _whole_number(item)
+        if day is None or not 1 <= day <= MAX_CERT_DAY:
             raise RuleError("cert_days_invalid")
         days.append(day)
     if not days or len(days) > MAX_CERT_THRESHOLDS:
@@ -163,10 +197,9 @@ def parse_method(text: str) -> HttpMethod:
 
 
 def parse_threshold(value: str | int) -> int:
-    try:
-        count = int(value)
-    except (TypeError, ValueError):
-        raise RuleError("threshold_invalid") from None
+    count = _whole_number(value)
+    if count is None:
+        raise RuleError("threshold_invalid")
     if not 1 <= count <= MAX_THRESHOLD:
         raise RuleError("threshold_range", {"min": 1, "max": MAX_THRESHOLD})
     return count

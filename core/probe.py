@@ -8,7 +8,10 @@ Timings come from aiohttp's TraceConfig (DNS, connection, headers) and from an
 SSLContext whose `wrap_bio` marks the moment TCP is up and TLS starts, all written into
 the `Timing` of the running check (a context variable: every hook runs in the check's
 task). The SSRF guard sits in the connector's `_resolve_host`, after DNS, for every
-hop including redirects.
+hop including redirects. The URL rules are the creation rules (core.targets): the
+monitor's URL goes through `normalize_url` before the request and every hop's host
+through `check_host` before DNS, so a URL refused at creation is refused here too
+(an address in a numeric form such as http://16843009/ is `blocked`, whatever the hop).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from aiohttp.abc import AbstractResolver
 
 from core.clock import SYSTEM_CLOCK, Clock
 from core.status_codes import status_accepted
-from core.targets import is_public_address
+from core.targets import TargetError, check_host, is_public_address, normalize_url
 
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_MAX_REDIRECTS = 10
@@ -194,6 +197,7 @@ class GuardedConnector(aiohttp.TCPConnector):
         self._is_public = is_public
 
     async def _resolve_host(self, host: str, port: int, traces: Any = None) -> list[Any]:
+        check_host(host)  # before DNS: the C library would read 0x7f000001 as 127.0.0.1
         hosts = await super()._resolve_host(host, port, traces=traces)
         if _allow_private.get():
             return hosts
@@ -310,6 +314,7 @@ class Probe:
     async def _request(self, spec: ProbeSpec, checked_at: datetime, timing: Timing) -> ProbeResult:
         if self._session is None:
             raise RuntimeError("Probe.start() was not called")
+        normalize_url(spec.url)  # the creation rules: a URL they refuse is never requested
         timeout = aiohttp.ClientTimeout(total=spec.timeout, sock_connect=spec.timeout)
         data = spec.body.encode() if spec.body and spec.method not in ("GET", "HEAD") else None
         async with self._session.request(
@@ -407,6 +412,8 @@ def _classify(exc: BaseException, timing: Timing) -> tuple[str, str]:
     """Map an exception from a check to an error kind and a short message."""
     if isinstance(exc, BlockedAddressError):
         return ErrorKind.BLOCKED, _cut(str(exc))
+    if isinstance(exc, TargetError):
+        return ErrorKind.BLOCKED, _cut(f"URL refused ({exc.code}): {exc.detail}")
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return ErrorKind.DNS, _cut(
             f"cannot resolve {exc.host}: {exc.os_error.strerror or exc.os_error}"

@@ -7,7 +7,7 @@ front ends show these words in the reader's language (the caller sets the locale
 from __future__ import annotations
 
 from core.i18n import _, ngettext
-from core.maintenance import MAX_WINDOW, WindowError
+from core.maintenance import MAX_AHEAD, MAX_OPEN_WINDOWS, MAX_WINDOW, WindowError
 from core.monitor_rules import RuleError
 from core.targets import TargetError
 
@@ -26,19 +26,27 @@ def rule_text(error: RuleError | TargetError) -> str:
         "That address is too long (at most {max} characters).",
         most,
     )
+    hidden_characters = _(
+        "The name contains control, invisible or text-direction characters, which are not allowed."
+    )
     messages = {
         "url_empty": _("Send a web address, for example https://example.com."),
         "url_too_long": _("That address is too long (at most 2048 characters)."),
         "url_invalid": _("That does not look like a web address."),
         "url_scheme": _("Only http:// and https:// addresses can be monitored."),
         "url_credentials": _("Please leave the user name and password out of the address."),
+        "url_numeric_host": _(
+            "Write an IP address as four numbers with dots, like 93.184.216.34; other forms "
+            "(such as 16843009 or 0x5db8d822) are not accepted."
+        ),
+        "url_port": _("The port must be a number from 1 to 65535."),
         "dns": _("This host name does not resolve. Check the spelling."),
         "private_address": _(
             "This address is on a private or local network, which the monitor may not reach."
         ),
         "name_empty": _("The name cannot be empty."),
         "name_too_long": name_too_long,
-        "name_invalid": _("The name contains characters that are not allowed."),
+        "name_invalid": hidden_characters,
         "duration_invalid": _("Send a duration such as 90, 90s, 5m or 2h."),
         "interval_range": ngettext(
             "The interval must be between {min} and {max} second.",
@@ -89,7 +97,7 @@ def rule_text(error: RuleError | TargetError) -> str:
         "code_void": _("That code is wrong, and that was the last try: it no longer works."),
         "code_expired": _("That code has expired."),
         "code_none": _("No code is waiting to be confirmed."),
-        "token_name_invalid": _("The name contains characters that are not allowed."),
+        "token_name_invalid": hidden_characters,
         "token_limit": ngettext(
             "You already have {max} token. Revoke it to create another.",
             "You already have {max} tokens. Revoke one to create another.",
@@ -130,9 +138,29 @@ def window_message(error: WindowError, **params: str) -> str:
             "That time has already passed. Send a time in the future (time zone {zone})."
         ),
         "ends_before_start": _("The end must be after the start ({start})."),
+        "too_far_ahead": ngettext(
+            "A maintenance window must start and end within {ahead} day from now.",
+            "A maintenance window must start and end within {ahead} days from now.",
+            MAX_AHEAD.days,
+        ),
+        "too_many_windows": ngettext(
+            "You already have {limit} running or upcoming maintenance window. End it "
+            "before adding another.",
+            "You already have {limit} running or upcoming maintenance windows. End one "
+            "before adding another.",
+            MAX_OPEN_WINDOWS,
+        ),
     }
     text = messages.get(error.code, _("That value is not valid."))
-    return text.format(**{"days": MAX_WINDOW.days, "zone": "UTC", **params})
+    return text.format(
+        **{
+            "days": MAX_WINDOW.days,
+            "zone": "UTC",
+            "ahead": MAX_AHEAD.days,
+            "limit": MAX_OPEN_WINDOWS,
+            **params,
+        }
+    )
 
 
 def _number(params: dict, key: str) -> int:

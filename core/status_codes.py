@@ -1,4 +1,8 @@
-"""Accepted HTTP status codes: "200-399", "200-299,301", "204"."""
+"""Accepted HTTP status codes: "200-399", "200-299,301", "204".
+
+Codes are three ASCII digits; int() is not the judge, since it also takes "1_00",
+"+200" and other scripts' digits ("२००"), none of which is a status code.
+"""
 
 from __future__ import annotations
 
@@ -20,15 +24,18 @@ def parse_status_codes(text: str) -> tuple[tuple[int, int], ...]:
     ranges = []
     for part in parts:
         low_text, sep, high_text = part.partition("-")
-        try:
-            low = int(low_text)
-            high = int(high_text) if sep else low
-        except ValueError:
-            raise StatusCodesError(text) from None
+        if not _is_code(low_text) or (sep and not _is_code(high_text)):
+            raise StatusCodesError(text)
+        low = int(low_text)
+        high = int(high_text) if sep else low
         if not (100 <= low <= high <= 599):
             raise StatusCodesError(text)
         ranges.append((low, high))
     return tuple(sorted(ranges))
+
+
+def _is_code(text: str) -> bool:
+    return len(text) == 3 and text.isascii() and text.isdigit()
 
 
 def normalize_status_codes(text: str) -> str:

@@ -8,6 +8,12 @@ Two places apply one rule (`is_public_address`):
   hop, redirects included, so a name that later resolves elsewhere (DNS rebinding) or a
   redirect to http://169.254.169.254/ is refused too.
 Admins, and everyone when ALLOW_PRIVATE_TARGETS is true, are exempt.
+
+The same two places share one URL parser (`normalize_url`, whose host rule is
+`check_host`), so creation and the probe never disagree about what a URL means: an IPv4
+address must be written as four decimal numbers with dots. The other forms the C library
+accepts (16843009, 0x01010101, 0177.0.0.1, 127.1) are refused everywhere, for everyone:
+they hide where a monitor points and aiohttp reads some of them differently.
 """
 
 from __future__ import annotations
@@ -16,9 +22,10 @@ import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 MAX_URL_LENGTH = 2048
+MIN_PORT, MAX_PORT = 1, 65535
 
 # Ranges that `is_global` still lets through but that no public website lives in.
 _EXTRA_BLOCKED = [
@@ -85,9 +92,9 @@ def normalize_url(raw: str) -> str:
         text = "https://" + text
     try:
         parts = urlsplit(text)
-        port = parts.port
     except ValueError as exc:
         raise TargetError("url_invalid", str(exc)) from None
+    port = _port_of(parts)
     if parts.scheme.lower() not in ("http", "https"):
         raise TargetError("url_scheme", parts.scheme)
     if parts.username is not None or parts.password is not None:
@@ -99,8 +106,7 @@ def normalize_url(raw: str) -> str:
         host = host.encode("idna").decode("ascii") if not _is_ip_literal(host) else host
     except UnicodeError:
         raise TargetError("url_invalid", "bad host name") from None
-    if not _is_ip_literal(host) and not all(_valid_label(label) for label in host.split(".")):
-        raise TargetError("url_invalid", "bad host name")
+    host = check_host(host)
     netloc = f"[{host}]" if ":" in host else host
     if port is not None:
         netloc += f":{port}"
@@ -108,6 +114,45 @@ def normalize_url(raw: str) -> str:
     if len(url) > MAX_URL_LENGTH:
         raise TargetError("url_too_long", str(MAX_URL_LENGTH))
     return url
+
+
+def check_host(host: str) -> str:
+    """`host` if it is an IP address in its standard form or a valid DNS name; else
+    TargetError: "url_numeric_host" for a number that is not a dotted-quad IPv4 address
+    (no DNS name ends in a numeric label, so such a host can only be an address in an
+    unusual notation), "url_invalid" for a bad name. Creation and the probe (every hop)
+    both call this."""
+    if _is_ip_literal(host):
+        return host
+    labels = host.split(".")
+    if _is_numeric_label(labels[-1]):
+        raise TargetError("url_numeric_host", host)
+    if not all(_valid_label(label) for label in labels):
+        raise TargetError("url_invalid", "bad host name")
+    return host
+
+
+def _is_numeric_label(label: str) -> bool:
+    """A decimal, octal or hexadecimal number, as inet_aton(3) and URL parsers read them."""
+    text = label.lower()
+    if text.startswith("0x"):
+        return all(c in "0123456789abcdef" for c in text[2:])
+    return text.isascii() and text.isdigit()
+
+
+def _port_of(parts: SplitResult) -> int | None:
+    """The URL's port, or None. TargetError "url_port" for a number outside 1-65535
+    (urlsplit checks the upper bound but lets port 0 through), "url_invalid" for a port
+    that is not ASCII digits."""
+    try:
+        port = parts.port
+    except ValueError:
+        text = parts.netloc.rpartition(":")[2]
+        code = "url_port" if text.isascii() and text.isdigit() else "url_invalid"
+        raise TargetError(code, text) from None
+    if port is not None and not MIN_PORT <= port <= MAX_PORT:
+        raise TargetError("url_port", str(port))
+    return port
 
 
 def _is_ip_literal(host: str) -> bool:

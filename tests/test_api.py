@@ -11,7 +11,13 @@ from pydantic import SecretStr
 
 from core import runtime
 from core.api_tokens import create_token
-from core.maintenance import MAX_REASON_LENGTH, create_window, end_window
+from core.maintenance import (
+    MAX_AHEAD,
+    MAX_OPEN_WINDOWS,
+    MAX_REASON_LENGTH,
+    create_window,
+    end_window,
+)
 from core.probe import ProbeResult
 from core.recording import record_results
 from core.stats import window_stats
@@ -205,6 +211,16 @@ async def test_a_patch_with_one_bad_field_changes_nothing(api) -> None:
         ({"url": PUBLIC_URL, "method": "BREW"}, 422, "method_invalid", "method"),
         ({"url": PUBLIC_URL, "accepted_status_codes": "abc"}, 422, "status_codes_invalid",
          "accepted_status_codes"),
+        ({"url": "http://16843009/"}, 422, "url_numeric_host", "url"),
+        ({"url": "https://0x5db8d822/"}, 422, "url_numeric_host", "url"),
+        ({"url": "https://93.184.216.34:0/"}, 422, "url_port", "url"),
+        ({"url": PUBLIC_URL, "accepted_status_codes": "1_00-2_00"}, 422,
+         "status_codes_invalid", "accepted_status_codes"),
+        ({"url": PUBLIC_URL, "accepted_status_codes": "२००-३९९"}, 422,
+         "status_codes_invalid", "accepted_status_codes"),
+        ({"url": PUBLIC_URL, "name": "\u202emoc.knab"}, 422, "name_invalid", "name"),
+        ({"url": PUBLIC_URL, "name": "shop\u200b"}, 422, "name_invalid", "name"),
+        ({"url": PUBLIC_URL, "name": "shop\u2066x\u2069"}, 422, "name_invalid", "name"),
         ({"url": PUBLIC_URL, "name": ""}, 422, "name_empty", "name"),
         ({"url": PUBLIC_URL, "name": "x" * 200}, 422, "name_too_long", "name"),
         ({"url": PUBLIC_URL, "failure_threshold": 0}, 422, "threshold_range",
@@ -230,6 +246,25 @@ async def test_bad_monitor_bodies_are_refused_and_change_nothing(
     assert reply.error["code"] == code
     assert field in reply.error["fields"] and reply.error["message"]
     assert await Monitor.all().count() == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [("url", "http://0x01010101/", "url_numeric_host"), ("url", "https://1.1.1.1:0/", "url_port"),
+     ("name", "\u202eevil", "name_invalid"), ("name", "a\ufeffb", "name_invalid"),
+     ("accepted_status_codes", "२००", "status_codes_invalid")],
+)  # fmt: skip
+async def test_a_patch_with_nonsense_changes_nothing(api, field, value, code) -> None:
+    ann, key = await user_with_key(1)
+    monitor = await monitor_of(ann)
+    reply = await api.call("PATCH", f"{V1}/monitors/{monitor.id}", key, {field: value})
+    assert reply.status == 422 and reply.error["code"] == code, reply.body
+    fresh = await Monitor.get(id=monitor.id)
+    assert (fresh.url, fresh.name, fresh.accepted_status_codes) == (
+        monitor.url,
+        monitor.name,
+        monitor.accepted_status_codes,
+    )
 
 
 @pytest.mark.parametrize(
@@ -450,6 +485,46 @@ async def test_maintenance_windows(api) -> None:
         "POST", f"{V1}/maintenance", json_body={"ends_at": "2030-01-01T00:00:00Z"}
     )
     assert admin_all.status == 422 and "owner_telegram_id" in admin_all.error["fields"]
+
+
+async def test_maintenance_beyond_a_year_or_over_the_cap_is_refused(api) -> None:
+    ann, key = await user_with_key(1)
+    monitor = await monitor_of(ann)
+    now = datetime.now(UTC)
+    far = now + MAX_AHEAD + timedelta(hours=1)
+    for body, field in (
+        ({"starts_at": "9999-12-30T00:00:00Z", "ends_at": "9999-12-31T00:00:00Z"}, "starts_at"),
+        ({"starts_at": far.isoformat(), "ends_at": (far + timedelta(hours=1)).isoformat()},
+         "starts_at"),
+        ({"starts_at": (far - timedelta(days=1)).isoformat(), "ends_at": far.isoformat()},
+         "ends_at"),
+    ):  # fmt: skip
+        reply = await api.call("POST", f"{V1}/maintenance", key, {"monitor_id": monitor.id, **body})
+        assert reply.status == 422 and reply.error["code"] == "too_far_ahead", reply.body
+        assert field in reply.error["fields"]
+    assert await MaintenanceWindow.all().count() == 0
+
+    # The cap counts windows that have not ended; ended ones do not count.
+    await MaintenanceWindow.create(
+        owner=ann, starts_at=now - timedelta(days=2), ends_at=now - timedelta(days=1)
+    )
+    await MaintenanceWindow.bulk_create(
+        [
+            MaintenanceWindow(
+                owner=ann, starts_at=now + timedelta(days=1, hours=n),
+                ends_at=now + timedelta(days=1, hours=n + 1),
+            )
+            for n in range(MAX_OPEN_WINDOWS)
+        ]
+    )  # fmt: skip
+    body = {"ends_at": (now + timedelta(hours=1)).isoformat()}
+    reply = await api.call("POST", f"{V1}/maintenance", key, body)
+    assert reply.status == 409 and reply.error["code"] == "too_many_windows", reply.body
+    assert str(MAX_OPEN_WINDOWS) in reply.error["message"]
+    assert await MaintenanceWindow.all().count() == MAX_OPEN_WINDOWS + 1
+    # Someone else is not affected by ann's windows.
+    _bob, bob_key = await user_with_key(2)
+    assert (await api.call("POST", f"{V1}/maintenance", bob_key, body)).status == 201
 
 
 async def test_maintenance_lists_by_owner_and_state(api) -> None:

@@ -503,3 +503,80 @@ async def test_main_menu_buttons_and_help_topics(telegram: FakeTelegram, lang: s
     await me.next_reply()
     await me.press(tr(lang, "🌐 Language"), message_id=menu.message_id)
     assert "Deutsch" in me.buttons(await me.next_reply())
+
+
+NUMERIC_HOST = (
+    "Write an IP address as four numbers with dots, like 93.184.216.34; other forms "
+    "(such as 16843009 or 0x5db8d822) are not accepted."
+)
+PORT = "The port must be a number from 1 to 65535."
+HIDDEN_NAME = (
+    "The name contains control, invisible or text-direction characters, which are not allowed."
+)
+STATUS_CODES = "Send status codes between 100 and 599, as a list or ranges: 200-299,301"
+
+
+async def test_nonsense_is_refused_in_add_and_edit_and_saves_nothing(
+    telegram: FakeTelegram,
+) -> None:
+    lang = "ru"
+    owner = await User.create(telegram_id=60)
+    kept = await Monitor.create(owner=owner, name="kept", url=PUBLIC_URL)
+    me = telegram.user(60, language_code=lang)
+    for command, reason in [
+        ("/add http://16843009/", NUMERIC_HOST),
+        ("/add https://0x5db8d822/", NUMERIC_HOST),
+        ("/add https://93.184.216.34:0/", PORT),
+    ]:
+        await me.send(command)
+        assert tr(lang, reason) in (await me.next_reply()).plain, command
+
+    await me.send("/add")
+    await me.next_reply()
+    for bad, reason in [("127.1", NUMERIC_HOST), ("https://93.184.216.34:0/", PORT)]:
+        await me.send(bad)
+        assert tr(lang, reason) in (await me.next_reply()).plain, bad
+    await me.send(PUBLIC_URL)
+    await me.next_reply()
+    for bad in ("\u202emoc.knab", "shop\u200b", "a\u2066b\u2069", "x\x1b[31m"):
+        await me.send(bad)
+        assert tr(lang, HIDDEN_NAME) in (await me.next_reply()).plain, repr(bad)
+    await me.send("shop")
+    await me.next_reply()
+    await me.press(tr(lang, "Custom"))
+    await me.next_reply()
+    await me.send("२m")  # Devanagari digits are not a duration either
+    assert tr(lang, "Send a duration such as 90, 90s, 5m or 2h.") in (await me.next_reply()).plain
+    await me.send("2m")
+    await me.next_reply()
+    await me.press(tr(lang, "Advanced settings"))
+    await me.next_reply()
+    for bad in ("1_00-2_00", "२००-३९९", "+200"):
+        await me.send(bad)
+        assert tr(lang, STATUS_CODES) in (await me.next_reply()).plain, bad
+    await me.send("/cancel")
+    await me.next_reply()
+    assert await Monitor.all().count() == 1
+
+    for button, bad, reason in [
+        ("Name", "\u202eevil", HIDDEN_NAME),
+        ("Address", "http://0x7f000001/", NUMERIC_HOST),
+        ("Address", "https://93.184.216.34:0/", PORT),
+        ("Status codes", "1_00-2_00", STATUS_CODES),
+    ]:
+        await me.send(f"/start m{kept.id}")
+        await me.next_reply()
+        await me.press(tr(lang, "✏️ Edit"))
+        await me.next_reply()
+        await me.press(tr(lang, button))
+        await me.next_reply()
+        await me.send(bad)
+        assert tr(lang, reason) in (await me.next_reply()).plain, (button, bad)
+        await me.send("/cancel")
+        await me.next_reply()
+    fresh = await Monitor.get(id=kept.id)
+    assert (fresh.name, fresh.url, fresh.accepted_status_codes) == (
+        "kept",
+        PUBLIC_URL,
+        kept.accepted_status_codes,
+    )

@@ -358,3 +358,32 @@ def test_timings_and_guard_work_on_uvloop_too() -> None:
     secure, blocked = uvloop.run(scenario())
     assert secure.ok and secure.tls_ms is not None and secure.cert_expires_at is not None
     assert blocked.error_kind == ErrorKind.BLOCKED
+
+
+NUMERIC_FORMS = ["2130706433", "0x7f000001", "017700000001", "127.1", "0x7f.0.0.1"]
+
+
+@pytest.mark.parametrize("host", NUMERIC_FORMS)
+@pytest.mark.parametrize("hop", ["first", "redirect"])
+async def test_numeric_address_forms_are_refused_like_at_creation(
+    targets: TargetServers, http: Site, host: str, hop: str
+) -> None:
+    """The creation rule (core.targets.check_host) holds in the probe for every hop, and
+    for everyone: with the system resolver, which reads 0x7f000001 as 127.0.0.1 and
+    would connect even where private targets are allowed."""
+    probe = Probe(ssl_context=targets.probe_ssl_context())
+    await probe.start()
+    target = f"http://{host}:{http.port}/ok"
+    url = target if hop == "first" else http.url(f"/redirect-to?url={target}")
+    try:
+        result = await probe.check(spec(url, allow_private=True))
+    finally:
+        await probe.close()
+    assert result.error_kind == ErrorKind.BLOCKED, result
+    assert "url_numeric_host" in (result.error_message or "")
+    assert http.runner.app[HITS].get("/ok", 0) == 0  # nothing reached the server
+
+
+async def test_a_stored_url_with_port_0_is_refused_like_at_creation(probe: Probe) -> None:
+    result = await probe.check(spec("http://127.0.0.1:0/ok"))
+    assert result.error_kind == ErrorKind.BLOCKED and "url_port" in (result.error_message or "")

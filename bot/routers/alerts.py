@@ -17,8 +17,9 @@ from bot.messages import pressed_monitor
 from bot.render import card_uptime, locale, monitor_card
 from bot.routers.monitors import manual_check
 from core.i18n import _
-from core.maintenance import pause_alerts
+from core.maintenance import WindowError, pause_alerts
 from core.render import cut, esc, fmt_datetime
+from core.rule_texts import window_message
 from db.models import User
 
 MUTE_MINUTES = 60
@@ -41,7 +42,11 @@ async def alert_action(
         if text is not None:
             await callback.message.answer(text, reply_markup=keyboards.monitor_card(monitor))
     elif callback_data.action == "mute":
-        window = await pause_alerts(monitor, MUTE_MINUTES, by=user)
+        try:
+            window = await pause_alerts(monitor, MUTE_MINUTES, by=user)
+        except WindowError as error:  # the owner's cap of windows is reached
+            await callback.answer(window_message(error), show_alert=True)
+            return
         await callback.answer(_("Alerts paused."))
         # The button has done its work: without it a second press cannot stack windows.
         await callback.message.edit_reply_markup(
