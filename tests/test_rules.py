@@ -177,7 +177,7 @@ def row(n: int, kind: NotificationKind) -> ClaimedNotification:
     return ClaimedNotification(
         id=n, user_id=1, channel="telegram", kind=kind, monitor_id=n, payload={}, attempts=1,
         created_at=T0, telegram_id=1, language=None, telegram_language=None, email=None,
-        email_verified=False, email_alerts=False, blocked_bot=False,
+        email_verified=False, email_alerts=False, blocked_bot=False, timezone="UTC",
     )  # fmt: skip
 
 
@@ -229,7 +229,7 @@ def test_parse_duration(text, seconds: int) -> None:
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "m", "5x", "5 hours", "-5m", "1.5h", "12345678s"])
+@pytest.mark.parametrize("text", ["", "m", "5x", "5 fortnights", "5²m", "५m", "-5m", "1.5h", "12345678s"])
 def test_bad_durations(text: str) -> None:
     with pytest.raises(RuleError) as caught:
         parse_duration(text)
