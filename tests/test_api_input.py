@@ -229,6 +229,18 @@ async def test_integral_floats_are_integers(world):
     assert fraction.status == 422 and fraction.error["code"] == "field_type"
 
 
+async def test_the_document_states_the_servers_minimum_interval(db, settings):
+    async with serving(settings.model_copy(update={"min_interval_seconds": 45})) as client:
+        reply = await client.get(f"{V1}/openapi.json", None)
+    writable = reply.body["components"]["schemas"]["MonitorPatch"]["properties"]
+    assert writable["interval"]["minimum"] == writable["retry_interval"]["minimum"] == 45
+    cursor = next(
+        p for p in reply.body["paths"][f"{V1}/monitors"]["get"]["parameters"]
+        if p["name"] == "cursor"
+    )  # fmt: skip
+    assert cursor["schema"]["minLength"] == 1
+
+
 async def test_405_names_the_allowed_methods(world):
     client, _key, _monitor = world
     reply = await client.call("PUT", f"{V1}/monitors/1")

@@ -124,6 +124,8 @@ CHECKS = [
     checks.status_code_conformance,
     checks.content_type_conformance,
     checks.response_schema_conformance,
+    checks.unsupported_method,  # a 405 with Allow naming the methods the path serves
+    checks.allow_header_conformance,
 ]
 
 
