@@ -7,6 +7,8 @@ checks that every response of the running service conforms to it.
 
 from __future__ import annotations
 
+import copy
+from functools import cache
 from typing import Any
 
 from aiohttp import web
@@ -28,6 +30,7 @@ from core.monitor_rules import (
     MAX_TIMEOUT_SECONDS,
     MIN_TIMEOUT_SECONDS,
 )
+from core.settings import Settings
 from core.stats import WINDOWS
 from core.targets import MAX_URL_LENGTH
 from db.models import HttpMethod, KeywordMode, MonitorState
@@ -54,6 +57,9 @@ ROW_ID = {"type": "integer", "minimum": 0, "maximum": INT_MAX}
 TELEGRAM_USER_ID = {"type": "integer", "minimum": 0, "maximum": BIGINT_MAX}
 TIME_IN = {**TIME, "description": f"ISO 8601 with a time zone, before {MAX_TIME.year} in UTC "
            "(from 1970)."}  # fmt: skip
+# The shortest check interval is a setting (MIN_INTERVAL_SECONDS): document() puts the
+# server's own into the schemas; DOCUMENT has the default.
+DEFAULT_MIN_INTERVAL = Settings.model_fields["min_interval_seconds"].default
 
 
 def obj(properties: dict, required: list[str] | None = None, *, closed: bool = True) -> dict:
@@ -103,110 +109,103 @@ CURSOR = param("cursor", "query", {"type": "string", "minLength": 1},
 OWNER = param("owner", "query", TELEGRAM_USER_ID,
               "Only this Telegram user's (admin key only).")  # fmt: skip
 
+MONITOR_WRITABLE = {
+    "name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH},
+    "url": {"type": "string", "maxLength": MAX_URL_LENGTH, "description": "http:// or https://"},
+    "method": {"enum": [m.value for m in HttpMethod]},
+    "interval": {"type": "integer", "description": "Seconds between checks.",
+                 "minimum": DEFAULT_MIN_INTERVAL, "maximum": MAX_INTERVAL_SECONDS},
+    "retry_interval": {"type": "integer", "description": "Seconds between checks while failing.",
+                       "minimum": DEFAULT_MIN_INTERVAL, "maximum": MAX_INTERVAL_SECONDS},
+    "timeout": {"type": "number", "minimum": MIN_TIMEOUT_SECONDS,
+                "maximum": MAX_TIMEOUT_SECONDS},
+    "accepted_status_codes": {"type": "string", "description": "Ranges and codes: 200-299,301"},
+    "latency_threshold_ms": null({"type": "integer", "minimum": 1,
+                                  "maximum": MAX_LATENCY_THRESHOLD_MS}),
+    "keyword": null({"type": "string", "minLength": 1, "maxLength": MAX_KEYWORD_LENGTH}),
+    "keyword_mode": {"enum": [m.value for m in KeywordMode]},
+    "cert_warning_days": {"type": "array", "items": {"type": "integer", "minimum": 1,
+                                                     "maximum": MAX_CERT_DAY},
+                          "minItems": 1, "maxItems": MAX_CERT_THRESHOLDS},
+    "failure_threshold": {"type": "integer", "minimum": 1, "maximum": MAX_THRESHOLD},
+    "success_threshold": {"type": "integer", "minimum": 1, "maximum": MAX_THRESHOLD},
+    "paused": {"type": "boolean"},
+}  # fmt: skip
 
-def monitor_writable(min_interval: int) -> dict:
-    """The writable fields of a monitor; the shortest interval is a setting."""
-    return {
-        "name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH},
-        "url": {"type": "string", "maxLength": MAX_URL_LENGTH, "description": "http:// or https://"},
-        "method": {"enum": [m.value for m in HttpMethod]},
-        "interval": {"type": "integer", "description": "Seconds between checks.",
-                     "minimum": min_interval, "maximum": MAX_INTERVAL_SECONDS},
-        "retry_interval": {"type": "integer", "minimum": min_interval,
-                           "maximum": MAX_INTERVAL_SECONDS,
-                           "description": "Seconds between checks while failing."},
-        "timeout": {"type": "number", "minimum": MIN_TIMEOUT_SECONDS,
-                    "maximum": MAX_TIMEOUT_SECONDS},
-        "accepted_status_codes": {"type": "string", "description": "Ranges and codes: 200-299,301"},
-        "latency_threshold_ms": null({"type": "integer", "minimum": 1,
-                                      "maximum": MAX_LATENCY_THRESHOLD_MS}),
-        "keyword": null({"type": "string", "minLength": 1, "maxLength": MAX_KEYWORD_LENGTH}),
+SCHEMAS = {
+    "Error": obj({"error": obj({"code": STR, "message": STR,
+                                "fields": {"type": "object", "additionalProperties": STR}},
+                               ["code", "message", "fields"])}, ["error"]),
+    "Monitor": obj({
+        "id": INT, "owner_telegram_id": INT, "name": STR, "url": STR,
+        "method": {"enum": [m.value for m in HttpMethod]}, "interval": INT,
+        "retry_interval": INT, "timeout": {"type": "number"}, "accepted_status_codes": STR,
+        "latency_threshold_ms": null(INT), "keyword": null(STR),
         "keyword_mode": {"enum": [m.value for m in KeywordMode]},
-        "cert_warning_days": {"type": "array", "items": {"type": "integer", "minimum": 1,
-                                                         "maximum": MAX_CERT_DAY},
-                              "minItems": 1, "maxItems": MAX_CERT_THRESHOLDS},
-        "failure_threshold": {"type": "integer", "minimum": 1, "maximum": MAX_THRESHOLD},
-        "success_threshold": {"type": "integer", "minimum": 1, "maximum": MAX_THRESHOLD},
-        "paused": {"type": "boolean"},
-    }  # fmt: skip
-
-
-def schemas(min_interval: int) -> dict:
-    writable = monitor_writable(min_interval)
-    return {
-        "Error": obj({"error": obj({"code": STR, "message": STR,
-                                    "fields": {"type": "object", "additionalProperties": STR}},
-                                   ["code", "message", "fields"])}, ["error"]),
-        "Monitor": obj({
-            "id": INT, "owner_telegram_id": INT, "name": STR, "url": STR,
-            "method": {"enum": [m.value for m in HttpMethod]}, "interval": INT,
-            "retry_interval": INT, "timeout": {"type": "number"}, "accepted_status_codes": STR,
-            "latency_threshold_ms": null(INT), "keyword": null(STR),
-            "keyword_mode": {"enum": [m.value for m in KeywordMode]},
-            "cert_warning_days": {"type": "array", "items": INT},
-            "failure_threshold": INT, "success_threshold": INT, "paused": {"type": "boolean"},
-            "state": {"enum": [s.value for s in MonitorState]}, "state_since": null(TIME),
-            "last_check_at": null(TIME), "last_status_code": null(INT),
-            "last_latency_ms": null(INT), "cert_expires_at": null(TIME), "created_at": TIME,
-        }, ["id", "owner_telegram_id", "name", "url", "method", "interval", "retry_interval",
-            "timeout", "accepted_status_codes", "latency_threshold_ms", "keyword", "keyword_mode",
-            "failure_threshold", "success_threshold", "paused", "state", "state_since",
-            "last_check_at"]),
-        "MonitorCreate": obj({**writable, "owner_telegram_id": {
-            **TELEGRAM_USER_ID, "description": "The owner (admin key only; a user key creates "
-            "for itself)."}}, ["url"]),
-        "MonitorPatch": obj(writable),
-        "Check": obj({
-            "checked_at": TIME, "ok": {"type": "boolean"}, "status_code": null(INT),
-            "latency_ms": null(INT), "dns_ms": null(INT), "connect_ms": null(INT),
-            "tls_ms": null(INT), "ttfb_ms": null(INT), "error_kind": null(STR),
-            "error_message": null(STR), "cert_expires_at": null(TIME),
-            "in_maintenance": {"type": "boolean"},
-        }, ["checked_at", "ok", "status_code", "latency_ms", "error_kind", "error_message"]),
-        "CheckNow": obj({"check": ref("Check"), "monitor": ref("Monitor")}, ["check", "monitor"]),
-        "Incident": obj({
-            "id": INT, "monitor_id": INT, "started_at": TIME, "resolved_at": null(TIME),
-            "duration_seconds": INT, "cause": STR, "first_error": STR, "last_error": STR,
-            "failed_checks": INT,
-        }, ["id", "monitor_id", "started_at", "resolved_at", "duration_seconds", "cause"]),
-        "Window": obj({
-            "id": INT, "owner_telegram_id": INT, "monitor_id": null(INT), "starts_at": TIME,
-            "ends_at": TIME, "reason": STR, "active": {"type": "boolean"},
-        }, ["id", "owner_telegram_id", "monitor_id", "starts_at", "ends_at", "reason", "active"]),
-        "WindowCreate": obj({
-            "monitor_id": null({**ROW_ID, "description": "Null or absent: every monitor "
-                                "of the owner."}),
-            "owner_telegram_id": {**TELEGRAM_USER_ID, "description": "The owner of a window over "
-                                  "all monitors (admin key only)."},
-            "starts_at": {**TIME_IN, "description": f"{TIME_IN['description']} Default: now."},
-            "ends_at": {**TIME_IN, "description": f"{TIME_IN['description']} In the future, "
-                        f"{MIN_WINDOW.total_seconds():g} s to {MAX_WINDOW.days} days after "
-                        "starts_at."},
-            "reason": {"type": "string", "maxLength": MAX_REASON_LENGTH},
-        }, ["ends_at"]),
-        "User": obj({
-            "telegram_id": INT, "username": null(STR), "display_name": STR, "language": null(STR),
-            "email_verified": {"type": "boolean"}, "blocked_bot": {"type": "boolean"},
-            "monitor_quota": null(INT), "effective_quota": INT, "created_at": TIME,
-            "last_seen_at": null(TIME),
-        }, ["telegram_id", "monitor_quota", "effective_quota"]),
-        "UserPatch": obj({"monitor_quota": null({"type": "integer", "minimum": 0,
-                                                 "maximum": MAX_QUOTA})}, ["monitor_quota"]),
-        "Stats": obj({
-            "window": {"enum": list(WINDOWS)}, "checks": INT, "uptime": null({"type": "number"}),
-            "incidents": INT, "downtime_seconds": {"type": "number"},
-            "mttr_seconds": null({"type": "number"}),
-            "longest_incident_seconds": null({"type": "number"}),
-            "avg_latency_ms": null({"type": "number"}), "p95_latency_ms": null(INT),
-            "last_check_at": null(TIME),
-        }, ["window", "checks", "uptime", "incidents", "downtime_seconds", "mttr_seconds",
-            "longest_incident_seconds", "avg_latency_ms", "p95_latency_ms", "last_check_at"]),
-        "MonitorList": listing("Monitor"),
-        "CheckList": listing("Check"),
-        "IncidentList": listing("Incident"),
-        "WindowList": listing("Window"),
-        "UserList": listing("User"),
-    }  # fmt: skip
+        "cert_warning_days": {"type": "array", "items": INT},
+        "failure_threshold": INT, "success_threshold": INT, "paused": {"type": "boolean"},
+        "state": {"enum": [s.value for s in MonitorState]}, "state_since": null(TIME),
+        "last_check_at": null(TIME), "last_status_code": null(INT),
+        "last_latency_ms": null(INT), "cert_expires_at": null(TIME), "created_at": TIME,
+    }, ["id", "owner_telegram_id", "name", "url", "method", "interval", "retry_interval",
+        "timeout", "accepted_status_codes", "latency_threshold_ms", "keyword", "keyword_mode",
+        "failure_threshold", "success_threshold", "paused", "state", "state_since",
+        "last_check_at"]),
+    "MonitorCreate": obj({**MONITOR_WRITABLE, "owner_telegram_id": {
+        **TELEGRAM_USER_ID, "description": "The owner (admin key only; a user key creates "
+        "for itself)."}}, ["url"]),
+    "MonitorPatch": obj(MONITOR_WRITABLE),
+    "Check": obj({
+        "checked_at": TIME, "ok": {"type": "boolean"}, "status_code": null(INT),
+        "latency_ms": null(INT), "dns_ms": null(INT), "connect_ms": null(INT),
+        "tls_ms": null(INT), "ttfb_ms": null(INT), "error_kind": null(STR),
+        "error_message": null(STR), "cert_expires_at": null(TIME),
+        "in_maintenance": {"type": "boolean"},
+    }, ["checked_at", "ok", "status_code", "latency_ms", "error_kind", "error_message"]),
+    "CheckNow": obj({"check": ref("Check"), "monitor": ref("Monitor")}, ["check", "monitor"]),
+    "Incident": obj({
+        "id": INT, "monitor_id": INT, "started_at": TIME, "resolved_at": null(TIME),
+        "duration_seconds": INT, "cause": STR, "first_error": STR, "last_error": STR,
+        "failed_checks": INT,
+    }, ["id", "monitor_id", "started_at", "resolved_at", "duration_seconds", "cause"]),
+    "Window": obj({
+        "id": INT, "owner_telegram_id": INT, "monitor_id": null(INT), "starts_at": TIME,
+        "ends_at": TIME, "reason": STR, "active": {"type": "boolean"},
+    }, ["id", "owner_telegram_id", "monitor_id", "starts_at", "ends_at", "reason", "active"]),
+    "WindowCreate": obj({
+        "monitor_id": null({**ROW_ID, "description": "Null or absent: every monitor "
+                            "of the owner."}),
+        "owner_telegram_id": {**TELEGRAM_USER_ID, "description": "The owner of a window over "
+                              "all monitors (admin key only)."},
+        "starts_at": {**TIME_IN, "description": f"{TIME_IN['description']} Default: now."},
+        "ends_at": {**TIME_IN, "description": f"{TIME_IN['description']} In the future, "
+                    f"{MIN_WINDOW.total_seconds():g} s to {MAX_WINDOW.days} days after "
+                    "starts_at."},
+        "reason": {"type": "string", "maxLength": MAX_REASON_LENGTH},
+    }, ["ends_at"]),
+    "User": obj({
+        "telegram_id": INT, "username": null(STR), "display_name": STR, "language": null(STR),
+        "email_verified": {"type": "boolean"}, "blocked_bot": {"type": "boolean"},
+        "monitor_quota": null(INT), "effective_quota": INT, "created_at": TIME,
+        "last_seen_at": null(TIME),
+    }, ["telegram_id", "monitor_quota", "effective_quota"]),
+    "UserPatch": obj({"monitor_quota": null({"type": "integer", "minimum": 0,
+                                             "maximum": MAX_QUOTA})}, ["monitor_quota"]),
+    "Stats": obj({
+        "window": {"enum": list(WINDOWS)}, "checks": INT, "uptime": null({"type": "number"}),
+        "incidents": INT, "downtime_seconds": {"type": "number"},
+        "mttr_seconds": null({"type": "number"}),
+        "longest_incident_seconds": null({"type": "number"}),
+        "avg_latency_ms": null({"type": "number"}), "p95_latency_ms": null(INT),
+        "last_check_at": null(TIME),
+    }, ["window", "checks", "uptime", "incidents", "downtime_seconds", "mttr_seconds",
+        "longest_incident_seconds", "avg_latency_ms", "p95_latency_ms", "last_check_at"]),
+    "MonitorList": listing("Monitor"),
+    "CheckList": listing("Check"),
+    "IncidentList": listing("Incident"),
+    "WindowList": listing("Window"),
+    "UserList": listing("User"),
+}  # fmt: skip
 
 
 def op(summary: str, ok: dict, *more: int, params: list | None = None, **extra) -> dict:
@@ -319,30 +318,38 @@ PATHS = {
     },
 }  # fmt: skip
 
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Uptime monitor API",
+        "version": "1.0.0",
+        "description": "Everything the bot does, as JSON. Authenticate with X-API-KEY: "
+        "API_ACCESS_TOKEN (admin, all data) or a token created in the bot (/settings), "
+        'which sees only its user\'s data. Errors: {"error": {"code", "message", '
+        '"fields"}}. Lists: {"items", "next_cursor"}. Times: ISO 8601 with a zone. '
+        "Integers may be sent as integral numbers (60.0). Text may not contain NUL or "
+        f"unpaired surrogates; JSON may nest at most {MAX_JSON_DEPTH} levels; a method a "
+        "path does not serve is a 405 whose Allow header names those it does.",
+    },
+    "servers": [{"url": "/"}],
+    "security": [{"ApiKey": []}],
+    "components": {
+        "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-KEY"}},
+        "schemas": SCHEMAS,
+    },
+    "paths": PATHS,
+}
 
+
+@cache
 def document(min_interval: int) -> dict:
     """The document for a server whose shortest check interval is `min_interval`."""
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Uptime monitor API",
-            "version": "1.0.0",
-            "description": "Everything the bot does, as JSON. Authenticate with X-API-KEY: "
-            "API_ACCESS_TOKEN (admin, all data) or a token created in the bot (/settings), "
-            'which sees only its user\'s data. Errors: {"error": {"code", "message", '
-            '"fields"}}. Lists: {"items", "next_cursor"}. Times: ISO 8601 with a zone. '
-            "Integers may be sent as integral numbers (60.0). Text may not contain NUL or "
-            f"unpaired surrogates; JSON may nest at most {MAX_JSON_DEPTH} levels; a method a "
-            "path does not serve is a 405 whose Allow header names those it does.",
-        },
-        "servers": [{"url": "/"}],
-        "security": [{"ApiKey": []}],
-        "components": {
-            "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-KEY"}},
-            "schemas": schemas(min_interval),
-        },
-        "paths": PATHS,
-    }
+    served = copy.deepcopy(DOCUMENT)
+    for schema in ("MonitorCreate", "MonitorPatch"):
+        fields = served["components"]["schemas"][schema]["properties"]
+        for name in ("interval", "retry_interval"):
+            fields[name]["minimum"] = min_interval
+    return served
 
 
 @routes.get("/api/v1/openapi.json")
