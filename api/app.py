@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import re
+
 from aiohttp import web
 
 from api import health, metrics, openapi
 from api.app_keys import SETTINGS_KEY
 from api.auth import auth_middleware
 from api.errors import json_errors
+from api.params import PATH_ID_MAX
 from api.v1 import checks, incidents, maintenance, monitors, stats, users
 from core.settings import Settings
 
@@ -26,4 +29,14 @@ def create_app(settings: Settings) -> web.Application:
     for module in (health, metrics, openapi, users, monitors, checks, incidents, maintenance,
                    stats):  # fmt: skip
         app.add_routes(module.routes)
+    _check_path_parameters(app)
     return app
+
+
+def _check_path_parameters(app: web.Application) -> None:
+    """Every path parameter is an id that api.params.path_id knows the range of: a
+    route whose parameter it does not know could not read it (a KeyError, a 500)."""
+    for resource in app.router.resources():
+        for name in re.findall(r"{(\w+)", resource.canonical):
+            if name not in PATH_ID_MAX:
+                raise RuntimeError(f"{resource.canonical}: no id range for {{{name}}}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from api.errors import ApiError
+from api.params import ascii_header
 from core.api_tokens import user_for_token
 from core.i18n import _
 from core.settings import Settings
@@ -57,7 +58,7 @@ def auth_middleware(settings: Settings):
     @web.middleware
     async def authenticate(request: web.Request, handler):
         if request.path.startswith("/api/v1/") and request.path not in PUBLIC_PATHS:
-            caller = await identify(settings, request.headers.get("X-API-KEY"))
+            caller = await identify(settings, ascii_header(request, "X-API-KEY"))
             if caller is None:
                 raise ApiError(401, "unauthorized", _("A valid X-API-KEY header is needed."))
             request[CALLER_KEY] = caller

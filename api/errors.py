@@ -84,8 +84,10 @@ async def json_errors(request: web.Request, handler):
             return error_response(413, "body_too_large", _("The request body is too large."))
         except web.HTTPNotFound:
             return error_response(404, "not_found", _("Not found."))
-        except web.HTTPMethodNotAllowed:
-            return error_response(405, "method_not_allowed", _("Method not allowed."))
+        except web.HTTPMethodNotAllowed as refused:
+            response = error_response(405, "method_not_allowed", _("Method not allowed."))
+            response.headers["Allow"] = ", ".join(sorted(refused.allowed_methods))
+            return response
         except web.HTTPException:
             raise
         except Exception:  # a bug or a database outage: JSON too, and logged in full

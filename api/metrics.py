@@ -16,6 +16,7 @@ from tortoise.functions import Count
 
 from api.app_keys import SETTINGS_KEY
 from api.errors import error_response, request_language
+from api.params import ascii_header
 from core.i18n import _, use_locale
 from core.metrics import MONITORS, OPEN_INCIDENTS, OUTBOX_BACKLOG
 from db.models import (
@@ -53,7 +54,7 @@ def _authorized(request: web.Request) -> bool:
     token = request.app[SETTINGS_KEY].metrics_token
     if token is None:
         return True
-    sent = request.headers.get("Authorization", "")
+    sent = ascii_header(request, "Authorization") or ""
     expected = f"Bearer {token.get_secret_value()}"
     return hmac.compare_digest(sent.encode(), expected.encode())
 

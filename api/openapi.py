@@ -7,14 +7,17 @@ checks that every response of the running service conforms to it.
 
 from __future__ import annotations
 
+import copy
+from functools import cache
 from typing import Any
 
 from aiohttp import web
 
-from api.params import DEFAULT_LIMIT, MAX_LIMIT
+from api.app_keys import SETTINGS_KEY
+from api.params import BIGINT_MAX, DEFAULT_LIMIT, INT_MAX, MAX_JSON_DEPTH, MAX_LIMIT, MAX_TIME
 from core.charts import HEIGHT, KINDS, WIDTH
 from core.checks import MANUAL_CHECK_GAP
-from core.maintenance import MAX_REASON_LENGTH
+from core.maintenance import MAX_REASON_LENGTH, MAX_WINDOW, MIN_WINDOW
 from core.monitor_rules import (
     MAX_CERT_DAY,
     MAX_CERT_THRESHOLDS,
@@ -27,6 +30,7 @@ from core.monitor_rules import (
     MAX_TIMEOUT_SECONDS,
     MIN_TIMEOUT_SECONDS,
 )
+from core.settings import Settings
 from core.stats import WINDOWS
 from core.targets import MAX_URL_LENGTH
 from db.models import HttpMethod, KeywordMode, MonitorState
@@ -52,6 +56,14 @@ ZONE = {"type": "string", "maxLength": 64, "examples": ["Europe/Berlin", "UTC+05
         "description": "The zone the bot shows and reads times in: an IANA name, or a fixed "
         "offset (accepted as +3, UTC-05:30 or -08:00, stored as UTC+05:30). Times in the API "
         "are always ISO 8601 with an explicit zone, whatever this says."}  # fmt: skip
+# What the server takes: ids within their column (INT or BIGINT), times it can store.
+ROW_ID = {"type": "integer", "minimum": 0, "maximum": INT_MAX}
+TELEGRAM_USER_ID = {"type": "integer", "minimum": 0, "maximum": BIGINT_MAX}
+TIME_IN = {**TIME, "description": f"ISO 8601 with a time zone, before {MAX_TIME.year} in UTC "
+           "(from 1970)."}  # fmt: skip
+# The shortest check interval is a setting (MIN_INTERVAL_SECONDS): document() puts the
+# server's own into the schemas; DOCUMENT has the default.
+DEFAULT_MIN_INTERVAL = Settings.model_fields["min_interval_seconds"].default
 
 
 def obj(properties: dict, required: list[str] | None = None, *, closed: bool = True) -> dict:
@@ -92,12 +104,13 @@ def param(name: str, where: str, schema: dict, description: str = "") -> dict:
     return p
 
 
-ID = param("id", "path", {"type": "integer", "minimum": 0})
-TELEGRAM_ID = param("telegram_id", "path", {"type": "integer", "minimum": 0})
+ID = param("id", "path", ROW_ID)
+TELEGRAM_ID = param("telegram_id", "path", TELEGRAM_USER_ID)
 LIMIT = param("limit", "query", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
               f"Items per page (default {DEFAULT_LIMIT}).")  # fmt: skip
-CURSOR = param("cursor", "query", STR, "The next_cursor of the previous page.")
-OWNER = param("owner", "query", {"type": "integer", "minimum": 0},
+CURSOR = param("cursor", "query", {"type": "string", "minLength": 1},
+               "The next_cursor of the previous page.")  # fmt: skip
+OWNER = param("owner", "query", TELEGRAM_USER_ID,
               "Only this Telegram user's (admin key only).")  # fmt: skip
 
 MONITOR_WRITABLE = {
@@ -105,9 +118,9 @@ MONITOR_WRITABLE = {
     "url": {"type": "string", "maxLength": MAX_URL_LENGTH, "description": "http:// or https://"},
     "method": {"enum": [m.value for m in HttpMethod]},
     "interval": {"type": "integer", "description": "Seconds between checks.",
-                 "maximum": MAX_INTERVAL_SECONDS},
+                 "minimum": DEFAULT_MIN_INTERVAL, "maximum": MAX_INTERVAL_SECONDS},
     "retry_interval": {"type": "integer", "description": "Seconds between checks while failing.",
-                       "maximum": MAX_INTERVAL_SECONDS},
+                       "minimum": DEFAULT_MIN_INTERVAL, "maximum": MAX_INTERVAL_SECONDS},
     "timeout": {"type": "number", "minimum": MIN_TIMEOUT_SECONDS,
                 "maximum": MAX_TIMEOUT_SECONDS},
     "accepted_status_codes": {"type": "string", "description": "Ranges and codes: 200-299,301"},
@@ -143,7 +156,7 @@ SCHEMAS = {
         "failure_threshold", "success_threshold", "paused", "state", "state_since",
         "last_check_at"]),
     "MonitorCreate": obj({**MONITOR_WRITABLE, "owner_telegram_id": {
-        "type": "integer", "description": "The owner (admin key only; a user key creates "
+        **TELEGRAM_USER_ID, "description": "The owner (admin key only; a user key creates "
         "for itself)."}}, ["url"]),
     "MonitorPatch": obj(MONITOR_WRITABLE),
     "Check": obj({
@@ -164,11 +177,14 @@ SCHEMAS = {
         "ends_at": TIME, "reason": STR, "active": {"type": "boolean"},
     }, ["id", "owner_telegram_id", "monitor_id", "starts_at", "ends_at", "reason", "active"]),
     "WindowCreate": obj({
-        "monitor_id": null({"type": "integer", "description": "Null or absent: every monitor "
+        "monitor_id": null({**ROW_ID, "description": "Null or absent: every monitor "
                             "of the owner."}),
-        "owner_telegram_id": {"type": "integer", "description": "The owner of a window over "
+        "owner_telegram_id": {**TELEGRAM_USER_ID, "description": "The owner of a window over "
                               "all monitors (admin key only)."},
-        "starts_at": {**TIME, "description": "Default: now."}, "ends_at": TIME,
+        "starts_at": {**TIME_IN, "description": f"{TIME_IN['description']} Default: now."},
+        "ends_at": {**TIME_IN, "description": f"{TIME_IN['description']} In the future, "
+                    f"{MIN_WINDOW.total_seconds():g} s to {MAX_WINDOW.days} days after "
+                    "starts_at."},
         "reason": {"type": "string", "maxLength": MAX_REASON_LENGTH},
     }, ["ends_at"]),
     "User": obj({
@@ -257,8 +273,8 @@ PATHS = {
         "parameters": [ID],
         "get": op("The check log, newest first", listed("CheckList"), 400, 404,
                   params=[LIMIT, CURSOR,
-                          param("from", "query", TIME, "From this time (inclusive)."),
-                          param("to", "query", TIME, "Before this time.")]),
+                          param("from", "query", TIME_IN, "From this time (inclusive)."),
+                          param("to", "query", TIME_IN, "Before this time.")]),
     },
     "/api/v1/monitors/{id}/incidents": {
         "parameters": [ID],
@@ -317,7 +333,10 @@ DOCUMENT = {
         "description": "Everything the bot does, as JSON. Authenticate with X-API-KEY: "
         "API_ACCESS_TOKEN (admin, all data) or a token created in the bot (/settings), "
         'which sees only its user\'s data. Errors: {"error": {"code", "message", '
-        '"fields"}}. Lists: {"items", "next_cursor"}. Times: ISO 8601 with a zone.',
+        '"fields"}}. Lists: {"items", "next_cursor"}. Times: ISO 8601 with a zone. '
+        "Integers may be sent as integral numbers (60.0). Text may not contain NUL or "
+        f"unpaired surrogates; JSON may nest at most {MAX_JSON_DEPTH} levels; a method a "
+        "path does not serve is a 405 whose Allow header names those it does.",
     },
     "servers": [{"url": "/"}],
     "security": [{"ApiKey": []}],
@@ -329,6 +348,17 @@ DOCUMENT = {
 }
 
 
+@cache
+def document(min_interval: int) -> dict:
+    """The document for a server whose shortest check interval is `min_interval`."""
+    served = copy.deepcopy(DOCUMENT)
+    for schema in ("MonitorCreate", "MonitorPatch"):
+        fields = served["components"]["schemas"][schema]["properties"]
+        for name in ("interval", "retry_interval"):
+            fields[name]["minimum"] = min_interval
+    return served
+
+
 @routes.get("/api/v1/openapi.json")
 async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(DOCUMENT)
+    return web.json_response(document(request.app[SETTINGS_KEY].min_interval_seconds))

@@ -1,9 +1,23 @@
-"""Reading API input strictly: JSON bodies with known fields and JSON types, query
-parameters, ISO 8601 times with a time zone, limits and cursors.
+"""Reading API input strictly, in one place for every route: JSON bodies with known
+fields and JSON types, path ids, query parameters, ISO 8601 times with a time zone,
+limits, cursors and header values.
 
-Anything wrong is an ApiError (400 for a body that is not a JSON object or a bad
-query parameter, 422 for a field of the wrong type or an unknown field), raised
-before anything changes.
+What is refused here never reaches the database, so no route can forget it:
+- numbers: ASCII digits only (str.isdigit() also takes "²" and Arabic-Indic digits);
+  ids within the range of their column (signed 32-bit for INT, 64-bit for BIGINT:
+  PostgreSQL refuses the former, SQLite the latter); body integers within 32 bits
+  unless the field is a BIGINT; no NaN or infinities; integral floats (25168.0) are
+  integers, as JSON Schema says;
+- times: from MIN_TIME to MAX_TIME once in UTC (9999-12-31T23:59:59-14:00 has no UTC
+  value a datetime can hold);
+- text: no NUL (PostgreSQL refuses it) and no unpaired surrogate (not UTF-8 at all),
+  anywhere in a body, whatever the field;
+- JSON nested deeper than MAX_JSON_DEPTH (the decoder would recurse until it fails);
+- header values that are not ASCII, which no key or token is.
+
+Anything wrong is an ApiError (400 for a body that is not a JSON object or a bad query
+parameter, 404 for a path id that cannot name anything, 422 for a field of the wrong
+type, out of range, with bad text or an unknown field), raised before anything changes.
 """
 
 from __future__ import annotations
@@ -11,8 +25,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
+import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -23,39 +39,149 @@ from core.i18n import _
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
-# A field's JSON type: a check of the decoded value.
-Kind = Callable[[Any], bool]
+INT_MAX = 2**31 - 1  # INT columns (PostgreSQL's integer)
+BIGINT_MAX = 2**63 - 1  # BIGINT columns (telegram ids, check log ids)
+MAX_JSON_DEPTH = 16  # our bodies nest two levels; room for clients that wrap
+MIN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_TIME = datetime(9999, 1, 1, tzinfo=UTC)
+
+# Each path parameter's largest value, by name (app.py refuses a route whose
+# parameter is missing here, so a new route cannot skip the check).
+PATH_ID_MAX = {"id": INT_MAX, "telegram_id": BIGINT_MAX}
 
 
-def integer(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+class Refused(Exception):
+    """A body field's value refused by its kind; `code` says why."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
-def number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+# A field's kind: the value as the route uses it, from the decoded JSON, or Refused.
+Kind = Callable[[Any], Any]
 
 
-def string(value: Any) -> bool:
-    return isinstance(value, str)
+def _whole(value: Any, maximum: int) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Refused("field_type")
+    if not -maximum - 1 <= value <= maximum:
+        raise Refused("field_range")
+    return value
+
+
+def integer(value: Any) -> int:
+    """A whole number that fits an INT column (all our integer fields but BIGINT ids)."""
+    return _whole(value, INT_MAX)
+
+
+def big_integer(value: Any) -> int:
+    """A whole number that fits a BIGINT column (a Telegram user id)."""
+    return _whole(value, BIGINT_MAX)
+
+
+def number(value: Any) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Refused("field_type")
+    if isinstance(value, int):
+        return _whole(value, BIGINT_MAX)
+    return value  # finite: the decoder refuses NaN and infinities
+
+
+def string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise Refused("field_type")
+    return value
 
 
 def boolean(value: Any) -> bool:
-    return isinstance(value, bool)
+    if not isinstance(value, bool):
+        raise Refused("field_type")
+    return value
 
 
-def integers(value: Any) -> bool:
-    return isinstance(value, list) and all(integer(v) for v in value)
+def integers(value: Any) -> list[int]:
+    if not isinstance(value, list):
+        raise Refused("field_type")
+    return [integer(v) for v in value]
 
 
 def nullable(kind: Kind) -> Kind:
-    return lambda value: value is None or kind(value)
+    return lambda value: None if value is None else kind(value)
+
+
+def clean_text(text: str) -> bool:
+    """Free of NUL and of unpaired surrogates (which "\\ud800" in JSON decodes to)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _all_text_clean(value: Any) -> bool:
+    """Every string in `value` (keys too) is clean_text. Depth is bounded already."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return all(_all_text_clean(v) for v in value)
+    if isinstance(value, dict):
+        return all(clean_text(k) and _all_text_clean(v) for k, v in value.items())
+    return True
+
+
+_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def json_depth(text: str) -> int:
+    """How deep the arrays and objects of `text` nest, strings skipped; counted before
+    decoding because json.loads recurses once per level."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("out of range")
+    return value
+
+
+def load_json(text: str) -> Any:
+    """Strict JSON: no NaN or Infinity, no number beyond a float, at most
+    MAX_JSON_DEPTH levels. ValueError otherwise."""
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise ValueError("nested too deeply")
+    return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+
+
+# The refusals of body fields, in the order they are reported: the code, the summary
+# naming the fields, and each field's message.
+_REFUSALS = {
+    "field_type": (lambda: _("Wrong type for: {names}."), lambda: _("Wrong type.")),
+    "field_range": (lambda: _("Out of range: {names}."), lambda: _("This number is out of range.")),
+    "field_text": (lambda: _("Invalid characters in: {names}."),
+                   lambda: _("Text may not contain NUL or invalid Unicode characters.")),
+}  # fmt: skip
 
 
 async def json_body(request: web.Request, fields: dict[str, Kind]) -> dict[str, Any]:
-    """The body as a dict of known fields with the right JSON types (422 otherwise)."""
+    """The body as a dict of known fields, each converted by its kind (422 otherwise)."""
     raw = await request.read()  # over client_max_size: 413 from aiohttp
     try:
-        body = json.loads(raw or b"null")
+        body = load_json(raw.decode("utf-8") if raw else "null")
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "invalid_json", _("The body is not valid JSON.")) from None
     if not isinstance(body, dict):
@@ -64,10 +190,20 @@ async def json_body(request: web.Request, fields: dict[str, Kind]) -> dict[str, 
     if unknown:
         raise field_errors("unknown_field", _("Unknown fields: {names}."), unknown,
                            _("Unknown field."))  # fmt: skip
-    wrong = sorted(name for name, value in body.items() if not fields[name](value))
-    if wrong:
-        raise field_errors("field_type", _("Wrong type for: {names}."), wrong, _("Wrong type."))
-    return body
+    refused: dict[str, list[str]] = {}
+    converted = {}
+    for name, value in sorted(body.items()):
+        try:
+            converted[name] = fields[name](value)
+        except Refused as refusal:
+            refused.setdefault(refusal.code, []).append(name)
+            continue
+        if not _all_text_clean(value):
+            refused.setdefault("field_text", []).append(name)
+    for code, (summary, message) in _REFUSALS.items():
+        if code in refused:
+            raise field_errors(code, summary(), refused[code], message())
+    return converted
 
 
 def field_errors(code: str, summary: str, names: list[str], message: str) -> ApiError:
@@ -92,13 +228,22 @@ def bad_query(name: str) -> ApiError:
     )  # fmt: skip
 
 
-def query_int(request: web.Request, name: str) -> int | None:
+def ascii_digits(raw: str, maximum: int) -> int | None:
+    """`raw` as a number from 0 to `maximum` written in ASCII digits, else None."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(maximum)):
+        return None
+    value = int(raw)
+    return value if value <= maximum else None
+
+
+def query_int(request: web.Request, name: str, maximum: int = INT_MAX) -> int | None:
     raw = request.query.get(name)
     if raw is None:
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    value = ascii_digits(raw, maximum)
+    if value is None:
         raise bad_query(name)
-    return int(raw)
+    return value
 
 
 def query_choice(request: web.Request, name: str, choices: tuple[str, ...]) -> str | None:
@@ -118,12 +263,18 @@ def limit_of(request: web.Request) -> int:
 
 
 def parse_time(raw: str, name: str, error: Callable[[str], ApiError]) -> datetime:
-    """An ISO 8601 time that names its time zone ("Z" or an offset)."""
+    """An ISO 8601 time that names its time zone ("Z" or an offset), in UTC, from
+    MIN_TIME to MAX_TIME."""
     try:
+        if not raw.isascii():
+            raise ValueError(raw)
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            raise ValueError(raw)
+        moment = moment.astimezone(UTC)  # OverflowError at the ends of the calendar
+    except (ValueError, OverflowError):
         raise error(name) from None
-    if moment.tzinfo is None:
+    if not MIN_TIME <= moment < MAX_TIME:
         raise error(name)
     return moment
 
@@ -151,7 +302,7 @@ def cursor_of(request: web.Request) -> list | None:
     if raw is None:
         return None
     try:
-        parts = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        parts = load_json(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode())
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise bad_query("cursor") from None
     if not isinstance(parts, list) or not parts:
@@ -159,14 +310,30 @@ def cursor_of(request: web.Request) -> list | None:
     return parts
 
 
-def cursor_id(request: web.Request) -> int | None:
+def _cursor_int(value: Any, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        raise bad_query("cursor")
+    return value
+
+
+def cursor_id(request: web.Request, maximum: int = INT_MAX) -> int | None:
     """A cursor that is one id (lists in id order)."""
     parts = cursor_of(request)
     if parts is None:
         return None
-    if len(parts) != 1 or not integer(parts[0]):
+    if len(parts) != 1:
         raise bad_query("cursor")
-    return parts[0]
+    return _cursor_int(parts[0], maximum)
+
+
+def cursor_time_id(request: web.Request, maximum: int = BIGINT_MAX) -> tuple[datetime, int] | None:
+    """A cursor that is a time and an id (lists in (time, id) order)."""
+    parts = cursor_of(request)
+    if parts is None:
+        return None
+    if len(parts) != 2 or not isinstance(parts[0], str):
+        raise bad_query("cursor")
+    return parse_time(parts[0], "cursor", bad_query), _cursor_int(parts[1], maximum)
 
 
 def page(
@@ -183,7 +350,19 @@ def page(
 
 
 def path_id(request: web.Request, name: str = "id") -> int:
-    raw = request.match_info[name]
-    if not raw.isdigit() or len(raw) > 18:
+    """A path parameter that must be an id: one out of its column's range names
+    nothing, like any id that is not there (404)."""
+    value = ascii_digits(request.match_info[name], PATH_ID_MAX[name])
+    if value is None:
         raise ApiError(404, "not_found", _("Not found."))
-    return int(raw)
+    return value
+
+
+def ascii_header(request: web.Request, name: str) -> str | None:
+    """A header's value if it is printable ASCII, as every key and token is; None when
+    absent or not (aiohttp decodes other bytes as surrogates, which cannot be compared
+    as bytes): a wrong key, not a failure."""
+    value = request.headers.get(name)
+    if value is None or not (value.isascii() and value.isprintable()):
+        return None
+    return value

@@ -26,13 +26,15 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
-from api.openapi import DOCUMENT
+from api.openapi import document
 from core.settings import Settings
 from tests.support.http import free_port
 from tests.support.service import RUN_PY, clean_env
 
 ADMIN_KEY = "schemathesis-admin-key"
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "15"))
+MIN_INTERVAL = 30
+DOCUMENT = document(MIN_INTERVAL)
 
 
 def test_every_route_is_documented_and_nothing_else() -> None:
@@ -90,6 +92,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
             API_PORT=str(port),
             API_ACCESS_TOKEN=ADMIN_KEY,
             DEFAULT_MONITOR_QUOTA="1000",
+            MIN_INTERVAL_SECONDS=str(MIN_INTERVAL),
             LOGLEVEL="WARNING",
         ),
         stdout=subprocess.DEVNULL,
@@ -121,6 +124,8 @@ CHECKS = [
     checks.status_code_conformance,
     checks.content_type_conformance,
     checks.response_schema_conformance,
+    checks.unsupported_method,  # a 405 with Allow naming the methods the path serves
+    checks.allow_header_conformance,
 ]
 
 

@@ -229,7 +229,9 @@ def test_parse_duration(text, seconds: int) -> None:
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "m", "5x", "5 fortnights", "5²m", "५m", "-5m", "1.5h", "12345678s"])
+@pytest.mark.parametrize(
+    "text", ["", "m", "5x", "5 fortnights", "5²m", "५m", "-5m", "1.5h", "12345678s"]
+)
 def test_bad_durations(text: str) -> None:
     with pytest.raises(RuleError) as caught:
         parse_duration(text)

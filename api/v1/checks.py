@@ -6,16 +6,7 @@ from aiohttp import web
 from tortoise.expressions import Q
 
 from api.auth import caller_of
-from api.params import (
-    bad_query,
-    cursor_of,
-    encode_cursor,
-    limit_of,
-    page,
-    parse_time,
-    path_id,
-    query_time,
-)
+from api.params import cursor_time_id, encode_cursor, limit_of, page, path_id, query_time
 from api.serialize import check_json, when
 from api.v1.lookup import monitor_for
 from db.models import CheckLog
@@ -25,14 +16,11 @@ routes = web.RouteTableDef()
 
 def _after(request: web.Request) -> Q | None:
     """Rows older than the cursor's (checked_at, id): keyset paging on the index."""
-    parts = cursor_of(request)
-    if parts is None:
+    cursor = cursor_time_id(request)
+    if cursor is None:
         return None
-    if len(parts) != 2 or not isinstance(parts[0], str) or not isinstance(parts[1], int):
-        raise bad_query("cursor")
-
-    moment = parse_time(parts[0], "cursor", bad_query)
-    return Q(checked_at__lt=moment) | Q(checked_at=moment, id__lt=parts[1])
+    moment, before = cursor
+    return Q(checked_at__lt=moment) | Q(checked_at=moment, id__lt=before)
 
 
 @routes.get("/api/v1/monitors/{id}/checks")

@@ -8,6 +8,8 @@ from aiohttp import web
 
 from api.auth import caller_of
 from api.params import (
+    BIGINT_MAX,
+    big_integer,
     body_time,
     cursor_id,
     encode_cursor,
@@ -31,7 +33,7 @@ routes = web.RouteTableDef()
 
 WINDOW_FIELDS = {
     "monitor_id": nullable(integer),
-    "owner_telegram_id": integer,
+    "owner_telegram_id": big_integer,
     "starts_at": string,
     "ends_at": string,
     "reason": string,
@@ -44,7 +46,7 @@ async def list_windows(request: web.Request) -> web.Response:
     caller = caller_of(request)
     limit = limit_of(request)
     state = query_choice(request, "state", ("current", "ended", "all")) or "current"
-    owner = query_int(request, "owner")
+    owner = query_int(request, "owner", BIGINT_MAX)
     rows = scoped(MaintenanceWindow.all().select_related("owner"), caller, owner).order_by("-id")
     now = datetime.now(UTC)
     if state == "current":

@@ -6,6 +6,8 @@ from aiohttp import web
 
 from api.auth import caller_of
 from api.params import (
+    BIGINT_MAX,
+    big_integer,
     boolean,
     cursor_id,
     encode_cursor,
@@ -81,7 +83,7 @@ async def list_monitors(request: web.Request) -> web.Response:
     limit = limit_of(request)
     after = cursor_id(request)
     state = query_choice(request, "state", STATES)
-    owner = query_int(request, "owner")
+    owner = query_int(request, "owner", BIGINT_MAX)
     rows = scoped(Monitor.all().select_related("owner"), caller, owner).order_by("id")
     if state is not None:
         rows = rows.filter(state=state)
@@ -94,7 +96,7 @@ async def list_monitors(request: web.Request) -> web.Response:
 @routes.post("/api/v1/monitors")
 async def create(request: web.Request) -> web.Response:
     caller = caller_of(request)
-    body = await json_body(request, {**MONITOR_FIELDS, "owner_telegram_id": integer})
+    body = await json_body(request, {**MONITOR_FIELDS, "owner_telegram_id": big_integer})
     require(body, "url")
     owner: User = await owner_for(caller, body.get("owner_telegram_id"))
     monitor = await _renamed(

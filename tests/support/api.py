@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -64,6 +65,43 @@ class ApiClient:
 
     async def get(self, path: str, key: str | None = ADMIN_KEY, **params) -> Reply:
         return await self.call("GET", path, key, params=params or None)
+
+    async def raw(
+        self, method: str, target: str, headers: dict[str, bytes] | None = None, body: bytes = b""
+    ) -> Reply:
+        """A request written byte for byte: `target` goes on the request line as given
+        (no client-side quoting) and header values may be any bytes, as a hostile
+        client sends them."""
+        return await raw_request(self.base, method, target, headers or {}, body)
+
+
+async def raw_request(
+    base: str, method: str, target: str, headers: dict[str, bytes], body: bytes = b""
+) -> Reply:
+    """One HTTP/1.1 request on its own connection, read until the server closes it."""
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        head = [f"{method} {target} HTTP/1.1".encode(), f"Host: {host}".encode(),
+                b"Connection: close", f"Content-Length: {len(body)}".encode()]  # fmt: skip
+        if body:
+            head.append(b"Content-Type: application/json")
+        head += [name.encode() + b": " + value for name, value in headers.items()]
+        writer.write(b"\r\n".join(head) + b"\r\n\r\n" + body)
+        await writer.drain()
+        answer = await reader.read()
+    finally:
+        writer.close()
+    status_and_headers, _, payload = answer.partition(b"\r\n\r\n")
+    lines = status_and_headers.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    response_headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    text = payload.decode("utf-8", "replace")
+    try:
+        parsed = json.loads(text) if text else None
+    except ValueError:
+        parsed = text
+    return Reply(status, parsed, response_headers)
 
 
 @asynccontextmanager
