@@ -296,7 +296,8 @@ PATHS = {
                                                                 "format": "binary"}}}}},
                   400, 404,
                   params=[param("kind", "query", {"enum": list(KINDS)}, "Default: latency."),
-                          param("window", "query", {"enum": list(WINDOWS)}, "Default: 24h.")]),
+                          param("window", "query", {"enum": list(WINDOWS)}, "Default: 24h."),
+                          param("tz", "query", ZONE, "The time axis's zone. Default: UTC.")]),
     },
     "/api/v1/incidents": {
         "get": op("Incidents of every monitor the key may see, newest first",

@@ -28,13 +28,15 @@ import json
 import math
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from aiohttp import web
 
 from api.errors import ApiError
 from core.i18n import _
+from core.monitor_rules import RuleError
+from core.timezones import parse_zone, tz_of
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -251,6 +253,18 @@ def query_choice(request: web.Request, name: str, choices: tuple[str, ...]) -> s
     if raw is not None and raw not in choices:
         raise bad_query(name)
     return raw
+
+
+def query_zone(request: web.Request, name: str = "tz") -> tzinfo:
+    """A time zone named in the query (an IANA name or a UTC offset, as the bot takes
+    them); UTC when absent."""
+    raw = request.query.get(name)
+    if raw is None:
+        return UTC
+    try:
+        return tz_of(parse_zone(raw))
+    except RuleError:
+        raise bad_query(name) from None
 
 
 def limit_of(request: web.Request) -> int:

@@ -686,6 +686,35 @@ async def test_the_chart_endpoint_serves_a_png(api) -> None:
     assert bad.status == 400 and "kind" in bad.error["fields"]
 
 
+async def test_the_chart_endpoint_draws_in_the_zone_asked_for(api, monkeypatch) -> None:
+    from core import charts
+
+    drawn: list[charts.Chart] = []
+    real = charts.draw
+
+    def spy(*args):
+        drawn.append(real(*args))
+        return drawn[-1]
+
+    monkeypatch.setattr(charts, "draw", spy)
+    ann, key = await user_with_key(1)
+    monitor = await monitor_of(ann)
+    await record_results([(monitor.id, ProbeResult(checked_at=datetime.now(UTC), ok=True))])
+    path = f"{V1}/monitors/{monitor.id}/chart.png"
+
+    async def status(**params: str) -> int:
+        url, headers = f"{api.base}{path}", {"X-API-KEY": key}
+        async with api.http.get(url, params=params, headers=headers) as resp:
+            return resp.status
+
+    assert await status(tz="Europe/Berlin") == 200
+    assert drawn[-1].x_label == "Time (Europe/Berlin)"
+    assert await status() == 200
+    assert drawn[-1].x_label == "Time (UTC)"
+    bad = await api.get(path, key, tz="Mars/Olympus")
+    assert bad.status == 400 and "tz" in bad.error["fields"]
+
+
 async def test_an_unexpected_failure_answers_json_500(api) -> None:
     """A real failure (the table is gone) is a logged 500 in the usual shape."""
     from db.connection import current_connection

@@ -98,3 +98,24 @@ async def test_stats_of_someone_elses_monitor_is_not_found(telegram: FakeTelegra
     assert (await spy.next_answer())["text"] == tr("en", "Monitor not found.")
     await spy.press_data(StatsCb(id=monitor.id, window="7d").pack())
     assert (await spy.next_answer())["text"] == tr("en", "Monitor not found.")
+
+
+async def test_the_chart_is_drawn_in_the_readers_time_zone(
+    telegram: FakeTelegram, monkeypatch
+) -> None:
+    from core import charts
+
+    drawn: list[charts.Chart] = []
+    real = charts.draw
+
+    def spy(*args):
+        drawn.append(real(*args))
+        return drawn[-1]
+
+    monkeypatch.setattr(charts, "draw", spy)
+    monitor = await seeded(1)
+    await User.filter(telegram_id=1).update(timezone="Asia/Tokyo")
+    me = telegram.user(1, language_code="en")
+    await me.send(f"/stats_{monitor.id}")
+    assert (await me.next_reply()).kind == "photo"
+    assert drawn[-1].x_label == "Time (Asia/Tokyo)"

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from api.auth import caller_of
 from api.errors import request_language
-from api.params import path_id, query_choice
+from api.params import path_id, query_choice, query_zone
 from api.serialize import stats_json
 from api.v1.lookup import monitor_for
 from core.charts import KINDS, chart_png
@@ -25,9 +25,10 @@ async def stats(request: web.Request) -> web.Response:
 @routes.get("/api/v1/monitors/{id}/chart.png")
 async def chart(request: web.Request) -> web.Response:
     """A PNG chart: `kind` latency (default) or uptime, over `window` (default 24h);
-    labels in the language of Accept-Language."""
+    labels in the language of Accept-Language, times in `tz` (default UTC)."""
     monitor = await monitor_for(caller_of(request), path_id(request))
     kind = query_choice(request, "kind", KINDS) or "latency"
     window = query_choice(request, "window", tuple(WINDOWS)) or "24h"
-    png = await chart_png(monitor, kind, window, request_language(request))
+    zone = query_zone(request)
+    png = await chart_png(monitor, kind, window, request_language(request), tz=zone)
     return web.Response(body=png, content_type="image/png")
