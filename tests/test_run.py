@@ -30,6 +30,22 @@ async def test_starts_serves_health_and_stops_cleanly(
     assert "Traceback" not in service.text
 
 
+async def test_log_format_json_writes_one_object_a_line(tmp_path: Path) -> None:
+    import json
+
+    service = await start_service(
+        tmp_path, DATABASE_URL=f"sqlite://{tmp_path / 'db.sqlite3'}", LOG_FORMAT="json"
+    )
+    await service.wait_healthy()
+    code, _ = await service.stop()
+    assert code == 0, service.text
+    entries = [json.loads(line) for line in service.text.splitlines()]
+    messages = [entry["message"] for entry in entries]
+    assert any(m.startswith("web app listening") for m in messages)
+    assert messages[-1] == "stopped"
+    assert {entry["logger"] for entry in entries} >= {"run"}
+
+
 async def test_creates_the_sqlite_file_and_its_folder(tmp_path: Path) -> None:
     database = tmp_path / "nested" / "data" / "uptime.sqlite3"
     service = await start_service(tmp_path, DATABASE_URL=f"sqlite://{database}")
@@ -180,6 +196,8 @@ async def test_an_update_being_handled_at_shutdown_is_still_answered(
         ("ADMIN_IDS", "42,not-a-number"),
         ("API_PORT", "70000"),
         ("SMTP_SECURITY", "ssl"),
+        ("API_ACCESS_TOKEN", "short-key"),
+        ("METRICS_TOKEN", "short-key"),
     ],
 )
 async def test_bad_configuration_exits_2_with_one_line(
