@@ -1,24 +1,34 @@
 # Every target creates .venv and installs the project (with its dev and fast extras) when needed,
-# so `make run` and `make test` work from a clean clone.
+# so `make run` and `make test` work from a clean clone. Dependencies come from
+# requirements-dev.lock (exact versions with hashes; the Docker image uses requirements.lock);
+# `make lock` writes both again from pyproject.toml.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+LOCK_OPTIONS := --universal --python-version 3.11 --generate-hashes --quiet --custom-compile-command 'make lock'
 CATALOGS := $(wildcard locales/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install run test lint format migrate migration check-migrations catalogs extract bench clean
+.PHONY: install lock run test lint format migrate migration check-migrations catalogs extract bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; set PYTHON=python3.x")'
 	$(PYTHON) -m venv $(VENV)
 
-$(INSTALLED): pyproject.toml | $(BIN)/python
+$(INSTALLED): pyproject.toml requirements-dev.lock | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,fast]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(INSTALLED)
 
 install: $(INSTALLED)
+
+# After changing dependencies in pyproject.toml: exact versions for every platform and
+# Python 3.11+, with hashes. Commit both files.
+lock: $(INSTALLED)
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_OPTIONS) --extra fast -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_OPTIONS) --extra fast --extra dev -o requirements-dev.lock
 
 # gettext catalogs: compiled from locales/<lang>/LC_MESSAGES/messages.po (the .mo files
 # are build output, not committed).

@@ -1,6 +1,11 @@
 """Entry point: settings -> db -> bot + dispatcher -> scheduler -> web app -> polling | webhook.
 
-Everything runs in one asyncio loop. Shutdown (SIGINT/SIGTERM) goes in reverse:
+Everything runs in one asyncio loop. The bot's start (reaching Telegram, then polling
+or the webhook) runs on its own, retried while Telegram is away (bot/startup.py): the
+scheduler, the API and the outbox never wait for it. A token Telegram refuses (401)
+is a configuration error: the service shuts down and exits with code 2.
+
+Shutdown (SIGINT/SIGTERM) goes in reverse:
 1. stop taking work: end polling, stop the scheduler (no new ticks start);
 2. stop the web app (in-flight requests get a short grace period);
 3. let the bot's updates in flight finish (bot/in_flight.py): their answers and
@@ -21,6 +26,7 @@ import hmac
 import logging
 import signal
 import sys
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -35,6 +41,9 @@ from db.migrate import upgrade
 from scheduler.engine import Engine
 from scheduler.outbox import OutboxWorker
 from scheduler.runner import create_scheduler, register_jobs
+
+if TYPE_CHECKING:
+    from aiogram import Bot, Dispatcher
 
 log = logging.getLogger("run")
 
@@ -88,7 +97,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     if settings.telegram_bot_token is None:
         log.warning("TELEGRAM_BOT_TOKEN is not set: the bot is off; scheduler and API run")
     else:
-        from bot.setup import create_bot, create_dispatcher, register_commands
+        from bot.setup import create_bot, create_dispatcher
 
         bot, dispatcher = create_bot(settings), create_dispatcher(settings)
         if settings.webhook_url:
@@ -104,31 +113,41 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     runtime.install(rt)
     engine = Engine(settings, probe, slots=rt.slots)
     await engine.start()
-    outbox = OutboxWorker(settings, bot=bot)
+    outbox = OutboxWorker(settings)  # Telegram joins once it has answered (start_bot)
     await outbox.start()
     scheduler = create_scheduler()
     register_jobs(scheduler, engine, outbox, settings)
     scheduler.start()
     runner = await _start_web(app, settings)
 
+    # The bot starts on its own: Telegram being away must not hold up monitoring.
+    starting = (
+        asyncio.create_task(start_bot(bot, dispatcher, settings, outbox), name="bot.start")
+        if bot is not None and dispatcher is not None
+        else None
+    )
     polling: asyncio.Task | None = None
-    if bot is not None and dispatcher is not None:
-        await register_commands(bot)
-        if settings.webhook_url:
-            await bot.set_webhook(webhook_url, secret_token=webhook_secret)
-            log.info("bot: webhook mode")
-        else:
-            polling = asyncio.create_task(
-                dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
-            )
-            log.info("bot: long polling")
+    failure: BaseException | None = None
 
     runtime.freeze_startup_objects()
     stopped = asyncio.create_task(stop.wait())
-    waiting = {stopped} | ({polling} if polling else set())
-    done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-    if polling in done and not polling.cancelled() and polling.exception() is not None:
-        log.error("polling stopped: %s", polling.exception())
+    waiting = {stopped} | ({starting} if starting else set())
+    while True:
+        done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        waiting -= done
+        if starting in done:
+            if starting.exception() is not None:
+                failure = starting.exception()
+                break
+            polling = starting.result()
+            if polling is not None:
+                waiting.add(polling)
+        if polling in done:
+            if not polling.cancelled() and polling.exception() is not None:
+                log.error("polling stopped: %s", polling.exception())
+            break
+        if stopped in done:
+            break
     log.info("shutting down")
 
     loop = asyncio.get_running_loop()
@@ -137,6 +156,9 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     def left(share: float) -> float:
         return max(0.1, (deadline - loop.time()) * share)
 
+    if starting is not None and not starting.done():
+        starting.cancel()
+        await asyncio.gather(starting, return_exceptions=True)
     if polling is not None and not polling.done():
         await _step("polling", dispatcher.stop_polling(), left(0.2))
         await _step("polling task", asyncio.shield(polling), left(0.2))
@@ -154,7 +176,37 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         await _step("conversation storage", dispatcher.storage.close(), left(0.5))
     await _step("database", close_database(), left(1.0))
     stopped.cancel()
+    if failure is not None:
+        raise failure
     log.info("stopped")
+
+
+async def start_bot(
+    bot: Bot, dispatcher: Dispatcher, settings: Settings, outbox: OutboxWorker
+) -> asyncio.Task | None:
+    """Reach Telegram (retrying while it is away, bot/startup.py), then hand the bot to
+    the outbox, register the command menu, and set the webhook or start polling (the
+    polling task is returned)."""
+    from bot.setup import register_commands
+    from bot.startup import until_telegram_answers
+
+    async def reach() -> str | None:
+        me = await bot.me()  # cached: start_polling does not ask again
+        if settings.webhook_url:
+            webhook_url, webhook_secret = webhook_target(settings)
+            await bot.set_webhook(webhook_url, secret_token=webhook_secret)
+        return me.username
+
+    username = await until_telegram_answers(reach, settings.telegram_retry_max_seconds)
+    outbox.use_telegram(bot, username)
+    await register_commands(bot)
+    if settings.webhook_url:
+        log.info("bot: webhook mode")
+        return None
+    log.info("bot: long polling")
+    return asyncio.create_task(
+        dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
+    )
 
 
 async def main_async(settings: Settings) -> None:
@@ -183,10 +235,15 @@ def main() -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.loglevel, settings.secret_values(), settings.db_echo)
+    configure_logging(
+        settings.loglevel, settings.secret_values(), settings.db_echo, settings.log_format
+    )
     try:
         with contextlib.suppress(KeyboardInterrupt), event_loop_runner() as runner:
             runner.run(main_async(settings))
+    except ConfigError as exc:  # found out only by running: a token Telegram refuses
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:  # the database or the listening port cannot be reached
         log.error("start-up failed: %s", exc)
         return 1

@@ -1,14 +1,37 @@
-"""Logging set-up: one format for the whole process, and secrets masked in every record."""
+"""Logging set-up: one format for the whole process, and secrets masked in every record.
+
+What an operator reads at INFO is this service's own lines (start-up, shutdown, an
+incident opened or closed, a channel failing or recovering). Libraries are kept at
+WARNING unless LOGLEVEL=DEBUG: APScheduler alone writes two lines per job run (about
+six a second), aiogram one per update handled, aiohttp one per request.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+from datetime import UTC, datetime
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
+# Loggers of libraries whose INFO lines are routine chatter, not events.
+LIBRARY_LOGGERS = ("apscheduler", "aiogram", "aiohttp.access", "tortoise", "aerich", "asyncio")
+
+# The password of any URL: `scheme://user:PASSWORD@`. Userinfo cannot hold an
+# unencoded "/", "@" or whitespace, so the password ends at the first of them.
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^/@\s]+@")
+
+
+def mask_url_passwords(text: str) -> str:
+    """Every URL's password replaced by `***` (whatever part of it a library shows:
+    Tortoise prints a third of the database password at DEBUG)."""
+    return _URL_PASSWORD.sub(r"\1***@", text)
+
 
 class SecretMaskingFilter(logging.Filter):
-    """Replaces every configured secret in a record's final text by `***`.
+    """Replaces every configured secret, and the password of every URL, in a record's
+    final text (message and traceback) by `***`.
 
     Applied on the handler, so it also covers records from libraries (aiogram logs
     request URLs that contain the bot token, asyncpg errors may quote the DSN).
@@ -18,33 +41,58 @@ class SecretMaskingFilter(logging.Filter):
         super().__init__()
         self._secrets = sorted(set(secrets), key=len, reverse=True)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
-            return True
-        text = record.getMessage()
-        masked = text
+    def _mask(self, text: str) -> str:
         for secret in self._secrets:
-            masked = masked.replace(secret, "***")
+            text = text.replace(secret, "***")
+        return mask_url_passwords(text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        masked = self._mask(text)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            for secret in self._secrets:
-                record.exc_text = record.exc_text.replace(secret, "***")
+            record.exc_text = self._mask(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._mask(record.stack_info)
         if masked != text:
             record.msg, record.args = masked, None
         return True
 
 
-def configure_logging(level: str, secrets: list[str], db_echo: bool = False) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line (LOG_FORMAT=json), for log shippers: time (UTC, ISO 8601),
+    level, logger, message, and the traceback as `exc` when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exc"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = record.stack_info
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(
+    level: str, secrets: list[str], db_echo: bool = False, log_format: str = "text"
+) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(_FORMAT))
+    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(_FORMAT))
     handler.addFilter(SecretMaskingFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # DB_ECHO: every SQL statement Tortoise sends.
-    logging.getLogger("tortoise.db_client").setLevel(logging.DEBUG if db_echo else logging.WARNING)
-    # aiohttp.access logs one line per request; keep it for DEBUG only.
-    logging.getLogger("aiohttp.access").setLevel(
-        logging.DEBUG if level == "DEBUG" else logging.WARNING
+    library_level = logging.DEBUG if level == "DEBUG" else max(logging.WARNING, root.level)
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(library_level)
+    # DB_ECHO: every SQL statement Tortoise sends (at any LOGLEVEL).
+    logging.getLogger("tortoise.db_client").setLevel(
+        logging.DEBUG if db_echo else max(logging.WARNING, root.level)
     )

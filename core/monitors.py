@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,8 @@ from core.targets import TargetError, check_target
 from db.claims import first_check_at
 from db.connection import current_connection
 from db.models import Incident, Monitor, MonitorState, User
+
+log = logging.getLogger(__name__)
 
 
 async def create_monitor(
@@ -90,7 +93,9 @@ async def pause_monitor(monitor: Monitor) -> None:
     now = datetime.now(UTC)
     async with in_transaction(current_connection().connection_name):
         await Monitor.filter(id=monitor.id).select_for_update().first()
-        await Incident.filter(monitor_id=monitor.id, resolved_at=None).update(resolved_at=now)
+        closed = await Incident.filter(monitor_id=monitor.id, resolved_at=None).update(
+            resolved_at=now
+        )
         monitor.paused = True
         monitor.state = MonitorState.PAUSED
         monitor.state_since = now
@@ -98,6 +103,8 @@ async def pause_monitor(monitor: Monitor) -> None:
         monitor.consecutive_failures = monitor.consecutive_successes = 0
         monitor.failing_since = monitor.failing_first_error = None
         await monitor.save(update_fields=_STATE_FIELDS)
+    if closed:
+        log.info("incident closed: monitor %s, paused", monitor.id)
 
 
 async def resume_monitor(monitor: Monitor) -> None:

@@ -18,6 +18,7 @@ check) is logged but does not move the state backwards.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -46,6 +47,8 @@ from db.models import (
     NotificationKind,
     User,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -113,6 +116,24 @@ class _Batch:
         self.changed: dict[int, Monitor] = {}
         self.dirty_incidents: dict[int, Incident] = {}
         self.notifications: list[Notification] = []
+        self.incident_lines: list[tuple[str, tuple]] = []  # logged once committed
+
+    def opened(self, incident: Incident) -> None:
+        self.incident_lines.append(
+            ("incident opened: monitor %s, cause %s", (incident.monitor_id, incident.cause))
+        )
+
+    def closed(self, incident: Incident) -> None:
+        assert incident.resolved_at is not None
+        duration = incident.resolved_at.replace(microsecond=0) - incident.started_at.replace(
+            microsecond=0
+        )
+        self.incident_lines.append(
+            (
+                "incident closed: monitor %s, cause %s, down for %s",
+                (incident.monitor_id, incident.cause, duration),
+            )
+        )
 
     def notify(
         self,
@@ -211,6 +232,8 @@ async def record_results(
         if batch.notifications:
             await Notification.bulk_create(batch.notifications, ignore_conflicts=True)
     count_checks(result for _monitor_id, result in ordered)  # committed: counted once
+    for line, args in batch.incident_lines:
+        log.info(line, *args)
     return recorded
 
 
@@ -245,6 +268,7 @@ async def _apply_effects(
                 failed_checks=monitor.consecutive_failures,
             )
             incidents[monitor.id] = incident
+            batch.opened(incident)
         batch.notify(
             owner,
             monitor,
@@ -268,6 +292,7 @@ async def _apply_effects(
         if incident is not None:
             incident.resolved_at = at
             batch.dirty_incidents[incident.id] = incident
+            batch.closed(incident)
             del incidents[monitor.id]
         batch.notify(
             owner,

@@ -20,6 +20,7 @@ DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "uptime.sqlite3"
 # URL schemes we accept, mapped to the scheme Tortoise understands.
 _POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+asyncpg", "asyncpg"}
 _SQLITE_SCHEMES = {"sqlite", "sqlite+aiosqlite"}
+MIN_TOKEN_LENGTH = 16  # API_ACCESS_TOKEN and METRICS_TOKEN
 
 
 class ConfigError(Exception):
@@ -91,9 +92,11 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite://{DEFAULT_SQLITE_PATH}"
     db_echo: bool = False
     loglevel: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
+    telegram_retry_max_seconds: float = Field(60.0, ge=0.1, le=3600)
     bot_username: str | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     webhook_url: str | None = None
@@ -145,6 +148,22 @@ class Settings(BaseSettings):
     @classmethod
     def _loglevel(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("api_access_token", "metrics_token")
+    @classmethod
+    def _long_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """A short key can be guessed: these guard the whole API and the metrics."""
+        if value is not None and len(value.get_secret_value()) < MIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"must be at least {MIN_TOKEN_LENGTH} characters "
+                "(a long random string, e.g. from `openssl rand -hex 32`)"
+            )
+        return value
 
     @field_validator("smtp_security", mode="before")
     @classmethod

@@ -28,6 +28,11 @@ Due times, leases, quiet periods, retry times and the pauses between claims and
 between write attempts come from a `Clock` (core/clock.py), so tests run the worker
 on a manual clock. The transports' rate limits (scheduler/telegram_sender.py) and
 stop()'s deadline stay on real time: they pace and bound real network traffic.
+
+A channel whose transport fails with a transient error is logged once as failing, and
+once as recovered when a message goes through again (not once per message). Telegram
+may join later (`use_telegram`): run.py starts the outbox before Telegram has been
+reached, so Telegram rows wait in the queue, without spending attempts, until it is.
 """
 
 from __future__ import annotations
@@ -123,6 +128,7 @@ class OutboxWorker:
         self._claimed: dict[int, ClaimedNotification] = {}  # claimed, not yet settled
         self._leases: dict[int, datetime] = {}
         self._in_transport: set[int] = set()  # handed to a transport, no answer yet
+        self._failing: set[str] = set()  # channels whose last message failed transiently
 
     @property
     def channels(self) -> list[str]:
@@ -133,6 +139,12 @@ class OutboxWorker:
         if self.email is not None:
             channels.append(NotificationChannel.EMAIL.value)
         return channels
+
+    def use_telegram(self, bot: Bot, username: str | None = None) -> None:
+        """Deliver Telegram rows from now on (the bot has reached Telegram); `username`
+        serves the deep links unless BOT_USERNAME is set."""
+        self.telegram = TelegramSender(bot)
+        self.bot_username = self.bot_username or username
 
     async def start(self) -> None:
         """Learn the bot's username for deep links when BOT_USERNAME is not set."""
@@ -329,7 +341,17 @@ class OutboxWorker:
 
     # --- outcomes ---------------------------------------------------------------------
 
+    def _note_channel(self, channel: str, outcome: Outcome) -> None:
+        """Log a channel's change between working and failing (see the module doc)."""
+        if outcome.result == Result.RETRY and channel not in self._failing:
+            self._failing.add(channel)
+            log.warning("%s channel failing: %s", channel, outcome.error)
+        elif outcome.result == Result.SENT and channel in self._failing:
+            self._failing.discard(channel)
+            log.info("%s channel recovered", channel)
+
     async def _settle(self, unit: Unit, outcome: Outcome) -> None:
+        self._note_channel(unit.first.channel, outcome)
         if outcome.result == Result.BLOCKED:
             user_id = unit.first.user_id
             await _persist(lambda: User.filter(id=user_id).update(blocked_bot=True), self.clock)

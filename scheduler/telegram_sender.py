@@ -13,7 +13,10 @@ seconds: Telegram says so when the bot as a whole is too fast, and the message i
 tried again by the caller after that time.
 
 Exceptions map to outcomes (core/delivery.py): 403 blocked, 400 dead, network errors,
-timeouts, 5xx and anything unexpected retry.
+timeouts, 5xx and anything unexpected retry. An answer with `"ok": true` whose result
+aiogram cannot decode (a field Telegram added, a proxy rewriting the body) is SENT:
+Telegram accepted the message, and retrying would deliver it again on every backoff
+step. The decoding problem is logged once per process.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import logging
 from aiogram import Bot
 from aiogram.exceptions import (
     AiogramError,
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramRetryAfter,
@@ -48,6 +52,7 @@ class TelegramSender:
         self._overall = AsyncLimiter(OVERALL_BURST, OVERALL_BURST / overall_rate)
         self._chats: dict[int, AsyncLimiter] = {}
         self._paused_until = 0.0  # loop time
+        self._decode_problem_logged = False
 
     def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
         limiter = self._chats.get(chat_id)
@@ -88,8 +93,29 @@ class TelegramSender:
             return Outcome(Result.BLOCKED, exc.message)
         except TelegramBadRequest as exc:
             return Outcome(Result.DEAD, exc.message)
+        except ClientDecodeError as exc:
+            if not accepted(exc):
+                return Outcome(Result.RETRY, f"ClientDecodeError: {exc.message}")
+            self._log_decode_problem(exc)
         except AiogramError as exc:  # network, 5xx, an undecodable answer, 401, 404...
             return Outcome(Result.RETRY, f"{type(exc).__name__}: {exc}")
         except TimeoutError:
             return Outcome(Result.RETRY, "timeout")
         return Outcome.sent()
+
+    def _log_decode_problem(self, exc: ClientDecodeError) -> None:
+        if self._decode_problem_logged:
+            log.debug("Telegram's answer to sendMessage could not be decoded: %s", exc.original)
+            return
+        self._decode_problem_logged = True
+        problem = str(exc.original).splitlines()[0] if str(exc.original) else type(exc.original)
+        log.warning(
+            "Telegram accepted a message but its answer could not be decoded (%s); "
+            "taken as sent, further cases are logged at DEBUG",
+            problem,
+        )
+
+
+def accepted(exc: ClientDecodeError) -> bool:
+    """Whether Telegram said `"ok": true` in the answer aiogram could not decode."""
+    return isinstance(exc.data, dict) and exc.data.get("ok") is True

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aiogram.exceptions import ClientDecodeError
 from prometheus_client import REGISTRY
 
 from core.broadcasts import broadcast_progress, queue_broadcast
@@ -23,7 +25,7 @@ from db.models import (
     NotificationStatus,
     User,
 )
-from scheduler.telegram_sender import TelegramSender
+from scheduler.telegram_sender import TelegramSender, accepted
 from tests.support.bot_harness import tr, tr_n
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.outbox import close_worker, deliver_all, queue, worker_for
@@ -130,6 +132,50 @@ async def test_two_server_errors_then_success_delivers_once(worker, fake) -> Non
     await row.refresh_from_db()
     assert row.status == NotificationStatus.SENT and row.attempts == 3
     assert row.last_error and "Internal Server Error" in row.last_error
+
+
+async def test_a_failing_channel_is_logged_once_and_its_recovery_once(worker, fake, caplog) -> None:
+    user, monitor = await user_with_monitor()
+    fake.fail("sendMessage", 500, times=3)
+    await queue(user, monitor=monitor)
+    with caplog.at_level(logging.INFO, logger="scheduler.outbox"):
+        await deliver_all(worker)
+    lines = [r.getMessage() for r in caplog.records if r.name == "scheduler.outbox"]
+    assert lines == [
+        "telegram channel failing: TelegramServerError: Telegram server says - "
+        "Internal Server Error",
+        "telegram channel recovered",
+    ]
+
+
+async def test_an_accepted_message_whose_answer_does_not_decode_is_sent_once(
+    worker, fake, caplog
+) -> None:
+    """Telegram answered 200 `"ok": true` but aiogram cannot read the result: the
+    message was delivered, so it is marked sent, not retried (which would send it
+    again on every backoff step). The decoding problem is logged once per process."""
+    user, monitor = await user_with_monitor()
+    first = await queue(user, monitor=monitor)
+    fake.garble("sendMessage", times=None)
+    with caplog.at_level(logging.INFO):
+        await deliver_all(worker)
+        second = await queue(user, NotificationKind.UP, monitor=monitor)
+        await deliver_all(worker)
+    assert len(sends(fake, 100)) == 2  # one each, none repeated
+    for row in (first, second):
+        await row.refresh_from_db()
+        assert row.status == NotificationStatus.SENT and row.attempts == 1
+    warnings = [r for r in caplog.records if "could not be decoded" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
+    assert "channel failing" not in caplog.text
+
+
+def test_an_answer_without_ok_that_does_not_decode_is_retried() -> None:
+    """Only `"ok": true` proves delivery: a body that is not the Bot API's (an HTML
+    error page of a proxy) is a transient failure like any other."""
+    assert not accepted(ClientDecodeError("Failed to decode object", ValueError(), "<html>"))
+    assert not accepted(ClientDecodeError("x", ValueError(), {"ok": False}))
+    assert accepted(ClientDecodeError("x", ValueError(), {"ok": True, "result": 1}))
 
 
 async def test_a_grouped_message_that_failed_is_retried_as_one_message(worker, fake) -> None:

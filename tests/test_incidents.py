@@ -7,6 +7,7 @@ the past, which is exactly what the engine's buffer hands it.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -118,6 +119,27 @@ async def test_recovery_needs_two_successes_and_alerts_once(
     assert kinds(ups) == [("up", "email"), ("up", "telegram")]
     assert ups[0].payload["downtime_seconds"] >= 0
     assert await Notification.all().count() == 4
+
+
+async def test_an_incident_opened_and_closed_is_one_info_line_each(db, installed, caplog) -> None:
+    user = await make_user()
+    monitor = await Monitor.create(owner=user, name="m", url="https://x.test/")
+    t = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    down = [failure(t + timedelta(seconds=20 * n)) for n in range(4)]
+    up = [success(t + timedelta(seconds=200)), success(t + timedelta(seconds=220))]
+    with caplog.at_level(logging.INFO, logger="core.recording"):
+        await record_results([(monitor.id, r) for r in down])
+        await record_results([(monitor.id, r) for r in down])  # the same again: no change
+        opened = [r.getMessage() for r in caplog.records]
+        await record_results([(monitor.id, r) for r in up])
+    incident = await Incident.get(monitor_id=monitor.id)
+    assert opened == [f"incident opened: monitor {monitor.id}, cause timeout"]
+    duration = incident.resolved_at - incident.started_at
+    assert [r.getMessage() for r in caplog.records] == [
+        *opened,
+        f"incident closed: monitor {monitor.id}, cause timeout, down for {duration}",
+    ]
+    assert all(r.levelno == logging.INFO for r in caplog.records)
 
 
 async def test_success_in_between_resets_the_streak(db, installed) -> None:

@@ -30,6 +30,22 @@ async def test_starts_serves_health_and_stops_cleanly(
     assert "Traceback" not in service.text
 
 
+async def test_log_format_json_writes_one_object_a_line(tmp_path: Path) -> None:
+    import json
+
+    service = await start_service(
+        tmp_path, DATABASE_URL=f"sqlite://{tmp_path / 'db.sqlite3'}", LOG_FORMAT="json"
+    )
+    await service.wait_healthy()
+    code, _ = await service.stop()
+    assert code == 0, service.text
+    entries = [json.loads(line) for line in service.text.splitlines()]
+    messages = [entry["message"] for entry in entries]
+    assert any(m.startswith("web app listening") for m in messages)
+    assert messages[-1] == "stopped"
+    assert {entry["logger"] for entry in entries} >= {"run"}
+
+
 async def test_creates_the_sqlite_file_and_its_folder(tmp_path: Path) -> None:
     database = tmp_path / "nested" / "data" / "uptime.sqlite3"
     service = await start_service(tmp_path, DATABASE_URL=f"sqlite://{database}")
@@ -180,6 +196,8 @@ async def test_an_update_being_handled_at_shutdown_is_still_answered(
         ("ADMIN_IDS", "42,not-a-number"),
         ("API_PORT", "70000"),
         ("SMTP_SECURITY", "ssl"),
+        ("API_ACCESS_TOKEN", "short-key"),
+        ("METRICS_TOKEN", "short-key"),
     ],
 )
 async def test_bad_configuration_exits_2_with_one_line(
@@ -268,3 +286,119 @@ def test_webhook_target_always_has_a_path_and_a_secret() -> None:
         webhook_secret="mine",
     )
     assert webhook_target(chosen) == ("https://bot.example/hook", "mine")
+
+
+async def test_telegram_away_at_start_keeps_monitoring_and_delivers_when_it_answers(
+    tmp_path: Path,
+) -> None:
+    """TELEGRAM_API_URL points at a port where nothing answers: /health and the API
+    serve, the engine opens an incident and queues its alert (which waits, without
+    spending attempts); once a Bot API answers there, the bot starts and the alert goes
+    out. The log says once that Telegram is away and once that it answers."""
+    from datetime import UTC, datetime
+
+    import aiohttp
+
+    from db.connection import close_database, open_database
+    from db.models import Monitor, Notification, NotificationStatus, User
+
+    database = f"sqlite://{tmp_path / 'db.sqlite3'}"
+    telegram = FakeTelegram(port=free_port())  # not started yet: the port is closed
+    admin_key = "an-admin-key-for-this-test"
+    service = await start_service(
+        tmp_path,
+        DATABASE_URL=database,
+        TELEGRAM_BOT_TOKEN=telegram.token,
+        TELEGRAM_API_URL=telegram.url,
+        TELEGRAM_RETRY_MAX_SECONDS="0.5",
+        API_ACCESS_TOKEN=admin_key,
+        ALLOW_PRIVATE_TARGETS="true",
+    )
+    try:
+        await service.wait_healthy()
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(
+                f"{service.base_url}/api/v1/monitors", headers={"X-API-KEY": admin_key}
+            ) as resp,
+        ):
+            assert resp.status == 200
+        await open_database(database)
+        owner = await User.create(telegram_id=779, language="en")
+        await Monitor.create(
+            owner=owner,
+            name="closed port",
+            url=f"http://127.0.0.1:{free_port()}/",
+            failure_threshold=1,
+            next_check_at=datetime.now(UTC),
+        )
+        row = None
+        for _attempt in range(300):  # the engine checks, fails, queues the alert
+            row = await Notification.get_or_none(user_id=owner.id)
+            if row is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert row is not None, service.text
+        await asyncio.sleep(1.5)  # several bot start attempts fail meanwhile
+        await row.refresh_from_db()
+        assert row.status == NotificationStatus.PENDING and row.attempts == 0
+        assert service.process.returncode is None, service.text
+
+        await telegram.start()
+        await telegram.wait_for(
+            lambda: any(
+                c.method == "sendMessage" and c.ok and c.params.get("chat_id") == 779
+                for c in telegram.calls
+            ),
+            timeout=30,
+        )
+        await telegram.wait_for_call("getUpdates", timeout=30)
+        await close_database()
+    finally:
+        code, _seconds = await service.stop(signal.SIGTERM)
+        await telegram.stop()
+    assert code == 0, service.text
+    lines = service.text.splitlines()
+    assert len([line for line in lines if "Telegram cannot be reached" in line]) == 1, lines
+    assert len([line for line in lines if "Telegram answers again" in line]) == 1, lines
+    assert "Traceback" not in service.text
+
+
+async def test_a_token_telegram_refuses_exits_2_with_one_line(tmp_path: Path) -> None:
+    telegram = FakeTelegram()
+    await telegram.start()
+    try:
+        code, output = await run_to_exit(
+            tmp_path,
+            DATABASE_URL=f"sqlite://{tmp_path / 'db.sqlite3'}",
+            TELEGRAM_BOT_TOKEN="999999:A-TOKEN-TELEGRAM-REFUSES",
+            TELEGRAM_API_URL=telegram.url,
+        )
+    finally:
+        await telegram.stop()
+    assert code == 2, output
+    errors = [line for line in output.splitlines() if "error" in line.lower()]
+    assert len(errors) == 1, output
+    assert errors[0].startswith("configuration error: TELEGRAM_BOT_TOKEN")
+    assert "401" in errors[0]
+    assert "A-TOKEN-TELEGRAM-REFUSES" not in output
+    assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("dialect", ["postgres"])
+async def test_debug_logs_show_no_part_of_the_database_password(
+    fresh_db_url: str, tmp_path: Path
+) -> None:
+    """At DEBUG Tortoise prints its connection settings with a third of the password
+    left in: the masking hides the whole password of every URL."""
+    scheme, _, rest = fresh_db_url.partition("://")
+    userinfo, _, host = rest.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    url = f"{scheme}://{user}:Pw4tortoise-secret@{host}"  # trust auth: any password works
+    service = await start_service(tmp_path, DATABASE_URL=url, LOGLEVEL="DEBUG")
+    await service.wait_healthy()
+    code, _ = await service.stop()
+    assert code == 0, service.text
+    assert "Tortoise-ORM startup" in service.text  # the line that used to leak
+    assert "Pw4t" not in service.text and "Pw4" not in service.text
+    assert f"{user}:***@" in service.text

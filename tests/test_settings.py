@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from core.logs import SecretMaskingFilter
+from core.logs import JsonFormatter, SecretMaskingFilter, mask_url_passwords
 from core.settings import (
     DEFAULT_SQLITE_PATH,
     ConfigError,
@@ -21,6 +21,7 @@ ALL_VARIABLES = {
     "DATABASE_URL",
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_API_URL",
+    "TELEGRAM_RETRY_MAX_SECONDS",
     "BOT_USERNAME",
     "ADMIN_IDS",
     "API_ACCESS_TOKEN",
@@ -28,6 +29,7 @@ ALL_VARIABLES = {
     "API_PORT",
     "DB_ECHO",
     "LOGLEVEL",
+    "LOG_FORMAT",
     "SMTP_HOST",
     "SMTP_PORT",
     "SMTP_USERNAME",
@@ -140,6 +142,10 @@ def test_sqlite_path_of_urls() -> None:
         ("LOGLEVEL", "LOUD", "must be"),
         ("TELEGRAM_API_URL", "ftp://x", "http:// or https://"),
         ("WEBHOOK_URL", "example.org/hook", "http:// or https://"),
+        ("API_ACCESS_TOKEN", "fifteen-chars-k", "at least 16 characters"),
+        ("METRICS_TOKEN", "short", "at least 16 characters"),
+        ("LOG_FORMAT", "xml", "'text' or 'json'"),
+        ("TELEGRAM_RETRY_MAX_SECONDS", "0", "greater than or equal to 0.1"),
     ],
 )
 def test_bad_configuration_names_the_variable(monkeypatch, variable, value, fragment) -> None:
@@ -164,15 +170,15 @@ def test_several_problems_are_counted_on_one_line(monkeypatch) -> None:
 def test_secrets_are_hidden_from_repr_and_redacted() -> None:
     s = load_settings(
         telegram_bot_token="123456:SECRET-TOKEN",
-        api_access_token="api-secret-key",
+        api_access_token="api-secret-key-0123",
         smtp_password="smtp-secret",
         database_url="postgres://user:db-secret@h/db",
     )
     shown = repr(s) + str(s)
-    for secret in ("SECRET-TOKEN", "api-secret-key", "smtp-secret"):
+    for secret in ("SECRET-TOKEN", "api-secret-key-0123", "smtp-secret"):
         assert secret not in shown
     assert "db-secret" not in redact_url(s.database_url)
-    assert set(s.secret_values()) >= {"123456:SECRET-TOKEN", "api-secret-key", "db-secret"}
+    assert set(s.secret_values()) >= {"123456:SECRET-TOKEN", "api-secret-key-0123", "db-secret"}
 
 
 def test_logging_masks_secrets_in_messages_and_tracebacks() -> None:
@@ -188,3 +194,52 @@ def test_logging_masks_secrets_in_messages_and_tracebacks() -> None:
     SecretMaskingFilter(["1:TOK"]).filter(record)
     assert record.getMessage() == "calling https://t/bot***/getMe"
     assert "1:TOK" not in record.exc_text and "***" in record.exc_text
+
+
+def test_tokens_of_16_characters_are_accepted() -> None:
+    s = load_settings(api_access_token="a" * 16, metrics_token="b" * 40)
+    assert s.api_access_token.get_secret_value() == "a" * 16
+    assert s.metrics_token.get_secret_value() == "b" * 40
+
+
+@pytest.mark.parametrize(
+    ("line", "masked"),
+    [
+        # Tortoise at DEBUG shows a third of the password: none of it may show.
+        (
+            "connections: {'default': 'postgres://uptime:hunt***@db:5432/uptime'}",
+            "connections: {'default': 'postgres://uptime:***@db:5432/uptime'}",
+        ),
+        ("redis://:pa%2Fss@cache:6379/0 and x", "redis://:***@cache:6379/0 and x"),
+        ("smtp://u:p@mail and http://host:8080/a@b", "smtp://u:***@mail and http://host:8080/a@b"),
+        ("no URL, user:pass@example", "no URL, user:pass@example"),
+        ("http://user@host:80/ has no password", "http://user@host:80/ has no password"),
+    ],
+)
+def test_every_url_password_is_masked_whole(line: str, masked: str) -> None:
+    assert mask_url_passwords(line) == masked
+    record = logging.LogRecord("tortoise", logging.DEBUG, __file__, 1, "%s", (line,), None)
+    SecretMaskingFilter([]).filter(record)
+    assert record.getMessage() == masked
+
+
+def test_json_log_lines_are_one_object_each_and_masked() -> None:
+    import json
+
+    record = logging.LogRecord(
+        "run", logging.ERROR, __file__, 1, "db %s\nnext", ("postgres://u:pw@h/db",), None
+    )
+    try:
+        raise RuntimeError("token 1:TOK")
+    except RuntimeError:
+        import sys
+
+        record.exc_info = sys.exc_info()
+    SecretMaskingFilter(["1:TOK"]).filter(record)
+    line = JsonFormatter().format(record)
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert entry["level"] == "ERROR" and entry["logger"] == "run"
+    assert entry["message"] == "db postgres://u:***@h/db\nnext"
+    assert "RuntimeError: token ***" in entry["exc"]
+    assert entry["time"].endswith("+00:00")

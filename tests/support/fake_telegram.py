@@ -16,7 +16,11 @@ On top of that it plays users and keeps the state Telegram would keep:
   callback_data size, parse_mode=HTML markup, "message is not modified", ...) and
   rejected with the same `{"ok": false, "error_code": 400, "description": ...}`
   answers, so aiogram raises the exceptions it raises in production.
-* `fake.fail(...)` makes chosen calls answer 429/403/500/... instead of working.
+* `fake.fail(...)` makes chosen calls answer 429/403/500/... instead of working, and
+  `fake.garble(...)` makes them work but answer `{"ok": true}` with a result aiogram
+  cannot decode (a Bot API that changed, a proxy that rewrote the body).
+* `FakeTelegram(port=N)` listens on a chosen port, so a bot can be started against a
+  port where nothing answers yet; a bot whose token is not `fake.token` gets 401.
 
 Where the fake is knowingly stricter than Telegram it says so in the docstring
 (`parse_html`, `FakeTelegram` below); it never silently accepts what Telegram rejects
@@ -278,6 +282,7 @@ class FakeTelegram:
         self._chats: dict[int, _Chat] = {}
         self._queries: dict[str, _Query] = {}
         self._failures: list[_Failure] = []
+        self._garbled: dict[str, int | None] = {}
         self._rate: tuple[float, float] | None = None
         self._sent_times: collections.deque[float] = collections.deque()
         self._last_sent_to: dict[int | str, float] = {}
@@ -323,7 +328,7 @@ class FakeTelegram:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
 
@@ -403,6 +408,15 @@ class FakeTelegram:
 
     def clear_failures(self) -> None:
         self._failures.clear()
+        self._garbled.clear()
+
+    def garble(self, method: str, *, times: int | None = 1) -> None:
+        """The next `times` calls of `method` (every one with `times=None`) do their work
+        (a message is stored and recorded with ok=True) but answer HTTP 200
+        `{"ok": true, "result": {"unexpected": ...}}`, which aiogram cannot decode."""
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1 (or None for every call)")
+        self._garbled[method] = times
 
     def limit_rate(self, overall_per_second: float = 30, chat_interval: float = 1.0) -> None:
         """Enforce Telegram's flood limits on the methods that send messages: a call
@@ -564,9 +578,20 @@ class FakeTelegram:
             call.ok, call.error = False, f"Internal Server Error: fake failed with {exc!r}"
             response = _error(500, call.error)
         else:
-            response = _ok(result)
+            response = self._garbled_answer(method) or _ok(result)
         await self._notify()
         return response
+
+    def _garbled_answer(self, method: str) -> web.Response | None:
+        if method not in self._garbled:
+            return None
+        times = self._garbled[method]
+        if times is not None:
+            if times <= 1:
+                del self._garbled[method]
+            else:
+                self._garbled[method] = times - 1
+        return _ok({"unexpected": "a result in a shape aiogram does not know"})
 
     def _inject_failure(self, call: Call) -> None:
         chat_id = _chat_key(call.params.get("chat_id"))

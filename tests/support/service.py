@@ -41,7 +41,7 @@ class Service:
     def text(self) -> str:
         return self.output.decode(errors="replace")
 
-    async def wait_healthy(self, timeout: float = 30.0) -> dict:
+    async def wait_healthy(self, timeout: float = 90.0) -> dict:
         deadline = time.monotonic() + timeout
         async with aiohttp.ClientSession() as http:
             while time.monotonic() < deadline:
@@ -86,7 +86,7 @@ async def start_service(cwd: Path, **variables: str) -> Service:
     return Service(process, port, output)
 
 
-async def run_to_exit(cwd: Path, timeout: float = 30.0, **variables: str) -> tuple[int, str]:
+async def run_to_exit(cwd: Path, timeout: float = 90.0, **variables: str) -> tuple[int, str]:
     """Run run.py until it exits on its own; return its exit code and output."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
