@@ -26,9 +26,9 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from api.app import create_app
-from core import runtime
 from core.logs import configure_logging
 from core.probe import Probe
+from core.runtime import Runtime, freeze_startup_objects
 from core.settings import ConfigError, Settings, load_settings, redact_url
 from db.connection import close_database, open_database
 from db.migrate import upgrade
@@ -83,14 +83,16 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     await open_database(settings.database_url)
     log.info("database: %s", redact_url(settings.database_url))
 
-    app = create_app(settings)
+    probe = Probe()
+    runtime = Runtime(settings=settings, probe=probe)
+    app = create_app(runtime)
     bot = dispatcher = None
     if settings.telegram_bot_token is None:
         log.warning("TELEGRAM_BOT_TOKEN is not set: the bot is off; scheduler and API run")
     else:
         from bot.setup import create_bot, create_dispatcher, register_commands
 
-        bot, dispatcher = create_bot(settings), create_dispatcher(settings)
+        bot, dispatcher = create_bot(settings), create_dispatcher(runtime)
         if settings.webhook_url:
             from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 
@@ -99,10 +101,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
                 app, path=urlsplit(webhook_url).path
             )
 
-    probe = Probe()
-    rt = runtime.Runtime(settings=settings, probe=probe)
-    runtime.install(rt)
-    engine = Engine(settings, probe, slots=rt.slots)
+    engine = Engine(settings, probe, slots=runtime.slots)
     await engine.start()
     outbox = OutboxWorker(settings, bot=bot)
     await outbox.start()
@@ -123,7 +122,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             )
             log.info("bot: long polling")
 
-    runtime.freeze_startup_objects()
+    freeze_startup_objects()
     stopped = asyncio.create_task(stop.wait())
     waiting = {stopped} | ({polling} if polling else set())
     done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)

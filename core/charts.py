@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 from core.i18n import _, use_locale
 from core.render import cut, fmt_percent
-from core.series import DAY, HOUR, binned, span
+from core.series import DAY, DEFAULT_RAW_RETENTION_DAYS, HOUR, binned, span
 from core.stats import WINDOWS, WindowStats, ended, incidents_overlapping
 from db.models import Monitor
 
@@ -146,14 +146,23 @@ async def _downtime(monitor_id: int, since: datetime, now: datetime):
 
 
 async def chart_png(
-    monitor: Monitor, kind: str, window: str, lang: str, figures: WindowStats | None = None
+    monitor: Monitor,
+    kind: str,
+    window: str,
+    lang: str,
+    figures: WindowStats | None = None,
+    raw_retention_days: int = DEFAULT_RAW_RETENTION_DAYS,
 ) -> bytes:
     """The chart of `kind` (latency | uptime) over `window` (core.stats.WINDOWS), with
     labels in `lang`, as PNG bytes of WIDTH x HEIGHT pixels. `figures` of the same
     window, when the caller has them, save computing the uptime for the title again."""
     now = datetime.now(UTC)
     since = now - WINDOWS[window]
-    uptime = figures.uptime if figures else (await span(monitor.id, since, now)).uptime
+    uptime = (
+        figures.uptime
+        if figures
+        else (await span(monitor.id, since, now, raw_retention_days)).uptime
+    )
     with use_locale(lang):
         window_name = {
             "24h": _("24 hours"), "7d": _("7 days"), "30d": _("30 days"), "90d": _("90 days"),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from core import runtime
 from core.monitor_rules import RuleError
 from core.probe import ProbeSpec
 from core.recording import RecordedCheck, record_results
+from core.runtime import Runtime
 from db.models import Monitor
 
 # Seconds between two checks of one monitor by hand (the bot's button, the API).
@@ -22,7 +22,7 @@ def ensure_can_check(monitor: Monitor, min_gap: float) -> None:
             raise RuleError("check_too_soon", {"seconds": max(1, round(min_gap - waited))})
 
 
-async def check_now(monitor: Monitor, min_gap: float = 0.0) -> RecordedCheck:
+async def check_now(runtime: Runtime, monitor: Monitor, min_gap: float = 0.0) -> RecordedCheck:
     """Probe `monitor` now, record the result and evaluate it like a scheduled check.
 
     The schedule is untouched: a check now does not postpone the next scheduled one.
@@ -30,13 +30,12 @@ async def check_now(monitor: Monitor, min_gap: float = 0.0) -> RecordedCheck:
     person pressing a button cannot turn the monitor into a load generator.
     """
     ensure_can_check(monitor, min_gap)
-    rt = runtime.current()
     await monitor.fetch_related("owner")
-    spec = ProbeSpec.of(monitor, rt.allow_private(monitor.owner.telegram_id))
-    await rt.slots.take()  # one CHECK_CONCURRENCY budget with the engine
+    spec = ProbeSpec.of(monitor, runtime.allow_private(monitor.owner.telegram_id))
+    await runtime.slots.take()  # one CHECK_CONCURRENCY budget with the engine
     try:
-        result = await rt.probe.check(spec)
+        result = await runtime.probe.check(spec)
     finally:
-        rt.slots.give_back()
+        runtime.slots.give_back()
     (recorded,) = await record_results([(monitor.id, result)])
     return recorded

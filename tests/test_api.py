@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import SecretStr
 
-from core import runtime
 from core.api_tokens import create_token
 from core.maintenance import MAX_REASON_LENGTH, create_window, end_window
 from core.probe import ProbeResult
@@ -34,12 +33,8 @@ async def api(db, settings, probe):
             "default_monitor_quota": 3,
         }
     )
-    runtime.install(runtime.Runtime(settings=strict, probe=probe))
-    try:
-        async with serving(strict) as client:
-            yield client
-    finally:
-        runtime.uninstall()
+    async with serving(strict, probe) as client:
+        yield client
 
 
 async def user_with_key(telegram_id: int) -> tuple[User, str]:

@@ -127,12 +127,11 @@ async def test_checks_by_hand_share_the_engines_concurrency_limit(
     """CHECK_CONCURRENCY bounds scheduled checks and checks by hand together: a check by
     hand waits for a slot the schedule holds, and the engine claims nothing while checks
     by hand hold every slot."""
-    from core import runtime
     from core.checks import check_now
+    from core.runtime import Runtime
 
     two = settings.model_copy(update={"check_concurrency": 2})
-    rt = runtime.Runtime(settings=two, probe=probe)
-    runtime.install(rt)
+    rt = Runtime(settings=two, probe=probe)
     engine = Engine(two, probe, slots=rt.slots)
     await engine.start()
     try:
@@ -145,7 +144,7 @@ async def test_checks_by_hand_share_the_engines_concurrency_limit(
         await asyncio.sleep(0.2)
         assert len(engine._running) == 2 and rt.slots.in_use == 2
         started = asyncio.get_running_loop().time()
-        hand = asyncio.create_task(check_now(by_hand))
+        hand = asyncio.create_task(check_now(rt, by_hand))
         await asyncio.sleep(0.4)
         assert not hand.done()  # waiting for a slot, not a third probe in flight
         recorded = await asyncio.wait_for(hand, 5)
@@ -159,7 +158,7 @@ async def test_checks_by_hand_share_the_engines_concurrency_limit(
         )
         await asyncio.sleep(1.2)  # the schedule's slow checks are over
         await engine.flush()
-        hands = [asyncio.create_task(check_now(m)) for m in slow]
+        hands = [asyncio.create_task(check_now(rt, m)) for m in slow]
         await asyncio.sleep(0.2)
         assert rt.slots.in_use == 2 and engine.claim_limit() == 0
         await add_monitors(3, http.url("/ok"), interval=60)
@@ -169,7 +168,6 @@ async def test_checks_by_hand_share_the_engines_concurrency_limit(
         assert rt.slots.in_use == 0 and engine.claim_limit() > 0
     finally:
         await engine.stop(timeout=2)
-        runtime.uninstall()
 
 
 async def test_stop_releases_unstarted_claims_and_flushes_every_result(

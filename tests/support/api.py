@@ -9,8 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 
 from api.app import create_app
+from core.probe import Probe
+from core.runtime import Runtime
 from core.settings import Settings
 from tests.support.http import serving as http_serving
 
@@ -66,8 +69,16 @@ class ApiClient:
         return await self.call("GET", path, key, params=params or None)
 
 
+def app_of(settings: Settings, probe: Probe | None = None) -> web.Application:
+    """The app run.py serves, with `probe` (an unstarted one: the app checks nothing)."""
+    return create_app(Runtime(settings=settings, probe=probe or Probe()))
+
+
 @asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[ApiClient]:
-    """The app run.py serves, on loopback, with a client for it."""
-    async with http_serving(create_app(settings)) as base, aiohttp.ClientSession() as http:
+async def serving(settings: Settings, probe: Probe | None = None) -> AsyncIterator[ApiClient]:
+    """The app run.py serves (see app_of), on loopback, with a client for it."""
+    async with (
+        http_serving(app_of(settings, probe)) as base,
+        aiohttp.ClientSession() as http,
+    ):
         yield ApiClient(http, base)
