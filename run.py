@@ -29,9 +29,10 @@ from api.app import create_app
 from core.logs import configure_logging
 from core.probe import Probe
 from core.runtime import Runtime, freeze_startup_objects
-from core.settings import ConfigError, Settings, load_settings, redact_url
+from core.settings import ConfigError, Settings, load_settings
 from db.connection import close_database, open_database
 from db.migrate import upgrade
+from db.urls import redact_url
 from scheduler.engine import Engine
 from scheduler.outbox import OutboxWorker
 from scheduler.runner import create_scheduler, register_jobs
