@@ -4,6 +4,7 @@ addresses here (as in production), so checks run on an admin's monitor of a loca
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -306,6 +307,20 @@ async def test_check_now_returns_the_result_and_refuses_a_second_within_10_s(api
     assert reply.body["check"]["in_maintenance"] is False
     again = await api.call("POST", f"{V1}/monitors/{monitor.id}/check")
     assert again.status == 429 and again.error["code"] == "check_too_soon"
+    assert await CheckLog.filter(monitor_id=monitor.id).count() == 1
+
+
+async def test_check_now_runs_once_of_twenty_parallel_requests(api, targets) -> None:
+    """The 10 s limit is claimed in the database: of 20 requests at once exactly one
+    probes, the others get 429 (not a probe each that the limit read too early)."""
+    site = await targets.http()
+    ann, ann_key = await user_with_key(1)
+    monitor = await monitor_of(ann, url=site.url("/ok"))
+    path = f"{V1}/monitors/{monitor.id}/check"
+    replies = await asyncio.gather(*(api.call("POST", path, ann_key) for _ in range(20)))
+    statuses = sorted(reply.status for reply in replies)
+    assert statuses == [200] + [429] * 19
+    assert all(r.error["code"] == "check_too_soon" for r in replies if r.status == 429)
     assert await CheckLog.filter(monitor_id=monitor.id).count() == 1
 
 

@@ -15,7 +15,7 @@ from bot import keyboards
 from bot.callbacks import MenuCb, MonitorCb, PageCb
 from bot.messages import edit, pressed_monitor
 from bot.render import card_uptime, check_result, monitor_card, rule_text
-from core.checks import MANUAL_CHECK_GAP, check_now, ensure_can_check
+from core.checks import MANUAL_CHECK_GAP, check_now, claim_check_by_hand
 from core.i18n import _
 from core.monitor_rules import RuleError
 from core.monitors import monitor_page, pause_monitor, resume_monitor
@@ -64,7 +64,7 @@ async def manual_check(runtime: Runtime, callback: CallbackQuery, monitor: Monit
     """A check by hand from a button: refused (with the reason, as an alert) within
     MANUAL_CHECK_GAP of the last one; else the result's text, the monitor refreshed."""
     try:
-        ensure_can_check(monitor, MANUAL_CHECK_GAP)
+        await claim_check_by_hand(monitor, MANUAL_CHECK_GAP)
     except RuleError as error:
         await callback.answer(rule_text(error), show_alert=True)
         return None
