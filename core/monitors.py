@@ -30,40 +30,62 @@ async def create_monitor(
     the name and interval rules (RuleError); any other option goes through the same
     rules as an edit. Errors name the field they are about. The first check comes soon,
     with jitter, so that many monitors created together do not fire together. A monitor
-    created `paused` is saved as pause_monitor leaves one: no check scheduled."""
+    created `paused` is saved as pause_monitor leaves one: no check scheduled.
+
+    Resolving the host takes up to 5 s, so it happens before the transaction: the
+    transaction only locks the owner's row, counts the quota and saves, and holds no
+    connection (nor, on SQLite, the one writer) while DNS answers. An owner may have
+    at most MAX_CREATIONS_IN_FLIGHT creations under way; one more is refused
+    (RuleError "creations_in_flight") rather than queued."""
+    if runtime.creations.busy(owner.id):
+        raise rules.RuleError("creations_in_flight")
+    with runtime.creations.hold(owner.id):
+        await rules.check_quota(owner, runtime.settings)  # early, before the DNS wait
+        monitor = await _new_monitor(runtime, owner, url, name, paused, options)
+        async with in_transaction(current_connection().connection_name):
+            # The owner's row is locked so two creations at once cannot both pass the quota.
+            await User.filter(id=owner.id).select_for_update().first()
+            await rules.check_quota(owner, runtime.settings)
+            await monitor.save()
+    return monitor
+
+
+async def _new_monitor(
+    runtime: Runtime,
+    owner: User,
+    url: str,
+    name: str | None,
+    paused: bool,
+    options: dict[str, Any],
+) -> Monitor:
+    """The unsaved monitor, every input checked (the host resolved)."""
     settings = runtime.settings
     now = datetime.now(UTC)
-    async with in_transaction(current_connection().connection_name):
-        # The owner's row is locked so two creations at once cannot both pass the quota.
-        await User.filter(id=owner.id).select_for_update().first()
-        await rules.check_quota(owner, settings)
-        with _about("url"):
-            target = await runtime.check_target(url, owner.telegram_id)
-        with _about("name"):
-            clean_name = rules.parse_name(target.host if name is None else name)
-        with _about("interval_seconds"):
-            interval = rules.parse_interval(
-                options.pop("interval_seconds", max(60, settings.min_interval_seconds)),
-                settings,
-            )
-        monitor = Monitor(
-            owner=owner,
-            url=target.url,
-            name=clean_name,
-            interval_seconds=interval,
-            # Failing monitors are rechecked sooner, but never below the minimum interval.
-            retry_interval_seconds=max(settings.min_interval_seconds, min(interval, 20)),
-            timeout_seconds=rules.default_timeout(interval),
-            next_check_at=None if paused else first_check_at(now, interval),
+    with _about("url"):
+        target = await runtime.check_target(url, owner.telegram_id)
+    with _about("name"):
+        clean_name = rules.parse_name(target.host if name is None else name)
+    with _about("interval_seconds"):
+        interval = rules.parse_interval(
+            options.pop("interval_seconds", max(60, settings.min_interval_seconds)), settings
         )
-        if paused:
-            monitor.paused = True
-            monitor.state = MonitorState.PAUSED
-            monitor.state_since = now
-        values = await _clean_all(runtime, monitor, options)
-        for field, value in values.items():
-            setattr(monitor, field, value)
-        await monitor.save()
+    monitor = Monitor(
+        owner=owner,
+        url=target.url,
+        name=clean_name,
+        interval_seconds=interval,
+        # Failing monitors are rechecked sooner, but never below the minimum interval.
+        retry_interval_seconds=max(settings.min_interval_seconds, min(interval, 20)),
+        timeout_seconds=rules.default_timeout(interval),
+        next_check_at=None if paused else first_check_at(now, interval),
+    )
+    if paused:
+        monitor.paused = True
+        monitor.state = MonitorState.PAUSED
+        monitor.state_since = now
+    values = await _clean_all(runtime, monitor, options)
+    for field, value in values.items():
+        setattr(monitor, field, value)
     return monitor
 
 

@@ -66,6 +66,9 @@ def rule_text(error: RuleError | TargetError) -> str:
         "cert_days_invalid": _("Send up to 6 numbers of days between 1 and 365: 14,7,3,1"),
         "method_invalid": _("Choose one of: {allowed}."),
         "check_too_soon": _("Checked just now; try again in {seconds} s."),
+        "creations_in_flight": _(
+            "Your other new monitors are still being added; try again in a moment."
+        ),
         "threshold_invalid": _("Send a whole number."),
         "threshold_range": _("Send a number between {min} and {max}."),
         "email_empty": _("Send an email address, for example name@example.com."),

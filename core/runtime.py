@@ -12,9 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.check_slots import CheckSlots
+from core.in_flight import InFlightPerOwner
 from core.probe import Probe
 from core.settings import Settings
 from core.targets import CheckedTarget, Resolver, check_target, private_targets_allowed, resolve
+
+# Creations one owner may have under way at once: each resolves a host (up to 5 s),
+# so an API client firing many at once is refused beyond this instead of queueing.
+MAX_CREATIONS_IN_FLIGHT = 2
 
 
 @dataclass
@@ -26,9 +31,12 @@ class Runtime:
     resolve: Resolver = resolve
     # CHECK_CONCURRENCY, shared by the engine and checks by hand.
     slots: CheckSlots = field(init=False)
+    # Monitor creations under way per owner (core/monitors.py caps them).
+    creations: InFlightPerOwner = field(init=False)
 
     def __post_init__(self) -> None:
         self.slots = CheckSlots(self.settings.check_concurrency)
+        self.creations = InFlightPerOwner(MAX_CREATIONS_IN_FLIGHT)
 
     def allow_private(self, owner_telegram_id: int) -> bool:
         return private_targets_allowed(

@@ -22,6 +22,7 @@ from scheduler.engine import Engine
 from scheduler.runner import create_scheduler, register_jobs
 from tests.support.targets import GATE, GATED, Site, TargetServers
 from tests.support.tcp_proxy import TcpProxy
+from tests.support.wait import until
 
 
 @pytest.fixture
@@ -172,14 +173,6 @@ async def test_checks_by_hand_share_the_engines_concurrency_limit(
         assert rt.slots.in_use == 0 and engine.claim_limit() > 0
     finally:
         await engine.stop(timeout=2)
-
-
-async def until(condition, timeout: float = 5.0) -> None:
-    """Wait for `condition()` to hold (a generous bound: it fails the test, not times it)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition never held"
-        await asyncio.sleep(0.01)
 
 
 async def test_one_owners_checks_by_hand_hold_at_most_a_quarter_of_the_slots(

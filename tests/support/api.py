@@ -15,6 +15,8 @@ from api.app import create_app
 from core.probe import Probe
 from core.runtime import Runtime
 from core.settings import Settings
+from core.targets import Resolver
+from core.targets import resolve as resolve_host
 from tests.support.http import serving as http_serving
 
 ADMIN_KEY = "admin-key-for-tests"
@@ -69,16 +71,21 @@ class ApiClient:
         return await self.call("GET", path, key, params=params or None)
 
 
-def app_of(settings: Settings, probe: Probe | None = None) -> web.Application:
-    """The app run.py serves, with `probe` (an unstarted one: the app checks nothing)."""
-    return create_app(Runtime(settings=settings, probe=probe or Probe()))
+def app_of(
+    settings: Settings, probe: Probe | None = None, resolve: Resolver = resolve_host
+) -> web.Application:
+    """The app run.py serves, with `probe` (an unstarted one: the app checks nothing)
+    and `resolve` for the hosts of new monitors."""
+    return create_app(Runtime(settings=settings, probe=probe or Probe(), resolve=resolve))
 
 
 @asynccontextmanager
-async def serving(settings: Settings, probe: Probe | None = None) -> AsyncIterator[ApiClient]:
+async def serving(
+    settings: Settings, probe: Probe | None = None, resolve: Resolver = resolve_host
+) -> AsyncIterator[ApiClient]:
     """The app run.py serves (see app_of), on loopback, with a client for it."""
     async with (
-        http_serving(app_of(settings, probe)) as base,
+        http_serving(app_of(settings, probe, resolve)) as base,
         aiohttp.ClientSession() as http,
     ):
         yield ApiClient(http, base)
