@@ -40,7 +40,6 @@ async def create_monitor(
     if runtime.creations.busy(owner.id):
         raise rules.RuleError("creations_in_flight")
     with runtime.creations.hold(owner.id):
-        await rules.check_quota(owner, runtime.settings)  # early, before the DNS wait
         monitor = await _new_monitor(runtime, owner, url, name, paused, options)
         async with in_transaction(current_connection().connection_name):
             # The owner's row is locked so two creations at once cannot both pass the quota.
