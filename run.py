@@ -32,12 +32,13 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from api.app import create_app
-from core import runtime
 from core.logs import configure_logging
 from core.probe import Probe
-from core.settings import ConfigError, Settings, load_settings, redact_url
+from core.runtime import Runtime, freeze_startup_objects
+from core.settings import ConfigError, Settings, load_settings
 from db.connection import close_database, open_database
 from db.migrate import upgrade
+from db.urls import redact_url
 from scheduler.engine import Engine
 from scheduler.outbox import OutboxWorker
 from scheduler.runner import create_scheduler, register_jobs
@@ -92,14 +93,16 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     await open_database(settings.database_url)
     log.info("database: %s", redact_url(settings.database_url))
 
-    app = create_app(settings)
+    probe = Probe()
+    runtime = Runtime(settings=settings, probe=probe)
+    app = create_app(runtime)
     bot = dispatcher = None
     if settings.telegram_bot_token is None:
         log.warning("TELEGRAM_BOT_TOKEN is not set: the bot is off; scheduler and API run")
     else:
         from bot.setup import create_bot, create_dispatcher
 
-        bot, dispatcher = create_bot(settings), create_dispatcher(settings)
+        bot, dispatcher = create_bot(settings), create_dispatcher(runtime)
         if settings.webhook_url:
             from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 
@@ -108,10 +111,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
                 app, path=urlsplit(webhook_url).path
             )
 
-    probe = Probe()
-    rt = runtime.Runtime(settings=settings, probe=probe)
-    runtime.install(rt)
-    engine = Engine(settings, probe, slots=rt.slots)
+    engine = Engine(settings, probe, slots=runtime.slots)
     await engine.start()
     outbox = OutboxWorker(settings)  # Telegram joins once it has answered (start_bot)
     await outbox.start()
@@ -129,7 +129,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     polling: asyncio.Task | None = None
     failure: BaseException | None = None
 
-    runtime.freeze_startup_objects()
+    freeze_startup_objects()
     stopped = asyncio.create_task(stop.wait())
     waiting = {stopped} | ({starting} if starting else set())
     while True:

@@ -8,24 +8,26 @@ import re
 from aiohttp import web
 
 from api import health, metrics, openapi
-from api.app_keys import SETTINGS_KEY
+from api.app_keys import RUNTIME_KEY, SETTINGS_KEY
 from api.auth import auth_middleware
 from api.errors import json_errors
 from api.params import PATH_ID_MAX
 from api.v1 import checks, incidents, maintenance, monitors, stats, users
-from core.settings import Settings
+from core.runtime import Runtime
 
 MAX_BODY_BYTES = 64 * 1024
 
-__all__ = ["SETTINGS_KEY", "create_app"]
+__all__ = ["RUNTIME_KEY", "SETTINGS_KEY", "create_app"]
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(runtime: Runtime) -> web.Application:
     """The web app; the bot adds its webhook route when WEBHOOK_URL is set (run.py)."""
+    settings = runtime.settings
     app = web.Application(
         client_max_size=MAX_BODY_BYTES, middlewares=[json_errors, auth_middleware(settings)]
     )
     app[SETTINGS_KEY] = settings
+    app[RUNTIME_KEY] = runtime
     for module in (health, metrics, openapi, users, monitors, checks, incidents, maintenance,
                    stats):  # fmt: skip
         app.add_routes(module.routes)

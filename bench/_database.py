@@ -50,8 +50,8 @@ async def drop_database(server_url: str, url: str) -> None:
 async def migrated_database(bench: str) -> AsyncIterator[str]:
     """A new database on the server of DATABASE_URL (default: the local test server),
     migrated; dropped afterwards. `bench` names the benchmark in the refusal."""
-    from core.settings import normalize_database_url
     from db.migrate import upgrade
+    from db.urls import normalize_database_url
 
     server_url = normalize_database_url(os.environ.get("DATABASE_URL", DEFAULT_URL))
     if not server_url.startswith("postgres://"):

@@ -291,7 +291,7 @@ async def raw_loop(
 
 async def main_async(args: argparse.Namespace) -> dict:
     server_url = os.environ.get("DATABASE_URL", DEFAULT_URL)
-    from core.settings import normalize_database_url
+    from db.urls import normalize_database_url
 
     server_url = normalize_database_url(server_url)
     if not server_url.startswith("postgres://"):

@@ -31,6 +31,7 @@ from bot.routers import (
     stats,
 )
 from core.i18n import LANGUAGES, _, i18n, use_locale
+from core.runtime import Runtime
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -77,11 +78,16 @@ def create_storage(settings: Settings) -> BaseStorage:
     return MemoryStorage()
 
 
-def create_dispatcher(settings: Settings) -> Dispatcher:
+def create_dispatcher(runtime: Runtime) -> Dispatcher:
+    """The dispatcher with every feature router. Handlers reach the process's shared
+    objects as workflow data: a `settings` or `runtime` parameter gets them."""
+    settings = runtime.settings
     storage = create_storage(settings)
     # One update of a user at a time: a double tap on Save or Send must not run twice.
     isolation = storage.create_isolation() if settings.redis_url else SimpleEventIsolation()
-    dispatcher = Dispatcher(storage=storage, events_isolation=isolation, settings=settings)
+    dispatcher = Dispatcher(
+        storage=storage, events_isolation=isolation, settings=settings, runtime=runtime
+    )
     track_updates(dispatcher)  # shutdown lets running handlers finish (bot/in_flight.py)
     users = UserMiddleware(settings)
     dispatcher.message.outer_middleware(users)

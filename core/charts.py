@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from core.aggregates import Aggregate
 from core.i18n import _, use_locale
 from core.render import cut, fmt_percent
-from core.series import DAY, HOUR, binned, span
+from core.series import DAY, DEFAULT_RAW_RETENTION_DAYS, HOUR, binned, span
 from core.stats import WINDOWS, WindowStats, ended, incidents_overlapping
 from db.models import Monitor
 
@@ -408,6 +408,7 @@ async def chart_png(
     lang: str,
     figures: WindowStats | None = None,
     tz: tzinfo = UTC_ZONE,
+    raw_retention_days: int = DEFAULT_RAW_RETENTION_DAYS,
 ) -> bytes:
     """The chart of `kind` (latency | uptime) over `window` (core.stats.WINDOWS), with
     labels in `lang` and times in `tz`, as PNG bytes of WIDTH x HEIGHT pixels.
@@ -415,7 +416,11 @@ async def chart_png(
     for the title again."""
     now = datetime.now(UTC)
     since = now - WINDOWS[window]
-    uptime = figures.uptime if figures else (await span(monitor.id, since, now)).uptime
+    uptime = (
+        figures.uptime
+        if figures
+        else (await span(monitor.id, since, now, raw_retention_days)).uptime
+    )
     step = (LATENCY_STEPS if kind == "latency" else UPTIME_STEPS)[window]
     bins = await binned(monitor.id, since, now, step)
     downtime = await _downtime(monitor.id, since, now) if kind == "latency" else []

@@ -11,8 +11,8 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from core import monitor_rules as rules
-from core import runtime
-from core.targets import TargetError, check_target
+from core.runtime import Runtime
+from core.targets import TargetError
 from db.claims import first_check_at
 from db.connection import current_connection
 from db.models import Incident, Monitor, MonitorState, User
@@ -21,46 +21,73 @@ log = logging.getLogger(__name__)
 
 
 async def create_monitor(
-    owner: User, url: str, name: str | None = None, *, paused: bool = False, **options: Any
+    runtime: Runtime,
+    owner: User,
+    url: str,
+    name: str | None = None,
+    *,
+    paused: bool = False,
+    **options: Any,
 ) -> Monitor:
     """Create a monitor with the shared rules: the quota, the target check (TargetError),
     the name and interval rules (RuleError); any other option goes through the same
     rules as an edit. Errors name the field they are about. The first check comes soon,
     with jitter, so that many monitors created together do not fire together. A monitor
-    created `paused` is saved as pause_monitor leaves one: no check scheduled."""
-    rt = runtime.current()
+    created `paused` is saved as pause_monitor leaves one: no check scheduled.
+
+    Resolving the host takes up to 5 s, so it happens before the transaction: the
+    transaction only locks the owner's row, counts the quota and saves, and holds no
+    connection (nor, on SQLite, the one writer) while DNS answers. An owner may have
+    at most MAX_CREATIONS_IN_FLIGHT creations under way; one more is refused
+    (RuleError "creations_in_flight") rather than queued."""
+    if runtime.creations.busy(owner.id):
+        raise rules.RuleError("creations_in_flight")
+    with runtime.creations.hold(owner.id):
+        monitor = await _new_monitor(runtime, owner, url, name, paused, options)
+        async with in_transaction(current_connection().connection_name):
+            # The owner's row is locked so two creations at once cannot both pass the quota.
+            await User.filter(id=owner.id).select_for_update().first()
+            await rules.check_quota(owner, runtime.settings)
+            await monitor.save()
+    return monitor
+
+
+async def _new_monitor(
+    runtime: Runtime,
+    owner: User,
+    url: str,
+    name: str | None,
+    paused: bool,
+    options: dict[str, Any],
+) -> Monitor:
+    """The unsaved monitor, every input checked (the host resolved)."""
+    settings = runtime.settings
     now = datetime.now(UTC)
-    async with in_transaction(current_connection().connection_name):
-        # The owner's row is locked so two creations at once cannot both pass the quota.
-        await User.filter(id=owner.id).select_for_update().first()
-        await rules.check_quota(owner, rt.settings)
-        with _about("url"):
-            target = await check_target(url, rt.allow_private(owner.telegram_id))
-        with _about("name"):
-            clean_name = rules.parse_name(target.host if name is None else name)
-        with _about("interval_seconds"):
-            interval = rules.parse_interval(
-                options.pop("interval_seconds", max(60, rt.settings.min_interval_seconds)),
-                rt.settings,
-            )
-        monitor = Monitor(
-            owner=owner,
-            url=target.url,
-            name=clean_name,
-            interval_seconds=interval,
-            # Failing monitors are rechecked sooner, but never below the minimum interval.
-            retry_interval_seconds=max(rt.settings.min_interval_seconds, min(interval, 20)),
-            timeout_seconds=rules.default_timeout(interval),
-            next_check_at=None if paused else first_check_at(now, interval),
+    with _about("url"):
+        target = await runtime.check_target(url, owner.telegram_id)
+    with _about("name"):
+        clean_name = rules.parse_name(target.host if name is None else name)
+    with _about("interval_seconds"):
+        interval = rules.parse_interval(
+            options.pop("interval_seconds", max(60, settings.min_interval_seconds)), settings
         )
-        if paused:
-            monitor.paused = True
-            monitor.state = MonitorState.PAUSED
-            monitor.state_since = now
-        values = await _clean_all(monitor, options)
-        for field, value in values.items():
-            setattr(monitor, field, value)
-        await monitor.save()
+    monitor = Monitor(
+        owner=owner,
+        url=target.url,
+        name=clean_name,
+        interval_seconds=interval,
+        # Failing monitors are rechecked sooner, but never below the minimum interval.
+        retry_interval_seconds=max(settings.min_interval_seconds, min(interval, 20)),
+        timeout_seconds=rules.default_timeout(interval),
+        next_check_at=None if paused else first_check_at(now, interval),
+    )
+    if paused:
+        monitor.paused = True
+        monitor.state = MonitorState.PAUSED
+        monitor.state_since = now
+    values = await _clean_all(runtime, monitor, options)
+    for field, value in values.items():
+        setattr(monitor, field, value)
     return monitor
 
 
@@ -157,8 +184,7 @@ def parse_field(field: str, raw: Any) -> Any:
     return _PARSERS[field](raw)
 
 
-async def _clean(monitor: Monitor, field: str, raw: Any) -> Any:
-    rt = runtime.current()
+async def _clean(runtime: Runtime, monitor: Monitor, field: str, raw: Any) -> Any:
     if field not in EDITABLE_FIELDS:
         raise rules.RuleError("field_invalid")
     if raw is None:
@@ -167,19 +193,19 @@ async def _clean(monitor: Monitor, field: str, raw: Any) -> Any:
         raise rules.RuleError("field_invalid")
     if field == "url":
         await monitor.fetch_related("owner")
-        return (await check_target(str(raw), rt.allow_private(monitor.owner.telegram_id))).url
+        return (await runtime.check_target(str(raw), monitor.owner.telegram_id)).url
     if field in ("interval_seconds", "retry_interval_seconds"):
-        return rules.parse_interval(raw, rt.settings)
+        return rules.parse_interval(raw, runtime.settings)
     return parse_field(field, raw)
 
 
-async def _clean_all(monitor: Monitor, changes: dict[str, Any]) -> dict[str, Any]:
+async def _clean_all(runtime: Runtime, monitor: Monitor, changes: dict[str, Any]) -> dict[str, Any]:
     """Every change validated (errors name their field), and the timeout kept within
     the interval: one given explicitly must be; a default one follows a shorter one."""
     values: dict[str, Any] = {}
     for field, raw in changes.items():
         with _about(field):
-            values[field] = await _clean(monitor, field, raw)
+            values[field] = await _clean(runtime, monitor, field, raw)
     interval = values.get("interval_seconds", monitor.interval_seconds)
     if "timeout_seconds" in values:
         if values["timeout_seconds"] > interval:
@@ -189,11 +215,11 @@ async def _clean_all(monitor: Monitor, changes: dict[str, Any]) -> dict[str, Any
     return values
 
 
-async def apply_changes(monitor: Monitor, changes: dict[str, Any]) -> list[str]:
+async def apply_changes(runtime: Runtime, monitor: Monitor, changes: dict[str, Any]) -> list[str]:
     """Validate every change with the creation rules, then save them together: a
     refused change (RuleError or TargetError, naming its field) leaves the monitor as
     it was. `None` clears an optional rule. Returns the fields written."""
-    values = await _clean_all(monitor, changes)
+    values = await _clean_all(runtime, monitor, changes)
     for field, value in values.items():
         setattr(monitor, field, value)
     changed = list(values)
@@ -207,9 +233,9 @@ async def apply_changes(monitor: Monitor, changes: dict[str, Any]) -> list[str]:
     return changed
 
 
-async def update_monitor(monitor: Monitor, field: str, raw: Any) -> None:
+async def update_monitor(runtime: Runtime, monitor: Monitor, field: str, raw: Any) -> None:
     """One field, as the bot edits them (see apply_changes)."""
-    await apply_changes(monitor, {field: raw})
+    await apply_changes(runtime, monitor, {field: raw})
 
 
 PAGE_SIZE = 10

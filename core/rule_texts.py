@@ -74,6 +74,9 @@ def rule_text(error: RuleError | TargetError) -> str:
         "cert_days_invalid": _("Send up to 6 numbers of days between 1 and 365: 14,7,3,1"),
         "method_invalid": _("Choose one of: {allowed}."),
         "check_too_soon": _("Checked just now; try again in {seconds} s."),
+        "creations_in_flight": _(
+            "Your other new monitors are still being added; try again in a moment."
+        ),
         "threshold_invalid": _("Send a whole number."),
         "timezone_invalid": _(
             "That is not a time zone I know. Send a name such as Europe/Berlin or "

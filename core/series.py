@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from core import runtime
 from core.aggregates import Aggregate
 from core.settings import Settings
 from db.models import CheckLog, DailyRollup, HourlyRollup
@@ -31,6 +30,8 @@ T = TypeVar("T")
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 READ_ATTEMPTS = 5  # reads of rollups and raw rows before one done_id stands
+# RAW_RETENTION_DAYS when the caller names none (benchmarks, scripts).
+DEFAULT_RAW_RETENTION_DAYS: int = Settings.model_fields["raw_retention_days"].default
 
 
 def floor_hour(moment: datetime) -> datetime:
@@ -51,14 +52,9 @@ def ceil_day(moment: datetime) -> datetime:
     return floor if floor == moment else floor + DAY
 
 
-def raw_kept_since(now: datetime) -> datetime:
-    """The oldest moment raw rows are still kept for."""
-    rt = runtime.current_or_none()
-    if rt is not None:
-        days = rt.settings.raw_retention_days
-    else:  # no runtime installed (scripts, benchmarks): the setting's default
-        days = Settings.model_fields["raw_retention_days"].default
-    return now - timedelta(days=days)
+def raw_kept_since(now: datetime, raw_retention_days: int) -> datetime:
+    """The oldest moment raw rows are still kept for (RAW_RETENTION_DAYS)."""
+    return now - timedelta(days=raw_retention_days)
 
 
 async def _raw(monitor_id: int, since: datetime, until: datetime, above_id: int | None = None):
@@ -93,18 +89,28 @@ async def consistent(read: Callable[[int], Awaitable[T]]) -> T:
     return await read(done)
 
 
-async def span(monitor_id: int, since: datetime, until: datetime) -> Aggregate:
+async def span(
+    monitor_id: int,
+    since: datetime,
+    until: datetime,
+    raw_retention_days: int = DEFAULT_RAW_RETENTION_DAYS,
+) -> Aggregate:
     """The figures of the monitor's checks in [since, until) (see the module doc)."""
-    return (await spans(monitor_id, [(since, until)]))[0]
+    return (await spans(monitor_id, [(since, until)], raw_retention_days))[0]
 
 
-async def spans(monitor_id: int, ranges: Sequence[tuple[datetime, datetime]]) -> list[Aggregate]:
-    """span() of each of `ranges` (since, until), against one rollup watermark."""
+async def spans(
+    monitor_id: int,
+    ranges: Sequence[tuple[datetime, datetime]],
+    raw_retention_days: int = DEFAULT_RAW_RETENTION_DAYS,
+) -> list[Aggregate]:
+    """span() of each of `ranges` (since, until), against one rollup watermark. Spans
+    reaching further back than `raw_retention_days` start at the hour (module doc)."""
     parts: list[tuple[Aggregate, datetime, datetime]] = []  # (raw head, first hour, until)
     for since, until in ranges:
         head = Aggregate()
         first_hour = ceil_hour(since)
-        if since < raw_kept_since(until):
+        if since < raw_kept_since(until, raw_retention_days):
             first_hour = floor_hour(since)  # raw rows are gone: the whole hour counts
         elif first_hour > since:
             _add_raw(head, await _raw(monitor_id, since, min(first_hour, until)))

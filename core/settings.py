@@ -14,72 +14,16 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from db.urls import database_dialect, normalize_database_url
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "uptime.sqlite3"
 
-# URL schemes we accept, mapped to the scheme Tortoise understands.
-_POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+asyncpg", "asyncpg"}
-_SQLITE_SCHEMES = {"sqlite", "sqlite+aiosqlite"}
 MIN_TOKEN_LENGTH = 16  # API_ACCESS_TOKEN and METRICS_TOKEN
 
 
 class ConfigError(Exception):
     """A setting is invalid; the message names the variable and the problem."""
-
-
-def normalize_database_url(url: str) -> str:
-    """Return the Tortoise form of a PostgreSQL or SQLite URL, or raise ValueError.
-
-    Accepted: `postgres://`, `postgresql://`, `postgresql+asyncpg://`, `asyncpg://`,
-    `sqlite://relative/or/absolute/path` and `sqlite://:memory:`.
-    """
-    url = url.strip()
-    scheme, sep, rest = url.partition("://")
-    scheme = scheme.lower()
-    if not sep or not scheme:
-        raise ValueError("not a URL (expected postgres://... or sqlite://...)")
-    if scheme in _POSTGRES_SCHEMES:
-        try:
-            parts = urlsplit("postgres://" + rest)
-            port = parts.port  # raises ValueError for a non-numeric or out-of-range port
-        except ValueError as exc:
-            raise ValueError(f"unparsable PostgreSQL URL ({exc})") from None
-        if not parts.hostname:
-            raise ValueError("PostgreSQL URL has no host")
-        if not parts.path.strip("/"):
-            raise ValueError("PostgreSQL URL has no database name")
-        del port
-        return "postgres://" + rest
-    if scheme in _SQLITE_SCHEMES:
-        if not rest:
-            raise ValueError("SQLite URL has no file path")
-        return "sqlite://" + rest
-    raise ValueError(f"unsupported scheme {scheme!r} (use postgres:// or sqlite://)")
-
-
-def database_dialect(url: str) -> Literal["postgres", "sqlite"]:
-    """Which dialect a normalised database URL speaks."""
-    return "postgres" if url.startswith("postgres://") else "sqlite"
-
-
-def sqlite_path(url: str) -> Path | None:
-    """The file behind an SQLite URL, or None for PostgreSQL and in-memory databases."""
-    if database_dialect(url) != "sqlite":
-        return None
-    path = url.removeprefix("sqlite://").split("?", 1)[0]
-    if path in ("", ":memory:"):
-        return None
-    return Path(path)
-
-
-def redact_url(url: str) -> str:
-    """The URL with any password replaced, for logs."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
-        return url
-    userinfo, _, host = rest.rpartition("@")
-    user = userinfo.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in userinfo else url
 
 
 class Settings(BaseSettings):

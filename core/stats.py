@@ -21,7 +21,7 @@ from typing import Literal
 from tortoise.expressions import Q
 
 from core.aggregates import Aggregate
-from core.series import span, spans
+from core.series import DEFAULT_RAW_RETENTION_DAYS, span, spans
 from db.models import Incident, Monitor
 
 # The names of WINDOWS, for callback data to reject any other (bot.callbacks.StatsCb).
@@ -110,10 +110,15 @@ def _figures(
     )
 
 
-async def window_stats(monitor_id: int, window: str, now: datetime | None = None) -> WindowStats:
+async def window_stats(
+    monitor_id: int,
+    window: str,
+    now: datetime | None = None,
+    raw_retention_days: int = DEFAULT_RAW_RETENTION_DAYS,
+) -> WindowStats:
     now = now or datetime.now(UTC)
     since = now - WINDOWS[window]
-    figures = await span(monitor_id, since, now)
+    figures = await span(monitor_id, since, now, raw_retention_days)
     incidents = await incidents_overlapping(monitor_id, since, now)
     return _figures(window, since, now, figures, incidents, await _last_check_at(monitor_id))
 
@@ -127,7 +132,11 @@ async def last_incident(monitor_id: int) -> LastIncident | None:
     )
 
 
-async def monitor_stats(monitor_id: int, now: datetime | None = None) -> list[WindowStats]:
+async def monitor_stats(
+    monitor_id: int,
+    now: datetime | None = None,
+    raw_retention_days: int = DEFAULT_RAW_RETENTION_DAYS,
+) -> list[WindowStats]:
     """Figures for every window, as window_stats gives them, from one read of the
     incidents (those of the widest window, filtered per window) and of the last check,
     and the checks of every window against one rollup watermark (core.series.spans)."""
@@ -135,7 +144,9 @@ async def monitor_stats(monitor_id: int, now: datetime | None = None) -> list[Wi
     starts = {window: now - length for window, length in WINDOWS.items()}
     incidents = await incidents_overlapping(monitor_id, min(starts.values()), now)
     last_check_at = await _last_check_at(monitor_id)
-    checks = await spans(monitor_id, [(since, now) for since in starts.values()])
+    checks = await spans(
+        monitor_id, [(since, now) for since in starts.values()], raw_retention_days
+    )
     result = []
     for (window, since), figures in zip(starts.items(), checks, strict=True):
         inside = [i for i in incidents if i.resolved_at is None or i.resolved_at > since]

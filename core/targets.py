@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
@@ -167,13 +168,19 @@ def _valid_label(label: str) -> bool:
     return 0 < len(label) <= 63 and all(c.isalnum() or c in "-_" for c in label)
 
 
+# (host, port) -> the addresses it resolves to; OSError when it does not.
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
 async def resolve(host: str, port: int) -> list[str]:
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return sorted({info[4][0] for info in infos})
 
 
-async def check_target(raw_url: str, allow_private: bool, timeout: float = 5.0) -> CheckedTarget:
+async def check_target(
+    raw_url: str, allow_private: bool, timeout: float = 5.0, resolver: Resolver = resolve
+) -> CheckedTarget:
     """Normalise `raw_url` and make sure it may be monitored; raise TargetError if not.
 
     The host must resolve; unless `allow_private`, every address it resolves to must be
@@ -184,7 +191,7 @@ async def check_target(raw_url: str, allow_private: bool, timeout: float = 5.0) 
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        addresses = await asyncio.wait_for(resolve(host, port), timeout)
+        addresses = await asyncio.wait_for(resolver(host, port), timeout)
     except (OSError, TimeoutError, UnicodeError):
         raise TargetError("dns", host) from None
     if not addresses:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.settings import database_dialect, sqlite_path
+from db.urls import database_dialect, sqlite_path
 
 APP = "models"
 MODEL_MODULES = ["db.models", "aerich.models"]

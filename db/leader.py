@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 
-from core.settings import database_dialect
+from db.urls import database_dialect
 
 log = logging.getLogger(__name__)
 

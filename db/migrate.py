@@ -32,11 +32,12 @@ os.environ.setdefault("AERICH_NO_TORTOISE_V1_WARNING", "1")
 from aerich import Command
 from tortoise.context import TortoiseContext
 
-from core.settings import PROJECT_ROOT, database_dialect
 from db.config import APP, tortoise_config
+from db.urls import database_dialect
 
 Dialect = Literal["postgres", "sqlite"]
 DIALECTS: tuple[Dialect, ...] = ("postgres", "sqlite")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_ROOT = PROJECT_ROOT / "db" / "migrations"
 # Any constant works; it only has to be the same for every replica.
 _ADVISORY_LOCK_KEY = 7_315_001

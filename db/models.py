@@ -144,6 +144,9 @@ class Monitor(Model):
     # The scheduler's queue: null while paused.
     next_check_at = fields.DatetimeField(null=True, db_index=True)
     last_check_at = fields.DatetimeField(null=True)
+    # When the last check by hand was claimed (core/checks.py): the one claim in
+    # MANUAL_CHECK_GAP, taken with a conditional UPDATE so replicas agree on it.
+    hand_check_at = fields.DatetimeField(null=True)
     # The last result, so lists and cards need no query into check_logs.
     last_ok = fields.BooleanField(null=True)
     last_status_code = fields.SmallIntField(null=True)

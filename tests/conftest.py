@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("AERICH_NO_TORTOISE_V1_WARNING", "1")
 
-from core import runtime  # noqa: E402
 from core.probe import Probe  # noqa: E402
+from core.runtime import Runtime  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from db.config import tortoise_config  # noqa: E402
 from tests.support.bot_harness import ADMIN, running_bot  # noqa: E402
@@ -123,12 +123,9 @@ async def probe(targets: TargetServers) -> AsyncIterator[Probe]:
 
 
 @pytest.fixture
-async def installed(settings: Settings, probe: Probe) -> AsyncIterator[runtime.Runtime]:
-    """core.runtime as run.py installs it: the settings and the shared probe."""
-    rt = runtime.Runtime(settings=settings, probe=probe)
-    runtime.install(rt)
-    yield rt
-    runtime.uninstall()
+def runtime(settings: Settings, probe: Probe) -> Runtime:
+    """What run.py builds and hands to core: the settings, the shared probe, the slots."""
+    return Runtime(settings=settings, probe=probe)
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ addresses here (as in production), so checks run on an admin's monitor of a loca
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import SecretStr
 
-from core import runtime
 from core.api_tokens import create_token
 from core.maintenance import (
     MAX_AHEAD,
@@ -24,15 +24,17 @@ from core.stats import window_stats
 from db.models import CheckLog, Incident, MaintenanceWindow, Monitor, MonitorState, User
 from tests.support.api import ADMIN_KEY, serving
 from tests.support.bot_harness import ADMIN, PUBLIC_URL, tr
+from tests.support.dns import GatedResolver
 from tests.support.outbox import queue
 from tests.support.png import png_size
+from tests.support.wait import until
 
 V1 = "/api/v1"
 
 
 @pytest.fixture
-async def api(db, settings, probe):
-    strict = settings.model_copy(
+def strict(settings):
+    return settings.model_copy(
         update={
             "allow_private_targets": False,
             "admin_ids": frozenset({ADMIN}),
@@ -40,12 +42,26 @@ async def api(db, settings, probe):
             "default_monitor_quota": 3,
         }
     )
-    runtime.install(runtime.Runtime(settings=strict, probe=probe))
-    try:
-        async with serving(strict) as client:
-            yield client
-    finally:
-        runtime.uninstall()
+
+
+@pytest.fixture
+async def api(db, strict, probe):
+    async with serving(strict, probe) as client:
+        yield client
+
+
+SLOW_HOST = "slow.example"
+
+
+@pytest.fixture
+def slow_dns() -> GatedResolver:
+    return GatedResolver({SLOW_HOST: ["93.184.216.34"]})  # public, never contacted
+
+
+@pytest.fixture
+async def api_with_slow_dns(db, strict, probe, slow_dns):
+    async with serving(strict, probe, slow_dns) as client:
+        yield client
 
 
 async def user_with_key(telegram_id: int) -> tuple[User, str]:
@@ -346,6 +362,50 @@ async def test_check_now_returns_the_result_and_refuses_a_second_within_10_s(api
     assert reply.body["check"]["in_maintenance"] is False
     again = await api.call("POST", f"{V1}/monitors/{monitor.id}/check")
     assert again.status == 429 and again.error["code"] == "check_too_soon"
+    assert await CheckLog.filter(monitor_id=monitor.id).count() == 1
+
+
+async def test_creations_under_way_are_capped_per_user_with_a_translated_refusal(
+    api_with_slow_dns, slow_dns
+) -> None:
+    """Each creation resolves its host first; a user with two waiting on DNS is told
+    in their language to wait, and nothing is created for the refused request."""
+    api = api_with_slow_dns
+    _ann, ann_key = await user_with_key(1)
+    _bob, bob_key = await user_with_key(2)
+    url = f"https://{SLOW_HOST}/"
+
+    def create(key: str, name: str):
+        return api.call("POST", f"{V1}/monitors", key, {"url": url, "name": name})
+
+    first, second = (asyncio.create_task(create(ann_key, n)) for n in ("one", "two"))
+    await until(lambda: slow_dns.waiting == 2)
+    refused = await api.call(
+        "POST", f"{V1}/monitors", ann_key, {"url": url}, headers={"Accept-Language": "de"}
+    )
+    assert refused.status == 429 and refused.error["code"] == "creations_in_flight"
+    assert refused.error["message"] == tr(
+        "de", "Your other new monitors are still being added; try again in a moment."
+    )
+    bobs = asyncio.create_task(create(bob_key, "bob's"))  # another user is not held up
+    await until(lambda: slow_dns.waiting == 3)
+    slow_dns.opened.set()
+    assert [(await task).status for task in (first, second, bobs)] == [201, 201, 201]
+    assert sorted(await Monitor.all().values_list("name", flat=True)) == ["bob's", "one", "two"]
+    assert (await create(ann_key, "three")).status == 201  # the cap is free again
+
+
+async def test_check_now_runs_once_of_twenty_parallel_requests(api, targets) -> None:
+    """The 10 s limit is claimed in the database: of 20 requests at once exactly one
+    probes, the others get 429 (not a probe each that the limit read too early)."""
+    site = await targets.http()
+    ann, ann_key = await user_with_key(1)
+    monitor = await monitor_of(ann, url=site.url("/ok"))
+    path = f"{V1}/monitors/{monitor.id}/check"
+    replies = await asyncio.gather(*(api.call("POST", path, ann_key) for _ in range(20)))
+    statuses = sorted(reply.status for reply in replies)
+    assert statuses == [200] + [429] * 19
+    assert all(r.error["code"] == "check_too_soon" for r in replies if r.status == 429)
     assert await CheckLog.filter(monitor_id=monitor.id).count() == 1
 
 

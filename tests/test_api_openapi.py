@@ -38,9 +38,9 @@ DOCUMENT = document(MIN_INTERVAL)
 
 
 def test_every_route_is_documented_and_nothing_else() -> None:
-    from api.app import create_app
+    from tests.support.api import app_of
 
-    app = create_app(Settings(_env_file=None))
+    app = app_of(Settings(_env_file=None))
     served = {
         (route.method.lower(), route.resource.canonical)
         for route in app.router.routes()

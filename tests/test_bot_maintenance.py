@@ -10,6 +10,7 @@ from bot.routers.maintenance import MaintCb, WindowCb
 from core.checks import check_now
 from core.maintenance import create_window, format_time
 from core.render import fmt_datetime
+from core.runtime import Runtime
 from core.settings import Settings
 from db.models import CheckLog, Incident, MaintenanceWindow, Monitor, Notification, User
 from tests.support.bot_harness import PUBLIC_URL, running_bot, tr, tr_n
@@ -340,7 +341,7 @@ async def test_a_window_started_in_the_bot_suppresses_alerts(
         assert await MaintenanceWindow.filter(monitor_id=quiet.id).count() == 1
         for _round in range(3):
             for monitor in (quiet, loud):
-                recorded = await check_now(monitor)
+                recorded = await check_now(Runtime(settings=lenient, probe=probe), monitor)
                 assert recorded.result.status_code == 500 and not recorded.result.ok
     logs = await CheckLog.filter(monitor_id=quiet.id)
     assert len(logs) == 3 and all(log.in_maintenance for log in logs)

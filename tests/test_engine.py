@@ -21,8 +21,9 @@ from db.config import tortoise_config
 from db.models import CheckLog, Monitor, MonitorState, User
 from scheduler.engine import Engine
 from scheduler.runner import create_scheduler, register_jobs
-from tests.support.targets import Site, TargetServers
+from tests.support.targets import GATE, GATED, Site, TargetServers
 from tests.support.tcp_proxy import TcpProxy
+from tests.support.wait import until
 
 
 @pytest.fixture
@@ -233,12 +234,11 @@ async def test_checks_by_hand_share_the_engines_concurrency_limit(
     """CHECK_CONCURRENCY bounds scheduled checks and checks by hand together: a check by
     hand waits for a slot the schedule holds, and the engine claims nothing while checks
     by hand hold every slot."""
-    from core import runtime
     from core.checks import check_now
+    from core.runtime import Runtime
 
     two = settings.model_copy(update={"check_concurrency": 2})
-    rt = runtime.Runtime(settings=two, probe=probe)
-    runtime.install(rt)
+    rt = Runtime(settings=two, probe=probe)
     engine = Engine(two, probe, slots=rt.slots)
     await engine.start()
     try:
@@ -251,21 +251,25 @@ async def test_checks_by_hand_share_the_engines_concurrency_limit(
         await asyncio.sleep(0.2)
         assert len(engine._running) == 2 and rt.slots.in_use == 2
         started = asyncio.get_running_loop().time()
-        hand = asyncio.create_task(check_now(by_hand))
+        hand = asyncio.create_task(check_now(rt, by_hand))
         await asyncio.sleep(0.4)
         assert not hand.done()  # waiting for a slot, not a third probe in flight
         recorded = await asyncio.wait_for(hand, 5)
         assert recorded.result.ok
         assert asyncio.get_running_loop().time() - started > 0.6  # after a slow one ended
 
-        # Two checks by hand hold both slots: the engine claims nothing meanwhile.
+        # Two checks by hand (of two owners: one owner's may hold only their share)
+        # hold both slots: the engine claims nothing meanwhile.
         slow = await add_monitors(2, http.url("/slow?delay=1"), interval=3600)
+        other = await User.create(telegram_id=2)
+        await Monitor.filter(id=slow[1].id).update(owner_id=other.id)
+        slow[1].owner_id = other.id
         await Monitor.filter(id__in=[m.id for m in slow]).update(
             next_check_at=datetime.now(UTC) + timedelta(hours=1)
         )
         await asyncio.sleep(1.2)  # the schedule's slow checks are over
         await engine.flush()
-        hands = [asyncio.create_task(check_now(m)) for m in slow]
+        hands = [asyncio.create_task(check_now(rt, m)) for m in slow]
         await asyncio.sleep(0.2)
         assert rt.slots.in_use == 2 and engine.claim_limit() == 0
         await add_monitors(3, http.url("/ok"), interval=60)
@@ -275,7 +279,58 @@ async def test_checks_by_hand_share_the_engines_concurrency_limit(
         assert rt.slots.in_use == 0 and engine.claim_limit() > 0
     finally:
         await engine.stop(timeout=2)
-        runtime.uninstall()
+
+
+async def test_one_owners_checks_by_hand_hold_at_most_a_quarter_of_the_slots(
+    db, settings: Settings, probe, targets: TargetServers
+) -> None:
+    """Checks by hand jump the engine's queue, so one owner's may hold only their share
+    (CHECK_CONCURRENCY 4: one slot); more wait behind it. Another owner's hand check
+    and the schedule still get slots. The target answers when the test says so."""
+    from core.checks import check_now
+    from core.runtime import Runtime
+
+    site = await targets.http()
+    gated = targets.app[GATED]
+    four = settings.model_copy(update={"check_concurrency": 4})
+    rt = Runtime(settings=four, probe=probe)
+    engine = Engine(four, probe, slots=rt.slots)
+    await engine.start()
+    later = datetime.now(UTC) + timedelta(hours=1)
+    ann, bob, sched = [(await User.create(telegram_id=n)) for n in (11, 12, 13)]
+
+    async def monitor(owner: User, name: str, due: datetime) -> Monitor:
+        url = site.url(f"/gate/{name}")
+        return await Monitor.create(owner=owner, name=name, url=url, next_check_at=due)
+
+    hands = []
+    try:
+        for i in range(3):  # ann presses Check now on three slow monitors
+            hands.append(asyncio.create_task(check_now(rt, await monitor(ann, f"a{i}", later))))
+        await until(lambda: gated["waiting"] >= 1)
+        await asyncio.sleep(0.1)  # time for more to start, were they allowed to
+        assert gated["waiting"] == 1 and rt.slots.in_use == 1
+        assert rt.slots.per_owner == 1 and rt.slots.held_by_hand(ann.id) == 1
+        hands.append(asyncio.create_task(check_now(rt, await monitor(bob, "b", later))))
+        await until(lambda: gated["waiting"] == 2)  # bob is not queued behind ann
+        assert rt.slots.held_by_hand(bob.id) == 1 and rt.slots.in_use == 2
+
+        for i in range(3):
+            await monitor(sched, f"s{i}", datetime.now(UTC))
+        await engine.tick()
+        await until(lambda: gated["waiting"] == 4)  # the schedule takes the other two
+        assert len(engine._running) == 2 and rt.slots.in_use == 4
+        assert rt.slots.held_by_hand(ann.id) == 1
+
+        targets.app[GATE].set()
+        recorded = await asyncio.wait_for(asyncio.gather(*hands), 10)
+        assert all(r.result.ok for r in recorded)
+        await until(lambda: not engine._running and not engine._waiting)
+        assert rt.slots.in_use == 0 and rt.slots.held_by_hand(ann.id) == 0
+    finally:
+        targets.app[GATE].set()
+        await engine.stop(timeout=2)
+    assert await CheckLog.filter(monitor__owner_id=sched.id).count() == 3
 
 
 async def test_stop_releases_unstarted_claims_and_flushes_every_result(

@@ -6,9 +6,9 @@ import aiohttp
 import pytest
 from tortoise.context import TortoiseContext
 
-from api.app import create_app
 from core.settings import Settings
 from db.config import tortoise_config
+from tests.support.api import app_of
 from tests.support.http import free_port, serving
 from tests.support.tcp_proxy import TcpProxy
 
@@ -19,7 +19,7 @@ async def get_health(base: str) -> tuple[int, dict]:
 
 
 async def test_health_ok(db, settings: Settings) -> None:
-    async with serving(create_app(settings)) as base:
+    async with serving(app_of(settings)) as base:
         assert await get_health(base) == (200, {"status": "ok"})
 
 
@@ -27,7 +27,7 @@ async def test_health_503_when_the_database_never_answered() -> None:
     url = f"postgres://postgres@127.0.0.1:{free_port()}/nothing"
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(url))
-        async with serving(create_app(Settings(_env_file=None, database_url=url))) as base:
+        async with serving(app_of(Settings(_env_file=None, database_url=url))) as base:
             status, body = await get_health(base)
     assert status == 503
     assert body["status"] == "error"
@@ -44,7 +44,7 @@ async def test_health_follows_a_database_that_goes_away_and_returns(
     proxied = fresh_db_url.replace(f"@{target}/", f"@127.0.0.1:{proxy.port}/")
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(proxied))
-        async with serving(create_app(Settings(_env_file=None, database_url=proxied))) as base:
+        async with serving(app_of(Settings(_env_file=None, database_url=proxied))) as base:
             assert (await get_health(base))[0] == 200
             await proxy.cut()
             status, body = await get_health(base)

@@ -16,6 +16,7 @@ from core.checks import check_now
 from core.monitors import create_monitor, pause_monitor, resume_monitor
 from core.probe import ProbeResult
 from core.recording import record_results
+from core.runtime import Runtime
 from core.targets import TargetError
 from db.models import (
     CheckLog,
@@ -40,8 +41,8 @@ async def make_user(telegram_id: int = 100, *, verified_email: bool = False, **k
     return await User.create(telegram_id=telegram_id, **kw)
 
 
-async def monitor_for(user: User, url: str, **kw) -> Monitor:
-    return await create_monitor(user, url, **kw)
+async def monitor_for(runtime: Runtime, user: User, url: str, **kw) -> Monitor:
+    return await create_monitor(runtime, user, url, **kw)
 
 
 def kinds(rows: list[Notification]) -> list[tuple[str, str]]:
@@ -56,10 +57,10 @@ def success(at: datetime) -> ProbeResult:
     return ProbeResult(checked_at=at, ok=True, status_code=200, latency_ms=12)
 
 
-async def test_first_success_makes_a_new_monitor_up_without_an_alert(db, installed, http) -> None:
-    monitor = await monitor_for(await make_user(), http.url("/ok"))
+async def test_first_success_makes_a_new_monitor_up_without_an_alert(db, runtime, http) -> None:
+    monitor = await monitor_for(runtime, await make_user(), http.url("/ok"))
     assert monitor.state == MonitorState.UNKNOWN
-    recorded = await check_now(monitor)
+    recorded = await check_now(runtime, monitor)
     assert recorded.result.ok and recorded.state == MonitorState.UP
     await monitor.refresh_from_db()
     assert monitor.state == MonitorState.UP and monitor.last_status_code == 200
@@ -67,12 +68,12 @@ async def test_first_success_makes_a_new_monitor_up_without_an_alert(db, install
     assert await Notification.all().count() == 0
 
 
-async def test_a_new_monitor_that_is_down_alerts_once_at_the_threshold(db, installed, http) -> None:
-    monitor = await monitor_for(await make_user(), http.url("/status/503"))
+async def test_a_new_monitor_that_is_down_alerts_once_at_the_threshold(db, runtime, http) -> None:
+    monitor = await monitor_for(runtime, await make_user(), http.url("/status/503"))
     for expected in (MonitorState.UNKNOWN, MonitorState.UNKNOWN, MonitorState.DOWN):
-        assert (await check_now(monitor)).state == expected
+        assert (await check_now(runtime, monitor)).state == expected
     for _ in range(3):
-        await check_now(monitor)
+        await check_now(runtime, monitor)
     incidents = await Incident.filter(monitor_id=monitor.id)
     assert len(incidents) == 1
     incident = incidents[0]
@@ -88,11 +89,9 @@ async def test_a_new_monitor_that_is_down_alerts_once_at_the_threshold(db, insta
     assert monitor.state_since == incident.started_at == first.checked_at
 
 
-async def test_flaky_target_failing_one_in_five_never_opens_an_incident(
-    db, installed, http
-) -> None:
-    monitor = await monitor_for(await make_user(), http.url("/flaky?every=5"))
-    results = [await check_now(monitor) for _ in range(20)]
+async def test_flaky_target_failing_one_in_five_never_opens_an_incident(db, runtime, http) -> None:
+    monitor = await monitor_for(runtime, await make_user(), http.url("/flaky?every=5"))
+    results = [await check_now(runtime, monitor) for _ in range(20)]
     assert sum(not r.result.ok for r in results) == 4
     assert await Incident.all().count() == 0
     assert await Notification.all().count() == 0
@@ -101,18 +100,18 @@ async def test_flaky_target_failing_one_in_five_never_opens_an_incident(
 
 
 async def test_recovery_needs_two_successes_and_alerts_once(
-    db, installed, http, targets: TargetServers
+    db, runtime, http, targets: TargetServers
 ) -> None:
     user = await make_user(verified_email=True)
-    monitor = await monitor_for(user, http.url("/switch"))
+    monitor = await monitor_for(runtime, user, http.url("/switch"))
     targets.app[STATS]["switch_ok"] = False
     for _ in range(3):
-        await check_now(monitor)
+        await check_now(runtime, monitor)
     assert kinds(await Notification.all()) == [("down", "email"), ("down", "telegram")]
     targets.app[STATS]["switch_ok"] = True
-    assert (await check_now(monitor)).state == MonitorState.DOWN
-    assert (await check_now(monitor)).state == MonitorState.UP
-    await check_now(monitor)
+    assert (await check_now(runtime, monitor)).state == MonitorState.DOWN
+    assert (await check_now(runtime, monitor)).state == MonitorState.UP
+    await check_now(runtime, monitor)
     incident = await Incident.get(monitor_id=monitor.id)
     assert incident.resolved_at is not None
     ups = await Notification.filter(kind="up")
@@ -121,7 +120,7 @@ async def test_recovery_needs_two_successes_and_alerts_once(
     assert await Notification.all().count() == 4
 
 
-async def test_an_incident_opened_and_closed_is_one_info_line_each(db, installed, caplog) -> None:
+async def test_an_incident_opened_and_closed_is_one_info_line_each(db, runtime, caplog) -> None:
     user = await make_user()
     monitor = await Monitor.create(owner=user, name="m", url="https://x.test/")
     t = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
@@ -142,7 +141,7 @@ async def test_an_incident_opened_and_closed_is_one_info_line_each(db, installed
     assert all(r.levelno == logging.INFO for r in caplog.records)
 
 
-async def test_success_in_between_resets_the_streak(db, installed) -> None:
+async def test_success_in_between_resets_the_streak(db, runtime) -> None:
     user = await make_user()
     monitor = await Monitor.create(owner=user, name="m", url="https://x.test/")
     t = datetime.now(UTC) - timedelta(minutes=10)
@@ -157,29 +156,27 @@ async def test_success_in_between_resets_the_streak(db, installed) -> None:
 async def test_restart_does_not_alert_a_known_state_again(db, settings, targets, http) -> None:
     """State lives in the database: a fresh process (new probe, new runtime) that keeps
     seeing the same outage sends nothing new."""
-    from core import runtime
     from core.probe import Probe
 
     user = await make_user()
     for attempt in range(2):  # two "process lifetimes"
         probe = Probe(ssl_context=targets.probe_ssl_context())
         await probe.start()
-        runtime.install(runtime.Runtime(settings=settings, probe=probe))
+        runtime = Runtime(settings=settings, probe=probe)
         try:
             if attempt == 0:
-                monitor = await monitor_for(user, http.url("/status/500"))
+                monitor = await monitor_for(runtime, user, http.url("/status/500"))
             monitor = await Monitor.get(id=monitor.id)
             for _ in range(4):
-                await check_now(monitor)
+                await check_now(runtime, monitor)
         finally:
-            runtime.uninstall()
             await probe.close()
     assert await Notification.all().count() == 1
     assert await Incident.all().count() == 1
 
 
 async def test_maintenance_suppresses_incidents_and_alerts_then_reality_resumes(
-    db, installed
+    db, runtime
 ) -> None:
     user = await make_user()
     monitor = await Monitor.create(owner=user, name="m", url="https://x.test/")
@@ -203,7 +200,7 @@ async def test_maintenance_suppresses_incidents_and_alerts_then_reality_resumes(
     assert kinds(await Notification.all()) == [("down", "telegram")]
 
 
-async def test_window_for_all_of_a_users_monitors(db, installed) -> None:
+async def test_window_for_all_of_a_users_monitors(db, runtime) -> None:
     user = await make_user()
     other = await make_user(telegram_id=200)
     mine = await Monitor.create(owner=user, name="a", url="https://a.test/")
@@ -217,7 +214,7 @@ async def test_window_for_all_of_a_users_monitors(db, installed) -> None:
     assert {n.user_id for n in await Notification.all()} == {other.id}
 
 
-async def test_recovery_during_maintenance_is_announced_after_it(db, installed) -> None:
+async def test_recovery_during_maintenance_is_announced_after_it(db, runtime) -> None:
     user = await make_user()
     monitor = await Monitor.create(owner=user, name="m", url="https://x.test/")
     t0 = datetime.now(UTC) - timedelta(hours=1)
@@ -236,7 +233,7 @@ async def test_recovery_during_maintenance_is_announced_after_it(db, installed) 
     assert await Notification.filter(kind="up").count() == 1
 
 
-async def test_reminders_every_interval_while_down(db, installed) -> None:
+async def test_reminders_every_interval_while_down(db, runtime) -> None:
     user = await make_user(reminder_interval_minutes=30)
     monitor = await Monitor.create(owner=user, name="m", url="https://x.test/")
     t0 = datetime.now(UTC) - timedelta(hours=3)
@@ -248,7 +245,7 @@ async def test_reminders_every_interval_while_down(db, installed) -> None:
     assert [r.payload["down_seconds"] // 60 for r in reminders] == [30, 60, 90]
 
 
-async def test_reminders_are_off_by_default(db, installed) -> None:
+async def test_reminders_are_off_by_default(db, runtime) -> None:
     user = await make_user()
     monitor = await Monitor.create(owner=user, name="m", url="https://x.test/")
     t0 = datetime.now(UTC) - timedelta(hours=3)
@@ -257,19 +254,19 @@ async def test_reminders_are_off_by_default(db, installed) -> None:
 
 
 async def test_certificate_expiring_in_5_days_warns_once_for_7(
-    db, installed, targets: TargetServers
+    db, runtime, targets: TargetServers
 ) -> None:
     site = await targets.https(expires_in=timedelta(days=5, hours=1))
-    monitor = await monitor_for(await make_user(), site.url("/ok"))
+    monitor = await monitor_for(runtime, await make_user(), site.url("/ok"))
     for _ in range(4):
-        assert (await check_now(monitor)).result.ok
+        assert (await check_now(runtime, monitor)).result.ok
     warnings = await Notification.filter(kind="cert_expiring")
     assert len(warnings) == 1
     assert warnings[0].payload["threshold_days"] == 7
     assert warnings[0].payload["days_left"] == 5
 
 
-async def test_certificate_thresholds_cross_one_by_one_and_rearm_on_renewal(db, installed) -> None:
+async def test_certificate_thresholds_cross_one_by_one_and_rearm_on_renewal(db, runtime) -> None:
     user = await make_user()
     monitor = await Monitor.create(owner=user, name="m", url="https://x.test/")
     expiry = datetime.now(UTC) + timedelta(days=20)
@@ -290,36 +287,36 @@ async def test_certificate_thresholds_cross_one_by_one_and_rearm_on_renewal(db, 
 
 
 async def test_expired_certificate_is_a_failure_not_a_warning(
-    db, installed, targets: TargetServers
+    db, runtime, targets: TargetServers
 ) -> None:
     site = await targets.https(expires_in=timedelta(days=-1))
-    monitor = await monitor_for(await make_user(), site.url("/ok"))
-    recorded = await check_now(monitor)
+    monitor = await monitor_for(runtime, await make_user(), site.url("/ok"))
+    recorded = await check_now(runtime, monitor)
     assert recorded.result.error_kind == "tls_invalid"
     assert await Notification.filter(kind="cert_expiring").count() == 0
 
 
 async def test_no_alerts_to_a_user_who_blocked_the_bot_or_turned_them_off(
-    db, installed, http
+    db, runtime, http
 ) -> None:
     blocked = await make_user(telegram_id=1, blocked_bot=True, verified_email=True)
     quiet = await make_user(telegram_id=2, telegram_alerts=False)
     for user in (blocked, quiet):
-        monitor = await monitor_for(user, http.url("/status/500"))
+        monitor = await monitor_for(runtime, user, http.url("/status/500"))
         for _ in range(3):
-            await check_now(monitor)
+            await check_now(runtime, monitor)
     assert kinds(await Notification.all()) == [("down", "email")]
 
 
-async def test_unverified_email_gets_nothing(db, installed, http) -> None:
+async def test_unverified_email_gets_nothing(db, runtime, http) -> None:
     user = await make_user(email="ann@example.com", email_verified=False)
-    monitor = await monitor_for(user, http.url("/status/500"))
+    monitor = await monitor_for(runtime, user, http.url("/status/500"))
     for _ in range(3):
-        await check_now(monitor)
+        await check_now(runtime, monitor)
     assert kinds(await Notification.all()) == [("down", "telegram")]
 
 
-async def test_the_same_batch_twice_never_duplicates_alert_rows(db, installed) -> None:
+async def test_the_same_batch_twice_never_duplicates_alert_rows(db, runtime) -> None:
     """Dedup keys make a replayed transition harmless (ON CONFLICT DO NOTHING)."""
     user = await make_user()
     monitor = await Monitor.create(owner=user, name="m", url="https://x.test/")
@@ -332,7 +329,7 @@ async def test_the_same_batch_twice_never_duplicates_alert_rows(db, installed) -
     assert await Notification.filter(kind="down", incident_id=incident.id).count() == 1
 
 
-async def test_stale_result_is_logged_but_does_not_move_state_back(db, installed) -> None:
+async def test_stale_result_is_logged_but_does_not_move_state_back(db, runtime) -> None:
     user = await make_user()
     monitor = await Monitor.create(owner=user, name="m", url="https://x.test/")
     now = datetime.now(UTC)
@@ -343,7 +340,7 @@ async def test_stale_result_is_logged_but_does_not_move_state_back(db, installed
     assert await CheckLog.filter(monitor_id=monitor.id).count() == 2
 
 
-async def test_failure_pulls_the_next_check_in_to_the_retry_interval(db, installed) -> None:
+async def test_failure_pulls_the_next_check_in_to_the_retry_interval(db, runtime) -> None:
     user = await make_user()
     monitor = await Monitor.create(
         owner=user, name="m", url="https://x.test/", interval_seconds=300,
@@ -355,7 +352,7 @@ async def test_failure_pulls_the_next_check_in_to_the_retry_interval(db, install
     assert abs((monitor.next_check_at - at).total_seconds() - 30) < 0.01
 
 
-async def test_results_for_a_deleted_monitor_are_dropped(db, installed) -> None:
+async def test_results_for_a_deleted_monitor_are_dropped(db, runtime) -> None:
     user = await make_user()
     monitor = await Monitor.create(owner=user, name="m", url="https://x.test/")
     monitor_id = monitor.id
@@ -364,7 +361,7 @@ async def test_results_for_a_deleted_monitor_are_dropped(db, installed) -> None:
     assert recorded.state is None and await CheckLog.all().count() == 0
 
 
-async def test_pause_closes_the_incident_silently_and_resume_starts_unknown(db, installed) -> None:
+async def test_pause_closes_the_incident_silently_and_resume_starts_unknown(db, runtime) -> None:
     user = await make_user()
     monitor = await Monitor.create(owner=user, name="m", url="https://x.test/")
     t0 = datetime.now(UTC) - timedelta(minutes=5)
@@ -378,28 +375,23 @@ async def test_pause_closes_the_incident_silently_and_resume_starts_unknown(db, 
 
 
 async def test_create_monitor_refuses_private_targets_for_non_admins(db, settings, probe) -> None:
-    from core import runtime
-
     strict = settings.model_copy(
         update={"allow_private_targets": False, "admin_ids": frozenset({9})}
     )
-    runtime.install(runtime.Runtime(settings=strict, probe=probe))
-    try:
-        user = await make_user(telegram_id=1)
-        for url in ("http://127.0.0.1:8080/", "http://localhost/", "http://[::1]/",
-                    "http://169.254.169.254/", "http://10.1.2.3/"):  # fmt: skip
-            with pytest.raises(TargetError) as caught:
-                await create_monitor(user, url)
-            assert caught.value.code == "private_address"
-        admin = await make_user(telegram_id=9)
-        monitor = await create_monitor(admin, "http://localhost:8080/health")
-        assert monitor.url == "http://localhost:8080/health"
-    finally:
-        runtime.uninstall()
+    runtime = Runtime(settings=strict, probe=probe)
+    user = await make_user(telegram_id=1)
+    for url in ("http://127.0.0.1:8080/", "http://localhost/", "http://[::1]/",
+                "http://169.254.169.254/", "http://10.1.2.3/"):  # fmt: skip
+        with pytest.raises(TargetError) as caught:
+            await create_monitor(runtime, user, url)
+        assert caught.value.code == "private_address"
+    admin = await make_user(telegram_id=9)
+    monitor = await create_monitor(runtime, admin, "http://localhost:8080/health")
+    assert monitor.url == "http://localhost:8080/health"
     assert await Monitor.filter(owner_id=user.id).count() == 0
 
 
-async def test_new_monitors_are_spread_not_all_due_at_once(db, installed) -> None:
+async def test_new_monitors_are_spread_not_all_due_at_once(db, runtime) -> None:
     """Each new monitor is first due within a minute of its creation, at different
     moments (the spread itself: tests/test_rules.py, on the pure rule). Bounded by the
     time around each creation, so a slow machine cannot fail it."""
@@ -407,31 +399,33 @@ async def test_new_monitors_are_spread_not_all_due_at_once(db, installed) -> Non
     due = set()
     for i in range(20):
         before = datetime.now(UTC)
-        monitor = await create_monitor(user, f"http://127.0.0.1:9/{i}", interval_seconds=60)
+        monitor = await create_monitor(
+            runtime, user, f"http://127.0.0.1:9/{i}", interval_seconds=60
+        )
         after = datetime.now(UTC)
         assert before <= monitor.next_check_at <= after + timedelta(seconds=60)
         due.add(monitor.next_check_at)
     assert len(due) == 20
 
 
-async def test_pause_alerts_for_n_minutes_suppresses_only_that_monitor(db, installed, http) -> None:
+async def test_pause_alerts_for_n_minutes_suppresses_only_that_monitor(db, runtime, http) -> None:
     from core.maintenance import end_window, pause_alerts
 
     user = await make_user()
-    quiet = await monitor_for(user, http.url("/status/500"))
-    loud = await monitor_for(user, http.url("/status/500"))
+    quiet = await monitor_for(runtime, user, http.url("/status/500"))
+    loud = await monitor_for(runtime, user, http.url("/status/500"))
     window = await pause_alerts(quiet, 60)
     for _ in range(3):
-        await check_now(quiet)
-        await check_now(loud)
+        await check_now(runtime, quiet)
+        await check_now(runtime, loud)
     assert {n.monitor_id for n in await Notification.all()} == {loud.id}
     assert all(c.in_maintenance for c in await CheckLog.filter(monitor_id=quiet.id))
     await end_window(window)
-    await check_now(quiet)
+    await check_now(runtime, quiet)
     assert await Notification.filter(monitor_id=quiet.id, kind="down").count() == 1
 
 
-async def test_windows_that_make_no_sense_are_refused(db, installed) -> None:
+async def test_windows_that_make_no_sense_are_refused(db, runtime) -> None:
     from core.maintenance import WindowError, create_window
 
     user = await make_user()

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from core.logs import JsonFormatter, SecretMaskingFilter, mask_url_passwords
-from core.settings import (
-    DEFAULT_SQLITE_PATH,
-    ConfigError,
-    Settings,
-    load_settings,
-    normalize_database_url,
-    redact_url,
-    sqlite_path,
-)
+from core.settings import DEFAULT_SQLITE_PATH, ConfigError, Settings, load_settings
+from db.urls import normalize_database_url, redact_url, sqlite_path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 ALL_VARIABLES = {
     "DATABASE_URL",
@@ -114,6 +112,19 @@ def test_environment_overrides_dotenv(tmp_path, monkeypatch) -> None:
 def test_database_url_forms(given: str, expected: str) -> None:
     assert normalize_database_url(given) == expected
     assert load_settings(database_url=given).database_url == expected
+
+
+def test_the_database_layer_needs_nothing_from_core() -> None:
+    """db/ sits below core/: connecting, migrating and electing a leader import no core
+    module (the URL helpers they need live in db/urls.py)."""
+    code = (
+        "import sys, db.config, db.connection, db.leader, db.migrate, db.urls; "
+        "print(sorted(m for m in sys.modules if m == 'core' or m.startswith('core.')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
 
 
 def test_sqlite_path_of_urls() -> None:

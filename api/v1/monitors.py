@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from api.app_keys import RUNTIME_KEY
 from api.auth import caller_of
 from api.params import (
     BIGINT_MAX,
@@ -101,6 +102,7 @@ async def create(request: web.Request) -> web.Response:
     owner: User = await owner_for(caller, body.get("owner_telegram_id"))
     monitor = await _renamed(
         create_monitor(
+            request.app[RUNTIME_KEY],
             owner,
             body["url"],
             body.get("name"),
@@ -123,7 +125,7 @@ async def patch_monitor(request: web.Request) -> web.Response:
     body = await json_body(request, MONITOR_FIELDS)
     changes = _core_changes(body)
     changes |= {name: body[name] for name in ("url", "name") if name in body}
-    await _renamed(apply_changes(monitor, changes))
+    await _renamed(apply_changes(request.app[RUNTIME_KEY], monitor, changes))
     if "paused" in body and body["paused"] != monitor.paused:
         await (pause_monitor(monitor) if body["paused"] else resume_monitor(monitor))
     return web.json_response(monitor_json(monitor))
@@ -139,7 +141,7 @@ async def delete_monitor(request: web.Request) -> web.Response:
 @routes.post("/api/v1/monitors/{id}/check")
 async def check(request: web.Request) -> web.Response:
     monitor = await monitor_for(caller_of(request), path_id(request))
-    recorded = await check_now(monitor, MANUAL_CHECK_GAP)
+    recorded = await check_now(request.app[RUNTIME_KEY], monitor, MANUAL_CHECK_GAP)
     await monitor.refresh_from_db()  # the owner stays loaded
     return web.json_response(
         {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from api.app_keys import SETTINGS_KEY
 from api.auth import caller_of
 from api.errors import request_language
 from api.params import path_id, query_choice, query_zone
@@ -19,7 +20,9 @@ routes = web.RouteTableDef()
 async def stats(request: web.Request) -> web.Response:
     monitor = await monitor_for(caller_of(request), path_id(request))
     window = query_choice(request, "window", tuple(WINDOWS)) or "24h"
-    return web.json_response(stats_json(await window_stats(monitor.id, window)))
+    retention = request.app[SETTINGS_KEY].raw_retention_days
+    figures = await window_stats(monitor.id, window, raw_retention_days=retention)
+    return web.json_response(stats_json(figures))
 
 
 @routes.get("/api/v1/monitors/{id}/chart.png")
@@ -30,5 +33,8 @@ async def chart(request: web.Request) -> web.Response:
     kind = query_choice(request, "kind", KINDS) or "latency"
     window = query_choice(request, "window", tuple(WINDOWS)) or "24h"
     zone = query_zone(request)
-    png = await chart_png(monitor, kind, window, request_language(request), tz=zone)
+    retention = request.app[SETTINGS_KEY].raw_retention_days
+    png = await chart_png(
+        monitor, kind, window, request_language(request), tz=zone, raw_retention_days=retention
+    )
     return web.Response(body=png, content_type="image/png")

@@ -21,28 +21,25 @@ from bot.messages import please_send_text
 from bot.render import card_uptime, locale, monitor_card, rule_message
 from bot.states import AddMonitor
 from core import monitor_rules as rules
-from core import runtime
 from core.i18n import _, ngettext
 from core.monitors import create_monitor
 from core.render import esc, fmt_duration
-from core.targets import TargetError, check_target
+from core.runtime import Runtime
+from core.settings import Settings
+from core.targets import TargetError
 from db.models import User
 
 
-def _settings():
-    return runtime.current().settings
-
-
-async def _quota_refusal(user: User) -> str | None:
+async def _quota_refusal(user: User, settings: Settings) -> str | None:
     try:
-        await rules.check_quota(user, _settings())
+        await rules.check_quota(user, settings)
     except rules.RuleError as error:
         return rule_message(error)
     return None
 
 
-async def _begin(message: Message, state: FSMContext, user: User) -> None:
-    refusal = await _quota_refusal(user)
+async def _begin(message: Message, state: FSMContext, user: User, settings: Settings) -> None:
+    refusal = await _quota_refusal(user, settings)
     if refusal:
         await message.answer(refusal)
         return
@@ -54,17 +51,17 @@ async def _begin(message: Message, state: FSMContext, user: User) -> None:
 
 
 async def add_command(
-    message: Message, command: CommandObject, state: FSMContext, user: User, is_admin: bool
+    message: Message, command: CommandObject, state: FSMContext, user: User, runtime: Runtime
 ) -> None:
     if not command.args:
-        await _begin(message, state, user)
+        await _begin(message, state, user, runtime.settings)
         return
-    refusal = await _quota_refusal(user)
+    refusal = await _quota_refusal(user, runtime.settings)
     if refusal:
         await message.answer(refusal)
         return
     try:
-        monitor = await create_monitor(user, command.args)
+        monitor = await create_monitor(runtime, user, command.args)
     except (TargetError, rules.RuleError) as error:
         await message.answer(rule_message(error))
         return
@@ -76,14 +73,16 @@ async def add_command(
     )
 
 
-async def add_from_menu(callback: CallbackQuery, state: FSMContext, user: User) -> None:
+async def add_from_menu(
+    callback: CallbackQuery, state: FSMContext, user: User, settings: Settings
+) -> None:
     await callback.answer()
-    await _begin(callback.message, state, user)
+    await _begin(callback.message, state, user, settings)
 
 
-async def got_url(message: Message, state: FSMContext, user: User) -> None:
+async def got_url(message: Message, state: FSMContext, user: User, runtime: Runtime) -> None:
     try:
-        target = await check_target(message.text, runtime.current().allow_private(user.telegram_id))
+        target = await runtime.check_target(message.text, user.telegram_id)
     except TargetError as error:
         await message.answer(rule_message(error) + "\n" + _("Send another address or /cancel."))
         return
@@ -95,48 +94,52 @@ async def got_url(message: Message, state: FSMContext, user: User) -> None:
     )
 
 
-async def got_name(message: Message, state: FSMContext) -> None:
+async def got_name(message: Message, state: FSMContext, settings: Settings) -> None:
     try:
         name = rules.parse_name(message.text)
     except rules.RuleError as error:
         await message.answer(rule_message(error))
         return
     await state.update_data(name=name)
-    await _ask_interval(message, state)
+    await _ask_interval(message, state, settings)
 
 
-async def skip_name(callback: CallbackQuery, state: FSMContext) -> None:
+async def skip_name(callback: CallbackQuery, state: FSMContext, settings: Settings) -> None:
     await callback.answer()
-    await _ask_interval(callback.message, state)
+    await _ask_interval(callback.message, state, settings)
 
 
-async def _ask_interval(message: Message, state: FSMContext) -> None:
+async def _ask_interval(message: Message, state: FSMContext, settings: Settings) -> None:
     await state.set_state(AddMonitor.interval)
-    minimum = _settings().min_interval_seconds
+    minimum = settings.min_interval_seconds
     choices = tuple(c for c in rules.INTERVAL_CHOICES if c >= minimum)
     await message.answer(_("How often should I check?"), reply_markup=keyboards.intervals(choices))
 
 
-async def chose_interval(callback: CallbackQuery, callback_data: AddCb, state: FSMContext) -> None:
+async def chose_interval(
+    callback: CallbackQuery, callback_data: AddCb, state: FSMContext, settings: Settings
+) -> None:
     await callback.answer()
     if callback_data.value == "custom":
         await state.set_state(AddMonitor.custom_interval)
         await callback.message.answer(
             _("Send the interval, for example 90s, 10m or 2h ({min} s to 24 h).").format(
-                min=_settings().min_interval_seconds
+                min=settings.min_interval_seconds
             )
         )
         return
-    await _set_interval(callback.message, state, callback_data.value)
+    await _set_interval(callback.message, state, callback_data.value, settings)
 
 
-async def got_custom_interval(message: Message, state: FSMContext) -> None:
-    await _set_interval(message, state, message.text)
+async def got_custom_interval(message: Message, state: FSMContext, settings: Settings) -> None:
+    await _set_interval(message, state, message.text, settings)
 
 
-async def _set_interval(message: Message, state: FSMContext, value: str) -> None:
+async def _set_interval(
+    message: Message, state: FSMContext, value: str, settings: Settings
+) -> None:
     try:
-        interval = rules.parse_interval(value, _settings())
+        interval = rules.parse_interval(value, settings)
     except rules.RuleError as error:
         await message.answer(rule_message(error))
         return
@@ -274,9 +277,9 @@ async def _summary(message: Message, state: FSMContext) -> None:
     await message.answer("\n".join(lines), reply_markup=keyboards.save_or_cancel())
 
 
-async def save(callback: CallbackQuery, state: FSMContext, user: User) -> None:
+async def save(callback: CallbackQuery, state: FSMContext, user: User, runtime: Runtime) -> None:
     data = await state.get_data()
-    refusal = await _quota_refusal(user)
+    refusal = await _quota_refusal(user, runtime.settings)
     if refusal:
         await state.clear()
         await callback.answer()
@@ -285,7 +288,7 @@ async def save(callback: CallbackQuery, state: FSMContext, user: User) -> None:
     url, name = data.pop("url"), data.pop("name")
     data["timeout_seconds"] = rules.default_timeout(data["interval_seconds"])
     try:
-        monitor = await create_monitor(user, url, name=name, **data)
+        monitor = await create_monitor(runtime, user, url, name=name, **data)
     except (TargetError, rules.RuleError) as error:
         await callback.answer()
         await callback.message.answer(rule_message(error))

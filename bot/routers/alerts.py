@@ -20,13 +20,14 @@ from core.i18n import _
 from core.maintenance import WindowError, pause_alerts
 from core.render import cut, esc, fmt_datetime
 from core.rule_texts import window_message
+from core.runtime import Runtime
 from db.models import User
 
 MUTE_MINUTES = 60
 
 
 async def alert_action(
-    callback: CallbackQuery, callback_data: AlertCb, user: User, is_admin: bool
+    callback: CallbackQuery, callback_data: AlertCb, user: User, is_admin: bool, runtime: Runtime
 ) -> None:
     monitor = await pressed_monitor(callback, user, callback_data.id, is_admin)
     if monitor is None:
@@ -38,7 +39,7 @@ async def alert_action(
             reply_markup=keyboards.monitor_card(monitor),
         )
     elif callback_data.action == "check":
-        text = await manual_check(callback, monitor)
+        text = await manual_check(runtime, callback, monitor)
         if text is not None:
             await callback.message.answer(text, reply_markup=keyboards.monitor_card(monitor))
     elif callback_data.action == "mute":

@@ -18,6 +18,7 @@ from bot.render import card_uptime, monitor_card, rule_message
 from core import monitor_rules as rules
 from core.i18n import _
 from core.monitors import update_monitor
+from core.runtime import Runtime
 from core.targets import TargetError
 from core.users import monitor_of
 from db.models import Monitor, User
@@ -115,7 +116,12 @@ async def open_editor(
 
 
 async def choose_field(
-    callback: CallbackQuery, callback_data: EditCb, state: FSMContext, user: User, is_admin: bool
+    callback: CallbackQuery,
+    callback_data: EditCb,
+    state: FSMContext,
+    user: User,
+    is_admin: bool,
+    runtime: Runtime,
 ) -> None:
     if callback_data.field not in FIELDS:
         await callback.answer(_("Monitor not found."), show_alert=True)
@@ -127,7 +133,7 @@ async def choose_field(
     if callback_data.value:  # a choice, or "-" to clear an optional rule
         await callback.answer()
         raw = None if callback_data.value == "-" and key in CLEARABLE else callback_data.value
-        await _apply(callback.message, state, monitor, key, raw)
+        await _apply(runtime, callback.message, state, monitor, key, raw)
         return
     await callback.answer()
     if key in CHOICES:
@@ -140,21 +146,28 @@ async def choose_field(
     )
 
 
-async def got_value(message: Message, state: FSMContext, user: User, is_admin: bool) -> None:
+async def got_value(
+    message: Message, state: FSMContext, user: User, is_admin: bool, runtime: Runtime
+) -> None:
     data = await state.get_data()
     monitor = await monitor_of(user, data.get("edit_id", 0), is_admin)
     if monitor is None:
         await state.clear()
         await message.answer(_("Monitor not found."))
         return
-    await _apply(message, state, monitor, data["edit_field"], message.text)
+    await _apply(runtime, message, state, monitor, data["edit_field"], message.text)
 
 
 async def _apply(
-    message: Message, state: FSMContext, monitor: Monitor, key: str, raw: str | None
+    runtime: Runtime,
+    message: Message,
+    state: FSMContext,
+    monitor: Monitor,
+    key: str,
+    raw: str | None,
 ) -> None:
     try:
-        await update_monitor(monitor, FIELDS[key], raw)
+        await update_monitor(runtime, monitor, FIELDS[key], raw)
     except (rules.RuleError, TargetError) as error:
         await message.answer(rule_message(error))
         return

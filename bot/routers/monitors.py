@@ -15,11 +15,12 @@ from bot import keyboards
 from bot.callbacks import MenuCb, MonitorCb, PageCb
 from bot.messages import edit, pressed_monitor
 from bot.render import card_uptime, check_result, monitor_card, rule_text
-from core.checks import MANUAL_CHECK_GAP, check_now, ensure_can_check
+from core.checks import MANUAL_CHECK_GAP, check_now, claim_check_by_hand
 from core.i18n import _
 from core.monitor_rules import RuleError
 from core.monitors import monitor_page, pause_monitor, resume_monitor
 from core.render import cut, esc
+from core.runtime import Runtime
 from db.models import Monitor, MonitorState, User
 
 # The card's own buttons; Stats and Maintenance belong to their features' routers.
@@ -59,16 +60,16 @@ async def show_card(callback: CallbackQuery, monitor: Monitor, page: int) -> Non
     )
 
 
-async def manual_check(callback: CallbackQuery, monitor: Monitor) -> str | None:
+async def manual_check(runtime: Runtime, callback: CallbackQuery, monitor: Monitor) -> str | None:
     """A check by hand from a button: refused (with the reason, as an alert) within
     MANUAL_CHECK_GAP of the last one; else the result's text, the monitor refreshed."""
     try:
-        ensure_can_check(monitor, MANUAL_CHECK_GAP)
+        await claim_check_by_hand(monitor, MANUAL_CHECK_GAP)
     except RuleError as error:
         await callback.answer(rule_text(error), show_alert=True)
         return None
     await callback.answer(_("Checking…"))
-    recorded = await check_now(monitor)
+    recorded = await check_now(runtime, monitor)
     await monitor.refresh_from_db()
     return check_result(monitor, recorded.result)
 
@@ -91,7 +92,7 @@ async def turn_page(callback: CallbackQuery, callback_data: PageCb, user: User) 
 
 
 async def monitor_action(
-    callback: CallbackQuery, callback_data: MonitorCb, user: User, is_admin: bool
+    callback: CallbackQuery, callback_data: MonitorCb, user: User, is_admin: bool, runtime: Runtime
 ) -> None:
     monitor = await pressed_monitor(callback, user, callback_data.id, is_admin)
     if monitor is None:
@@ -101,7 +102,7 @@ async def monitor_action(
         await callback.answer()
         await show_card(callback, monitor, page)
     elif action == "check":
-        text = await manual_check(callback, monitor)
+        text = await manual_check(runtime, callback, monitor)
         if text is not None:
             await edit(callback, text, keyboards.monitor_card(monitor, page))
     elif action == "pause":

@@ -26,11 +26,12 @@ from bot.callbacks import MenuCb
 from bot.filters import TEXT_INPUT
 from bot.messages import edit, please_send_text
 from bot.render import locale, rule_message, rule_text
-from core import api_tokens, runtime
+from core import api_tokens
 from core import email_verification as email
 from core.i18n import LANGUAGES, _, ngettext
 from core.monitor_rules import RuleError
 from core.render import cut, esc, fmt_ago, fmt_datetime, fmt_duration
+from core.settings import Settings
 from core.timezones import COMMON_ZONES, tz_of, use_zone, zone_label
 from core.users import set_timezone
 from db.models import ApiToken, User
@@ -67,11 +68,11 @@ def zone_text(name: str) -> str:
     return esc(name if label == name else f"{name} ({label})")
 
 
-def _email_available() -> bool:
-    return bool(runtime.current().settings.smtp_host)
+def _email_available(settings: Settings) -> bool:
+    return bool(settings.smtp_host)
 
 
-def _email_lines(user: User) -> list[str]:
+def _email_lines(user: User, settings: Settings) -> list[str]:
     if user.email:
         address = esc(user.email)
         lines = [
@@ -86,19 +87,19 @@ def _email_lines(user: User) -> list[str]:
         return lines
     if user.pending_email:
         return [_("Email: {email} (not verified)").format(email=esc(user.pending_email))]
-    if not _email_available():
+    if not _email_available(settings):
         return [_("Email: not available (this server sends no mail)")]
     return [_("Email: none")]
 
 
-async def settings_screen(user: User) -> tuple[str, InlineKeyboardMarkup]:
+async def settings_screen(user: User, settings: Settings) -> tuple[str, InlineKeyboardMarkup]:
     tokens = await ApiToken.filter(user_id=user.id).count()
     minutes = user.reminder_interval_minutes
     lines = [
         _("<b>Settings</b>"),
         _("Language: {name}").format(name=LANGUAGES.get(locale(), locale())),
         _("Time zone: {zone}").format(zone=zone_text(user.timezone)),
-        *_email_lines(user),
+        *_email_lines(user, settings),
         _("Email alerts: on") if user.email_alerts else _("Email alerts: off"),
         _("Reminders while down: every {interval}").format(
             interval=fmt_duration(minutes * 60, locale())
@@ -107,7 +108,7 @@ async def settings_screen(user: User) -> tuple[str, InlineKeyboardMarkup]:
         else _("Reminders while down: off"),
         _("API tokens: {count}").format(count=tokens),
     ]
-    return "\n".join(lines), settings_keyboard(user)
+    return "\n".join(lines), settings_keyboard(user, settings)
 
 
 def _button(text: str, action: str, value: int = 0) -> InlineKeyboardButton:
@@ -116,10 +117,10 @@ def _button(text: str, action: str, value: int = 0) -> InlineKeyboardButton:
     )
 
 
-def settings_keyboard(user: User) -> InlineKeyboardMarkup:
+def settings_keyboard(user: User, settings: Settings) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     first = [_button(_("🌐 Language"), "language")]
-    if _email_available():
+    if _email_available(settings):
         has_address = user.email or user.pending_email
         first.append(_button(_("✉️ Change email") if has_address else _("✉️ Add email"), "email"))
     kb.row(*first)
@@ -195,22 +196,26 @@ def skip_keyboard() -> InlineKeyboardMarkup:
 # --- the screen ---------------------------------------------------------------------
 
 
-async def settings_command(message: Message, state: FSMContext, user: User) -> None:
+async def settings_command(
+    message: Message, state: FSMContext, user: User, settings: Settings
+) -> None:
     await state.clear()
-    text, markup = await settings_screen(user)
+    text, markup = await settings_screen(user, settings)
     await message.answer(text, reply_markup=markup)
 
 
-async def settings_from_menu(callback: CallbackQuery, state: FSMContext, user: User) -> None:
+async def settings_from_menu(
+    callback: CallbackQuery, state: FSMContext, user: User, settings: Settings
+) -> None:
     await state.clear()
     await callback.answer()
-    text, markup = await settings_screen(user)
+    text, markup = await settings_screen(user, settings)
     await callback.message.answer(text, reply_markup=markup)
 
 
-async def show(callback: CallbackQuery, user: User) -> None:
+async def show(callback: CallbackQuery, user: User, settings: Settings) -> None:
     await callback.answer()
-    await edit(callback, *await settings_screen(user))
+    await edit(callback, *await settings_screen(user, settings))
 
 
 async def choose_language(callback: CallbackQuery) -> None:
@@ -219,21 +224,23 @@ async def choose_language(callback: CallbackQuery) -> None:
     await callback.message.answer(_("Choose your language:"), reply_markup=keyboards.languages())
 
 
-async def toggle_alerts(callback: CallbackQuery, user: User) -> None:
+async def toggle_alerts(callback: CallbackQuery, user: User, settings: Settings) -> None:
     user.email_alerts = not user.email_alerts
     await user.save(update_fields=["email_alerts"])
     await callback.answer(_("Email alerts on.") if user.email_alerts else _("Email alerts off."))
-    await edit(callback, *await settings_screen(user))
+    await edit(callback, *await settings_screen(user, settings))
 
 
-async def choose_reminder(callback: CallbackQuery, callback_data: SettingsCb, user: User) -> None:
+async def choose_reminder(
+    callback: CallbackQuery, callback_data: SettingsCb, user: User, settings: Settings
+) -> None:
     if callback_data.value not in REMINDER_CHOICES:
         await callback.answer(_("That value is not valid."), show_alert=True)
         return
     user.reminder_interval_minutes = callback_data.value
     await user.save(update_fields=["reminder_interval_minutes"])
     await callback.answer()
-    await edit(callback, *await settings_screen(user))
+    await edit(callback, *await settings_screen(user, settings))
 
 
 # --- time zone ----------------------------------------------------------------------
@@ -261,15 +268,19 @@ async def choose_zone(callback: CallbackQuery, state: FSMContext, user: User) ->
     )
 
 
-async def _zone_chosen(user: User) -> str:
+async def _zone_chosen(user: User, settings: Settings) -> str:
     """The confirmation and the settings screen, its times already in the new zone."""
     with use_zone(user.timezone):
-        text, _markup = await settings_screen(user)
+        text, _markup = await settings_screen(user, settings)
         return _("✅ Time zone: {zone}.").format(zone=zone_text(user.timezone)) + "\n\n" + text
 
 
 async def pick_zone(
-    callback: CallbackQuery, callback_data: SettingsCb, state: FSMContext, user: User
+    callback: CallbackQuery,
+    callback_data: SettingsCb,
+    state: FSMContext,
+    user: User,
+    settings: Settings,
 ) -> None:
     if not 0 <= callback_data.value < len(COMMON_ZONES):
         await callback.answer(_("That value is not valid."), show_alert=True)
@@ -278,24 +289,26 @@ async def pick_zone(
     if await state.get_state() == SettingsFlow.timezone.state:
         await state.clear()
     await callback.answer()
-    await edit(callback, await _zone_chosen(user), settings_keyboard(user))
+    await edit(callback, await _zone_chosen(user, settings), settings_keyboard(user, settings))
 
 
-async def got_zone(message: Message, state: FSMContext, user: User) -> None:
+async def got_zone(message: Message, state: FSMContext, user: User, settings: Settings) -> None:
     try:
         await set_timezone(user, message.text)
     except RuleError as error:
         await message.answer(rule_message(error) + "\n" + _("Try again, or /cancel."))
         return
     await state.clear()
-    await message.answer(await _zone_chosen(user), reply_markup=settings_keyboard(user))
+    await message.answer(
+        await _zone_chosen(user, settings), reply_markup=settings_keyboard(user, settings)
+    )
 
 
 # --- email --------------------------------------------------------------------------
 
 
-async def email_start(callback: CallbackQuery, state: FSMContext) -> None:
-    if not _email_available():
+async def email_start(callback: CallbackQuery, state: FSMContext, settings: Settings) -> None:
+    if not _email_available(settings):
         await callback.answer(
             _("Email: not available (this server sends no mail)"), show_alert=True
         )
@@ -333,7 +346,7 @@ async def got_address(message: Message, state: FSMContext, user: User) -> None:
     await _request_code(message, state, user, message.text)
 
 
-async def got_code(message: Message, state: FSMContext, user: User) -> None:
+async def got_code(message: Message, state: FSMContext, user: User, settings: Settings) -> None:
     if "@" in message.text:  # another address instead of the code
         await _request_code(message, state, user, message.text)
         return
@@ -351,25 +364,29 @@ async def got_code(message: Message, state: FSMContext, user: User) -> None:
             await message.answer(rule_message(error))
         return
     await state.clear()
-    text, markup = await settings_screen(user)
+    text, markup = await settings_screen(user, settings)
     confirmed = _("✅ {email} is confirmed.").format(email=esc(address))
     await message.answer(confirmed + "\n\n" + text, reply_markup=markup)
 
 
-async def resend(callback: CallbackQuery, state: FSMContext, user: User) -> None:
-    if not user.pending_email or not _email_available():
+async def resend(
+    callback: CallbackQuery, state: FSMContext, user: User, settings: Settings
+) -> None:
+    if not user.pending_email or not _email_available(settings):
         await callback.answer(_("No code is waiting to be confirmed."), show_alert=True)
         return
     await callback.answer()
     await _request_code(callback.message, state, user, user.pending_email)
 
 
-async def remove(callback: CallbackQuery, state: FSMContext, user: User) -> None:
+async def remove(
+    callback: CallbackQuery, state: FSMContext, user: User, settings: Settings
+) -> None:
     await email.remove_email(user)
     if await state.get_state() in (SettingsFlow.email.state, SettingsFlow.code.state):
         await state.clear()
     await callback.answer(_("Email removed."))
-    await edit(callback, *await settings_screen(user))
+    await edit(callback, *await settings_screen(user, settings))
 
 
 # --- API tokens ---------------------------------------------------------------------

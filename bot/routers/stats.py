@@ -26,6 +26,7 @@ from bot.render import locale, stats_caption
 from core.charts import chart_png
 from core.i18n import _
 from core.render import cut, state_emoji
+from core.settings import Settings
 from core.stats import WINDOWS, last_incident, monitor_stats
 from core.timezones import current_zone
 from core.users import monitor_of
@@ -46,30 +47,39 @@ def period_buttons(monitor: Monitor, shown: str) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-async def chart(monitor: Monitor, window: str) -> tuple[BufferedInputFile, str]:
+async def chart(monitor: Monitor, window: str, settings: Settings) -> tuple[BufferedInputFile, str]:
     """The photo and caption of `window`."""
-    windows = await monitor_stats(monitor.id)
+    retention = settings.raw_retention_days
+    windows = await monitor_stats(monitor.id, raw_retention_days=retention)
     shown = next(w for w in windows if w.window == window)
     caption = stats_caption(monitor, shown, windows, await last_incident(monitor.id))
-    png = await chart_png(monitor, CHART_KIND[window], window, locale(), shown, tz=current_zone())
+    png = await chart_png(
+        monitor,
+        CHART_KIND[window],
+        window,
+        locale(),
+        shown,
+        tz=current_zone(),
+        raw_retention_days=retention,
+    )
     return BufferedInputFile(png, filename=f"monitor-{monitor.id}-{window}.png"), caption
 
 
-async def send_stats(message: Message, monitor: Monitor) -> None:
-    photo, caption = await chart(monitor, FIRST_WINDOW)
+async def send_stats(message: Message, monitor: Monitor, settings: Settings) -> None:
+    photo, caption = await chart(monitor, FIRST_WINDOW, settings)
     await message.answer_photo(
         photo, caption=caption, reply_markup=period_buttons(monitor, FIRST_WINDOW)
     )
 
 
-async def stats_command(message: Message, user: User) -> None:
+async def stats_command(message: Message, user: User, settings: Settings) -> None:
     """Without a number: pick a monitor (or show the only one)."""
     monitors = await Monitor.filter(owner_id=user.id).order_by("id").limit(PICK_LIMIT)
     if not monitors:
         await message.answer(_("You have no monitors yet. Add one with /add."))
         return
     if len(monitors) == 1:
-        await send_stats(message, monitors[0])
+        await send_stats(message, monitors[0], settings)
         return
     kb = InlineKeyboardBuilder()
     for monitor in monitors:
@@ -80,34 +90,40 @@ async def stats_command(message: Message, user: User) -> None:
     await message.answer(_("Statistics of which monitor?"), reply_markup=kb.adjust(1).as_markup())
 
 
-async def stats_of(message: Message, command: CommandObject, user: User, is_admin: bool) -> None:
+async def stats_of(
+    message: Message, command: CommandObject, user: User, is_admin: bool, settings: Settings
+) -> None:
     """/stats_<id>"""
     monitor = await monitor_of(user, int(command.regexp_match.group(1)), is_admin)
     if monitor is None:
         await message.answer(_("Monitor not found."))
         return
-    await send_stats(message, monitor)
+    await send_stats(message, monitor, settings)
 
 
 async def stats_button(
-    callback: CallbackQuery, callback_data: MonitorCb, user: User, is_admin: bool
+    callback: CallbackQuery,
+    callback_data: MonitorCb,
+    user: User,
+    is_admin: bool,
+    settings: Settings,
 ) -> None:
     """The card's (or the picker's) Stats button: the chart as a new message."""
     monitor = await pressed_monitor(callback, user, callback_data.id, is_admin)
     if monitor is None:
         return
     await callback.answer()
-    await send_stats(callback.message, monitor)
+    await send_stats(callback.message, monitor, settings)
 
 
 async def switch_period(
-    callback: CallbackQuery, callback_data: StatsCb, user: User, is_admin: bool
+    callback: CallbackQuery, callback_data: StatsCb, user: User, is_admin: bool, settings: Settings
 ) -> None:
     monitor = await pressed_monitor(callback, user, callback_data.id, is_admin)
     if monitor is None:
         return
     await callback.answer()
-    photo, caption = await chart(monitor, callback_data.window)
+    photo, caption = await chart(monitor, callback_data.window, settings)
     await callback.message.edit_media(
         InputMediaPhoto(media=photo, caption=caption),
         reply_markup=period_buttons(monitor, callback_data.window),

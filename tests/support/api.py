@@ -10,9 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 
 from api.app import create_app
+from core.probe import Probe
+from core.runtime import Runtime
 from core.settings import Settings
+from core.targets import Resolver
+from core.targets import resolve as resolve_host
 from tests.support.http import serving as http_serving
 
 ADMIN_KEY = "admin-key-for-tests"
@@ -104,8 +109,21 @@ async def raw_request(
     return Reply(status, parsed, response_headers)
 
 
+def app_of(
+    settings: Settings, probe: Probe | None = None, resolve: Resolver = resolve_host
+) -> web.Application:
+    """The app run.py serves, with `probe` (an unstarted one: the app checks nothing)
+    and `resolve` for the hosts of new monitors."""
+    return create_app(Runtime(settings=settings, probe=probe or Probe(), resolve=resolve))
+
+
 @asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[ApiClient]:
-    """The app run.py serves, on loopback, with a client for it."""
-    async with http_serving(create_app(settings)) as base, aiohttp.ClientSession() as http:
+async def serving(
+    settings: Settings, probe: Probe | None = None, resolve: Resolver = resolve_host
+) -> AsyncIterator[ApiClient]:
+    """The app run.py serves (see app_of), on loopback, with a client for it."""
+    async with (
+        http_serving(app_of(settings, probe, resolve)) as base,
+        aiohttp.ClientSession() as http,
+    ):
         yield ApiClient(http, base)

@@ -10,9 +10,9 @@ from contextlib import asynccontextmanager
 
 from pydantic import SecretStr
 
-from core import runtime
 from core.i18n import _, ngettext, use_locale
 from core.probe import Probe
+from core.runtime import Runtime
 from core.settings import Settings
 from tests.support.fake_telegram import FakeTelegram
 
@@ -38,9 +38,8 @@ async def running_bot(
     settings = settings.model_copy(
         update={"telegram_bot_token": SecretStr(telegram.token), "telegram_api_url": telegram.url}
     )
-    runtime.install(runtime.Runtime(settings=settings, probe=probe))
     bot = create_bot(settings)
-    dispatcher = create_dispatcher(settings)
+    dispatcher = create_dispatcher(Runtime(settings=settings, probe=probe))
     await register_commands(bot)
     polling = asyncio.create_task(
         dispatcher.start_polling(
@@ -58,7 +57,6 @@ async def running_bot(
         await finish_updates(dispatcher, 5)  # as run.py does: answers go out, locks freed
         await bot.session.close()
         await dispatcher.storage.close()
-        runtime.uninstall()
         await telegram.stop()
 
 

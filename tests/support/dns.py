@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -30,3 +31,23 @@ class StaticResolver(AbstractResolver):
 
     async def close(self) -> None:
         pass
+
+
+class GatedResolver:
+    """A resolver for target checks (core.targets.Resolver) that answers from a table
+    once the test opens it: a slow DNS server whose slowness the test controls."""
+
+    def __init__(self, table: dict[str, list[str]]) -> None:
+        self.table = table
+        self.opened = asyncio.Event()
+        self.waiting = 0  # lookups held at the gate now
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.waiting += 1
+        try:
+            await self.opened.wait()
+        finally:
+            self.waiting -= 1
+        if host not in self.table:
+            raise OSError(socket.EAI_NONAME, "Name or service not known")
+        return self.table[host]

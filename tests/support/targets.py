@@ -21,6 +21,9 @@ from core.probe import make_ssl_context
 
 HITS = web.AppKey("hits", dict)
 STATS = web.AppKey("stats", dict)
+# /gate answers once the test sets GATE; GATED counts the requests waiting at it.
+GATE = web.AppKey("gate", asyncio.Event)
+GATED = web.AppKey("gated", dict)
 
 
 def target_app() -> web.Application:
@@ -28,6 +31,8 @@ def target_app() -> web.Application:
     app = web.Application()
     app[HITS] = {}
     app[STATS] = {}
+    app[GATE] = asyncio.Event()
+    app[GATED] = {"waiting": 0}
 
     @web.middleware
     async def count(request: web.Request, handler):
@@ -63,6 +68,17 @@ def target_app() -> web.Application:
     async def slow(request: web.Request) -> web.Response:
         await asyncio.sleep(float(request.query.get("delay", "1")))
         return web.Response(text="finally")
+
+    @routes.get("/gate/{name}")
+    async def gate(request: web.Request) -> web.Response:
+        """A slow target the test controls: it answers when app[GATE] is set, not
+        after a delay, so what happens meanwhile does not depend on timing."""
+        request.app[GATED]["waiting"] += 1
+        try:
+            await request.app[GATE].wait()
+        finally:
+            request.app[GATED]["waiting"] -= 1
+        return web.Response(text="let through")
 
     @routes.get("/stall")
     async def stall(request: web.Request) -> web.StreamResponse:
