@@ -25,7 +25,6 @@ from pydantic import SecretStr
 
 from api.openapi import document
 from api.params import encode_cursor
-from core import runtime
 from core.maintenance import create_window
 from db.models import Incident, MaintenanceWindow, Monitor, User
 from tests.support.api import ADMIN_KEY, Reply, raw_request, serving
@@ -81,12 +80,8 @@ async def fuzzed(db, settings, probe):
             "metrics_token": SecretStr(METRICS_TOKEN),
         }
     )
-    runtime.install(runtime.Runtime(settings=strict, probe=probe))
-    try:
-        async with serving(strict) as client:
-            yield client, strict
-    finally:
-        runtime.uninstall()
+    async with serving(strict, probe) as client:
+        yield client, strict
 
 
 async def _state() -> tuple:

@@ -13,13 +13,12 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
-from api.app import create_app
 from api.params import encode_cursor
 from core.settings import Settings
 from db.models import MaintenanceWindow, Monitor, User
-from tests.support.api import ADMIN_KEY, serving
+from tests.support.api import ADMIN_KEY, app_of, serving
 from tests.support.bot_harness import PUBLIC_URL
-from tests.test_api import api, monitor_of, user_with_key  # noqa: F401 (the fixture)
+from tests.test_api import api, monitor_of, strict, user_with_key  # noqa: F401 (fixtures)
 
 V1 = "/api/v1"
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -250,7 +249,7 @@ async def test_405_names_the_allowed_methods(world):
 
 def test_a_route_with_a_parameter_of_unknown_range_is_refused_at_start():
     settings = Settings(_env_file=None)
-    app = create_app(settings)
+    app = app_of(settings)
     assert app  # the real routes all pass
     extra = web.RouteTableDef()
 

@@ -5,7 +5,7 @@ Check now speaks the user's language, the technical detail kept apart in <code>.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.render import fmt_datetime
@@ -139,17 +139,18 @@ async def test_maintenance_is_typed_in_the_users_zone_with_clear_dst_answers(
     assert "Europe/Berlin" in prompt and "UTC" not in prompt
 
     # Summer: 12:00 in Berlin is 10:00 UTC.
-    answer = await reply_to(me, "2031-07-01 12:00")
-    start = datetime(2031, 7, 1, 10, 0, tzinfo=UTC)
+    summer, spring, autumn = coming_berlin_days(datetime.now(UTC))
+    answer = await reply_to(me, f"{summer} 12:00")
+    start = datetime.fromisoformat(f"{summer}T10:00:00+00:00")
     assert fmt_datetime(start, lang, BERLIN) in answer and "CEST" in answer
-    done = await reply_to(me, "2031-07-01 14:30")
+    done = await reply_to(me, f"{summer} 14:30")
     (window,) = await MaintenanceWindow.all()
     assert window.starts_at == start and window.ends_at == start + timedelta(hours=2, minutes=30)
     assert fmt_datetime(window.ends_at, lang, BERLIN) in done
 
-    # The clocks jump from 02:00 to 03:00 on 30 March 2031: 02:30 does not exist.
+    # The clocks jump from 02:00 to 03:00 on the last Sunday of March: 02:30 does not exist.
     await start_schedule(me, lang)
-    answer = await reply_to(me, "2031-03-30 02:30")
+    answer = await reply_to(me, f"{spring} 02:30")
     skipped = tr(
         lang,
         "That time does not exist in {zone}: the clocks jump over it that day. Send another time.",
@@ -158,9 +159,10 @@ async def test_maintenance_is_typed_in_the_users_zone_with_clear_dst_answers(
     assert skipped in answer and tr(lang, TRY_AGAIN) in answer, answer
     assert await MaintenanceWindow.all().count() == 1
 
-    # 02:30 on 26 October 2031 happens twice: the first (summer time) is taken, and said.
-    answer = await reply_to(me, "2031-10-26 02:30")
-    first = datetime(2031, 10, 26, 0, 30, tzinfo=UTC)
+    # 02:30 on the last Sunday of October happens twice: the first (summer time) is taken,
+    # and said.
+    answer = await reply_to(me, f"{autumn} 02:30")
+    first = datetime.fromisoformat(f"{autumn}T00:30:00+00:00")
     note = tr(
         lang,
         "That time occurs twice in {zone} because the clocks go back; I took the first one, "
@@ -169,9 +171,29 @@ async def test_maintenance_is_typed_in_the_users_zone_with_clear_dst_answers(
         moment=fmt_datetime(first, lang, BERLIN),
     )
     assert note in answer, answer
-    await reply_to(me, "2031-10-26 04:00")
+    await reply_to(me, f"{autumn} 04:00")
     latest = await MaintenanceWindow.all().order_by("-id").first()
-    assert latest.starts_at == first and latest.ends_at == datetime(2031, 10, 26, 3, tzinfo=UTC)
+    assert latest.starts_at == first and latest.ends_at == first + timedelta(hours=2, minutes=30)
+
+
+def coming_berlin_days(now: datetime) -> tuple[str, str, str]:
+    """The next 1 July and the next last Sundays of March and October (Europe's clock
+    changes) after `now`, as YYYY-MM-DD: all within the year ahead that windows allow."""
+
+    def last_sunday(year: int, month: int) -> date:
+        day = date(year, month, 31)
+        return day - timedelta(days=(day.weekday() + 1) % 7)
+
+    def coming(make) -> str:
+        soon = now.date() + timedelta(days=2)
+        day = make(now.year) if make(now.year) >= soon else make(now.year + 1)
+        return day.isoformat()
+
+    return (
+        coming(lambda year: date(year, 7, 1)),
+        coming(lambda year: last_sunday(year, 3)),
+        coming(lambda year: last_sunday(year, 10)),
+    )
 
 
 async def test_a_length_typed_in_russian_is_understood(telegram: FakeTelegram) -> None:
