@@ -15,6 +15,7 @@ from core.alerts import GROUP_MAX_PARTS, deep_link, render_group
 from core.i18n import LANGUAGES
 from core.probe import ProbeResult
 from core.recording import record_results
+from core.unnamed_alerts import unnamed_alerts
 from db.models import Monitor, Notification, NotificationStatus, User
 from tests.support.bot_harness import tr, tr_n
 from tests.support.fake_telegram import MAX_TEXT_LENGTH, FakeTelegram, parse_html
@@ -224,22 +225,38 @@ async def test_300_down_five_messages_and_the_button_pages_through_the_rest(
     assert links and all(f"https://t.me/{telegram.username}?start=m" in u for u in links)
 
 
-async def test_a_forged_list_button_shows_nothing_of_someone_else(
+async def test_a_forged_list_button_shows_only_the_pressers_own_alerts(
     telegram: FakeTelegram, settings
 ) -> None:
     owner = await User.create(telegram_id=CHAT)
-    monitor = await Monitor.create(owner=owner, name="secret shop", url="https://s.test/")
-    row = await queue(owner, monitor=monitor)
-    await Notification.filter(id=row.id).update(status=NotificationStatus.SENT)
-    await User.create(telegram_id=555)
+    secret = await Monitor.create(owner=owner, name="secret shop", url="https://s.test/")
+    theirs = await queue(owner, monitor=secret)
+    stranger_user = await User.create(telegram_id=555)
+    mine = await Monitor.create(owner=stranger_user, name="my blog", url="https://b.test/")
+    own = await queue(stranger_user, monitor=mine)
+    await Notification.all().update(status=NotificationStatus.SENT)
     stranger = telegram.user(555)
     await stranger.send("/start")
     await stranger.next_reply()
     before = len(stranger.messages())
 
-    await stranger.press_data(GroupCb(action="open", first=0, last=row.id + 10).pack())
-
+    # Only someone else's alert in the range: nothing to show.
+    await stranger.press_data(GroupCb(action="open", first=0, last=theirs.id).pack())
     answer = await stranger.next_answer()
     assert answer["show_alert"] and answer["text"] == tr("en", "These alerts are not available.")
     assert len(stranger.messages()) == before
+
+    # A range over both: the presser's own alert only; a made-up page is the last one.
+    await stranger.press_data(GroupCb(action="open", first=0, last=own.id, page=99).pack())
+    listed = await stranger.next_reply()
+    assert "my blog" in listed.plain and "secret shop" not in listed.plain
     assert all("secret shop" not in m.plain for m in stranger.messages())
+    found = await unnamed_alerts(stranger_user.id, 0, own.id, -5)
+    assert found is not None and (found.total, found.page, found.pages) == (1, 0, 1)
+
+
+def test_a_name_longer_than_a_line_is_cut_before_escaping() -> None:
+    name = "a" * 63 + "&<b>" + "z" * 300
+    [part] = render_group([("down", {"monitor_id": 1, "name": name})] * 6, "en", link)
+    plain, _entities = parse_html(part.html)
+    assert "a" * 63 + "…" in plain and "&<b>" not in plain and "&amp;" not in plain
