@@ -24,6 +24,17 @@ class AlertCb(CallbackData, prefix="al"):
     id: int
 
 
+class GroupCb(CallbackData, prefix="ag"):
+    """The alerts a grouped message counted without naming: the presser's alert rows
+    with ids from `first` to `last` (core/unnamed_alerts.py). At most 53 bytes packed
+    ("ag:open:" and two 19-digit ids and a page)."""
+
+    action: str  # open (under the alert: a new message) | page (turns the list's page)
+    first: int
+    last: int
+    page: int = 0
+
+
 class StatsCb(CallbackData, prefix="st"):
     """A period of a monitor's statistics (core.stats.WINDOWS): any other name does
     not unpack, so the button filter rejects it (the fallback calls it stale)."""

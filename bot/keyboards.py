@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import AddCb, AlertCb, HelpCb, LangCb, MenuCb, MonitorCb, PageCb
-from core.i18n import LANGUAGES, _
+from bot.callbacks import AddCb, AlertCb, GroupCb, HelpCb, LangCb, MenuCb, MonitorCb, PageCb
+from core.i18n import LANGUAGES, _, ngettext
 from core.render import cut, state_emoji
 from db.models import Monitor, MonitorState
 
@@ -123,9 +123,33 @@ def alert_buttons(monitor_id: int, *, mute: bool) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def grouped_alert_buttons() -> InlineKeyboardMarkup:
+def grouped_alert_buttons(unnamed: Sequence[int] = ()) -> InlineKeyboardMarkup:
+    """Under the last message of a grouped alert: a list of the alerts it counted
+    without naming (`unnamed`: their row ids, in order), and the user's monitors."""
     kb = InlineKeyboardBuilder()
+    if unnamed:
+        kb.button(
+            text=ngettext("📋 Show {count} more", "📋 Show {count} more", len(unnamed)).format(
+                count=len(unnamed)
+            ),
+            callback_data=GroupCb(action="open", first=unnamed[0], last=unnamed[-1]),
+        )
     kb.button(text=_("📋 My monitors"), callback_data=MenuCb(item="list"))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def unnamed_alert_pages(first: int, last: int, page: int, pages: int) -> InlineKeyboardMarkup:
+    """◀️ ▶️ under a page of the alerts a grouped message did not name."""
+    kb = InlineKeyboardBuilder()
+    if page > 0:
+        kb.button(
+            text="◀️", callback_data=GroupCb(action="page", first=first, last=last, page=page - 1)
+        )
+    if page + 1 < pages:
+        kb.button(
+            text="▶️", callback_data=GroupCb(action="page", first=first, last=last, page=page + 1)
+        )
     return kb.as_markup()
 
 

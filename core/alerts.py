@@ -7,6 +7,7 @@ from here, in the language and time zone the recipient has when the message goes
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -139,18 +140,31 @@ def deep_link(bot_username: str | None, monitor_id: int | None) -> str | None:
     return f"https://t.me/{bot_username.lstrip('@')}?start=m{monitor_id}"
 
 
-# A grouped message stops listing at this length and says how many more there are, so
-# it stays under Telegram's 4,096 characters whatever the names.
-_GROUP_TEXT_BUDGET = 3500
+# A grouped alert goes to Telegram as up to GROUP_MAX_PARTS messages, each filled up to
+# GROUP_PART_BUDGET characters as Telegram counts them (the text after entity parsing,
+# in UTF-16 code units): a safe margin under its 4,096. Beyond that the last message
+# counts the alerts it could not name (a button lists them: bot/routers/alerts.py).
+GROUP_PART_BUDGET = 3800
+GROUP_MAX_PARTS = 5
 _GROUP_EMOJI = {
     NotificationKind.DOWN: "🔴",
     NotificationKind.UP: "🟢",
     NotificationKind.REMINDER: "🔴",
     NotificationKind.CERT_EXPIRING: "⚠️",
 }
+_TAG = re.compile(r"<[^>]*>")
 
 
-def _group_line(kind: NotificationKind, p: dict, lang: str) -> str:
+@dataclass
+class GroupPart(RenderedAlert):
+    """One message of a grouped alert: it names the next `named` alerts (in the order
+    given), and the last one also counts the `more` alerts no message names."""
+
+    named: int = 0
+    more: int = 0
+
+
+def _group_what(kind: NotificationKind, p: dict, lang: str) -> str:
     if kind == NotificationKind.DOWN:
         return _("down: {cause}").format(cause=cause_words(p.get("cause")))
     if kind == NotificationKind.UP:
@@ -167,6 +181,21 @@ def _group_line(kind: NotificationKind, p: dict, lang: str) -> str:
     ).format(days=days)
 
 
+def group_line(
+    kind: str, p: dict, lang: str, link: Callable[[int | None], str | None]
+) -> tuple[str, str]:
+    """One alert as a line of a grouped message, (HTML, plain text): the monitor's name
+    (linked to its card when `link` gives a URL) and what happened. Call it inside
+    use_locale(lang)."""
+    kind = NotificationKind(kind)
+    name = cut(str(p.get("name", "")), 64)
+    url = link(p.get("monitor_id"))
+    what = _group_what(kind, p, lang)  # HTML: cause_words escapes what it does not know
+    linked = f'<a href="{esc(url)}">{esc(name)}</a>' if url else f"<b>{esc(name)}</b>"
+    plain = f"{_GROUP_EMOJI[kind]} {name}: {html.unescape(what)}" + (f" ({url})" if url else "")
+    return f"{_GROUP_EMOJI[kind]} {linked}: {what}", plain
+
+
 def _kind_count(kind: NotificationKind, count: int) -> str:
     """One kind's part of a grouped message's summary, such as "3 down"."""
     if kind == NotificationKind.DOWN:
@@ -181,41 +210,115 @@ def _kind_count(kind: NotificationKind, count: int) -> str:
 
 
 def render_group(
-    items: list[tuple[str, dict]], lang: str, link: Callable[[int | None], str | None]
-) -> RenderedAlert:
-    """Several alerts for one recipient as one message: a count per kind, then one line
-    per alert (the monitor's name linked to its card when `link` gives a URL)."""
+    items: list[tuple[str, dict]],
+    lang: str,
+    link: Callable[[int | None], str | None],
+    *,
+    budget: int | None = GROUP_PART_BUDGET,
+    max_parts: int = GROUP_MAX_PARTS,
+) -> list[GroupPart]:
+    """Several alerts for one recipient as messages: a count per kind, then one line per
+    alert (group_line). The lines fill messages of at most `budget` visible characters,
+    split between lines only (so every HTML tag closes in the message it opens in), up
+    to `max_parts` messages; what does not fit is counted in the last one. With
+    `budget` None (email) it is one message naming every alert."""
     with use_locale(lang):
         kinds = [NotificationKind(kind) for kind, _payload in items]
         summary = ", ".join(
             _kind_count(kind, kinds.count(kind)) for kind in _GROUP_EMOJI if kind in kinds
         )
         subject = _("[ALERTS] {summary}").format(summary=summary)
-        html_lines = [
-            ngettext(
-                "🚨 <b>{count} alert</b>: {summary}",
-                "🚨 <b>{count} alerts</b>: {summary}",
-                len(items),
-            ).format(count=len(items), summary=summary)
-        ]
-        text_lines = [_plain(html_lines[0])]
-        used = len(html_lines[0])
-        for shown, (kind, (_kind, p)) in enumerate(zip(kinds, items, strict=True)):
-            name = cut(str(p.get("name", "")), 64)
-            url = link(p.get("monitor_id"))
-            what = _group_line(kind, p, lang)  # HTML: cause_words escapes what it does not know
-            linked = f'<a href="{esc(url)}">{esc(name)}</a>' if url else f"<b>{esc(name)}</b>"
-            line = f"{_GROUP_EMOJI[kind]} {linked}: {what}"
-            if used + len(line) > _GROUP_TEXT_BUDGET:
-                more = _("…and {count} more").format(count=len(items) - shown)
-                html_lines.append(more)
-                text_lines.append(more)
+        title = ngettext(
+            "🚨 <b>{count} alert</b>: {summary}",
+            "🚨 <b>{count} alerts</b>: {summary}",
+            len(items),
+        ).format(count=len(items), summary=summary)
+        lines = [group_line(kind, p, lang, link) for kind, p in items]
+        if budget is None:
+            counts = [len(lines)]
+        else:
+            # Room for the longest header ("(part 5 of 5)") and the longest count line.
+            header = _visible_length(_part_title(title, max_parts, max_parts))
+            more = _visible_length(_("…and {count} more").format(count=len(items)))
+            sizes = [_visible_length(line) for line, _plain_line in lines]
+            counts = _pack(sizes, budget - header - 1, max_parts, more + 1) or [0]
+        parts: list[GroupPart] = []
+        start = 0
+        for number, count in enumerate(counts, 1):
+            head = title if len(counts) == 1 else _part_title(title, number, len(counts))
+            chosen = lines[start : start + count]
+            start += count
+            html_lines = [head, *(line for line, _plain_line in chosen)]
+            text_lines = [_plain(head), *(plain for _line, plain in chosen)]
+            left = len(items) - start if number == len(counts) else 0
+            if left:
+                counted = _("…and {count} more").format(count=left)
+                html_lines.append(counted)
+                text_lines.append(counted)
+            parts.append(
+                GroupPart(
+                    subject=subject,
+                    html="\n".join(html_lines),
+                    text="\n".join(text_lines),
+                    named=count,
+                    more=left,
+                )
+            )
+    return parts
+
+
+def render_unnamed_page(
+    items: list[tuple[str, dict]],
+    total: int,
+    page: int,
+    pages: int,
+    lang: str,
+    link: Callable[[int | None], str | None],
+) -> str:
+    """A page of the alerts a grouped message counted without naming (its button's
+    list): `items` are this page's, of `total`, on page `page` (from 0) of `pages`."""
+    with use_locale(lang):
+        title = ngettext(
+            "📋 <b>{count} more alert</b> (page {page}/{pages})",
+            "📋 <b>{count} more alerts</b> (page {page}/{pages})",
+            total,
+        ).format(count=total, page=page + 1, pages=pages)
+        lines = [group_line(kind, p, lang, link)[0] for kind, p in items]
+    return "\n".join([title, *lines])
+
+
+def _part_title(title: str, part: int, parts: int) -> str:
+    return _("{title} (part {part} of {parts})").format(title=title, part=part, parts=parts)
+
+
+def _pack(sizes: list[int], room: int, max_parts: int, reserve: int) -> list[int]:
+    """How many lines each message takes: greedily, in order, each message up to `room`
+    (a line counts its size and a line break). When the lines need more than
+    `max_parts` messages, the last one takes fewer, keeping `reserve` for the line
+    that counts the rest."""
+    counts: list[int] = []
+    used = 0
+    for size in sizes:
+        if not counts or used + size + 1 > room:
+            if len(counts) == max_parts:
                 break
-            used += len(line) + 1
-            html_lines.append(line)
-            plain = f"{_GROUP_EMOJI[kind]} {name}: {html.unescape(what)}"
-            text_lines.append(plain + (f" ({url})" if url else ""))
-    return RenderedAlert(subject=subject, html="\n".join(html_lines), text="\n".join(text_lines))
+            counts.append(0)
+            used = 0
+        counts[-1] += 1
+        used += size + 1
+    taken = sum(counts)
+    if taken < len(sizes):
+        while counts[-1] and used + reserve > room:
+            taken -= 1
+            counts[-1] -= 1
+            used -= sizes[taken] + 1
+    return counts
+
+
+def _visible_length(markup: str) -> int:
+    """The length Telegram gives our HTML (only tags and escaped text, from esc()):
+    its visible text in UTF-16 code units, the unit Telegram counts in."""
+    return len(html.unescape(_TAG.sub("", markup)).encode("utf-16-le")) // 2
 
 
 def _plain(body: str) -> str:

@@ -11,12 +11,19 @@ later, so nothing is lost while Telegram or SMTP is away).
 3. delivers each recipient's rows (one user on one channel) in order: more than
    GROUP_ABOVE alerts (down, up, reminder, certificate) become one grouped message,
    everything else goes one message per row; each is rendered in the recipient's
-   language of now;
+   language of now. A grouped email names every alert; a grouped Telegram alert is
+   as many messages as its names need, up to five (core/alerts.render_group), sent
+   in order, each standing for the rows it names (the last also for those it only
+   counts, which its button lists);
 4. marks each row the moment its transport has answered, conditionally on its claim
    (sent, retry at a time from core/delivery.RetryPolicy, dead, cancelled), so a
    crash can repeat a message only in the instant between the transport's acceptance
    and that one UPDATE; the rows of a grouped message share one outcome and one
-   retry time, so they come back (and are grouped) together;
+   retry time, so they come back (and are grouped) together. The messages of a
+   grouped Telegram alert are marked one by one: when part 2 of 3 fails, part 1's
+   rows are sent already, and the rows of parts 2 and 3 take part 2's outcome and
+   come back as a new, smaller group; no part that went out is sent again (at least
+   once per part: only the crash instant above can repeat one);
 5. ends when nothing is due. A failure to be retried stops that recipient's queue
    for this round: their later rows go back and wait behind it (the claim skips rows
    with an older row backing off), so alerts never overtake each other.
@@ -40,10 +47,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from aiogram import Bot
+from aiogram.types import InlineKeyboardMarkup
 
 from bot.keyboards import alert_buttons, grouped_alert_buttons
 from core.alerts import RenderedAlert, deep_link, render_alert, render_group
@@ -80,6 +88,12 @@ class Unit:
 
     rows: list[ClaimedNotification]
     grouped: bool = False
+    # One message of a grouped Telegram alert, rendered already (see _telegram_parts).
+    html: str | None = None
+    markup: InlineKeyboardMarkup | None = None
+    # That group's later messages: when this one fails, their rows share its outcome
+    # (they come back, and are grouped again, together) and they are not sent.
+    then: list[Unit] = field(default_factory=list)
 
     @property
     def first(self) -> ClaimedNotification:
@@ -245,8 +259,10 @@ class OutboxWorker:
 
     async def _deliver(self, rows: list[ClaimedNotification]) -> None:
         """Send one recipient's rows in order."""
-        units = units_of(rows)
-        for index, unit in enumerate(units):
+        units = [message for unit in units_of(rows) for message in self._messages(unit)]
+        index = 0
+        while index < len(units):
+            unit = units[index]
             rest = [row for later in units[index:] for row in later.rows]
             if not await self._may_send(unit):
                 await self._give_back(rest)
@@ -256,6 +272,11 @@ class OutboxWorker:
             ids = [row.id for row in unit.rows]
             self._in_transport.update(ids)
             outcome = await self._send(unit)
+            index += 1
+            if outcome.result != Result.SENT and unit.then:
+                index += len(unit.then)  # the rest of its group shares the outcome
+                later = [row for message in unit.then for row in message.rows]
+                unit = Unit(unit.rows + later, grouped=True)
             await self._settle(unit, outcome)
             self._in_transport.difference_update(ids)
             if outcome.result in (Result.RETRY, Result.RATE_LIMITED):
@@ -293,10 +314,42 @@ class OutboxWorker:
     def _link(self, monitor_id: int | None) -> str | None:
         return deep_link(self.bot_username, monitor_id)
 
+    def _messages(self, unit: Unit) -> list[Unit]:
+        """A grouped Telegram alert as its messages (_telegram_parts); any other unit
+        is one message."""
+        if unit.grouped and unit.first.channel == NotificationChannel.TELEGRAM:
+            try:
+                return self._telegram_parts(unit)
+            except Exception:  # a bug must not end the drain: _send meets it, retries
+                log.exception("rendering grouped notification %s failed", unit.first.id)
+        return [unit]
+
+    def _telegram_parts(self, unit: Unit) -> list[Unit]:
+        """The messages of a grouped Telegram alert (core/alerts.render_group), each with
+        the rows it names, in order; the last also stands for the rows it only counts,
+        and carries the button that lists them."""
+        first = unit.first
+        lang = language_of(first.language, first.telegram_language)
+        items = [(row.kind, row.payload) for row in unit.rows]
+        parts = render_group(items, lang, self._link)
+        messages: list[Unit] = []
+        start = 0
+        for part in parts:
+            rows = unit.rows[start : start + part.named + part.more]
+            start += len(rows)
+            markup = None
+            if part is parts[-1]:
+                with use_locale(lang):
+                    markup = grouped_alert_buttons([row.id for row in rows[part.named :]])
+            messages.append(Unit(rows, grouped=True, html=part.html, markup=markup))
+        for index, message in enumerate(messages):
+            message.then = messages[index + 1 :]
+        return messages
+
     def _render(self, unit: Unit, lang: str) -> RenderedAlert:
-        if unit.grouped:
+        if unit.grouped:  # an email: one message names every alert
             items = [(row.kind, row.payload) for row in unit.rows]
-            return render_group(items, lang, self._link)
+            return render_group(items, lang, self._link, budget=None)[0]
         first = unit.first
         return render_alert(first.kind, first.payload, lang, first.timezone)
 
@@ -316,10 +369,10 @@ class OutboxWorker:
         row = unit.first
         if row.blocked_bot:
             return Outcome(Result.CANCELLED, "the user has blocked the bot")
+        if unit.html is not None:  # a message of a grouped alert
+            return await self.telegram.send(row.telegram_id, unit.html, unit.markup)
         with use_locale(lang):
-            if unit.grouped:
-                markup = grouped_alert_buttons()
-            elif row.kind in GROUPABLE_KINDS and row.monitor_id is not None:
+            if row.kind in GROUPABLE_KINDS and row.monitor_id is not None:
                 markup = alert_buttons(row.monitor_id, mute=row.kind in _MUTABLE_KINDS)
             else:
                 markup = None

@@ -18,7 +18,7 @@ from db.leader import Leadership
 from db.models import Monitor, Notification, NotificationChannel, NotificationStatus, User
 from tests.support.bot_harness import running_bot, tr
 from tests.support.http import free_port
-from tests.support.outbox import close_worker, deliver_all, queue, worker_for
+from tests.support.outbox import close_worker, deliver_all, long_name, queue, worker_for
 
 
 class Mailbox:
@@ -128,6 +128,27 @@ async def test_many_alerts_become_one_grouped_email(db, settings, mailbox) -> No
     assert message["Subject"] == "[ALERTS] 8 down"
     text, _html = parts(message)
     assert all(f"api {n}: down: DNS lookup failed" in text for n in range(8))
+
+
+async def test_100_down_by_email_name_every_monitor_in_one_message(db, settings, mailbox) -> None:
+    box, port = mailbox
+    user = await verified_user(telegram_alerts=False)
+    monitors = [
+        await Monitor.create(owner=user, name=long_name(n), url="https://a.test/",
+                             failure_threshold=1)
+        for n in range(100)
+    ]  # fmt: skip
+    failed = ProbeResult(checked_at=datetime.now(UTC), ok=False, error_kind="dns")
+    await record_results([(m.id, failed) for m in monitors])
+    await deliver(worker_for(settings, None, smtp_port=port))
+    [(_to, message)] = box.messages
+    assert message["Subject"] == "[ALERTS] 100 down"
+    text, html = parts(message)
+    assert all(f"{m.name}: down: DNS lookup failed" in text for m in monitors)
+    escaped = [m.name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+               for m in monitors]  # fmt: skip
+    assert all(name in html for name in escaped)
+    assert "more" not in text
 
 
 async def test_alerts_go_only_to_a_verified_address(db, settings, mailbox) -> None:

@@ -1,9 +1,11 @@
-"""The buttons under an alert: Open monitor, Check now, Pause alerts 1 h.
+"""The buttons under an alert: Open monitor, Check now, Pause alerts 1 h; and under a
+grouped alert too long to name every monitor, the list of those it only counted.
 
 They answer with new messages (the card, the check's result) and leave the alert as
 it was, so the chat keeps a true record of what happened. Each press checks that the
 monitor is the user's (bot/messages.pressed_monitor): an alert forwarded to someone
-else, or a stale one, opens nothing.
+else, or a stale one, opens nothing; the list of a grouped alert shows only the
+presser's own alerts (core/unnamed_alerts.py).
 """
 
 from __future__ import annotations
@@ -12,15 +14,17 @@ from aiogram import Router
 from aiogram.types import CallbackQuery
 
 from bot import keyboards
-from bot.callbacks import AlertCb
-from bot.messages import pressed_monitor
+from bot.callbacks import AlertCb, GroupCb
+from bot.messages import edit, pressed_monitor
 from bot.render import card_uptime, locale, monitor_card
 from bot.routers.monitors import manual_check
+from core.alerts import deep_link, render_unnamed_page
 from core.i18n import _
 from core.maintenance import WindowError, pause_alerts
 from core.render import cut, esc, fmt_datetime
 from core.rule_texts import window_message
 from core.runtime import Runtime
+from core.unnamed_alerts import unnamed_alerts
 from db.models import User
 
 MUTE_MINUTES = 60
@@ -65,8 +69,38 @@ async def alert_action(
         await callback.answer(_("Monitor not found."), show_alert=True)
 
 
+async def unnamed_alert_list(callback: CallbackQuery, callback_data: GroupCb, user: User) -> None:
+    """A page of the alerts a grouped message counted without naming: a new message
+    from the alert's button (the alert stays as it was), the same message edited by
+    ◀️ ▶️."""
+    found = await unnamed_alerts(
+        user.id, callback_data.first, callback_data.last, callback_data.page
+    )
+    if found is None:
+        await callback.answer(_("These alerts are not available."), show_alert=True)
+        return
+    await callback.answer()
+    username = (await callback.bot.me()).username
+    text = render_unnamed_page(
+        found.items,
+        found.total,
+        found.page,
+        found.pages,
+        locale(),
+        lambda monitor_id: deep_link(username, monitor_id),
+    )
+    markup = keyboards.unnamed_alert_pages(
+        callback_data.first, callback_data.last, found.page, found.pages
+    )
+    if callback_data.action == "page":
+        await edit(callback, text, markup)
+    else:
+        await callback.message.answer(text, reply_markup=markup)
+
+
 def create_router() -> Router:
     """A fresh router with this feature's handlers (a router joins one dispatcher)."""
     router = Router(name="alerts")
     router.callback_query.register(alert_action, AlertCb.filter())
+    router.callback_query.register(unnamed_alert_list, GroupCb.filter())
     return router

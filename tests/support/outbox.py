@@ -102,6 +102,13 @@ async def _next_moment(clock: ManualClock) -> datetime:
     return max(step, waiting.next_attempt_at)
 
 
+def long_name(n: int) -> str:
+    """A monitor name of 64 characters (the longest a grouped alert shows uncut), HTML
+    specials and an emoji (two UTF-16 code units) included, unique by its number."""
+    head = f'<b>Shop & "Co"</b> 🚀 #{n:03} '
+    return head + "ü" * (64 - len(head))
+
+
 async def queue(
     user: User,
     kind: NotificationKind = NotificationKind.DOWN,
