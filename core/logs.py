@@ -93,7 +93,7 @@ def configure_logging(
     for name in LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(library_level)
     # asyncpg's pool warns once per broken connection while the database is away
-    # (core/outage_log.py already says so once): errors only, unless DEBUG.
+    # (db/outage_log.py already says so once): errors only, unless DEBUG.
     logging.getLogger("asyncpg").setLevel(
         logging.DEBUG if level == "DEBUG" else max(logging.ERROR, root.level)
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 
-from core.outage_log import OutageLog
+from db.outage_log import OutageLog
 from db.urls import database_dialect
 
 log = logging.getLogger(__name__)

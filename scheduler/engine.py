@@ -31,7 +31,7 @@ memory timers. A (monitor, due) the memory ran is never run again for a claim, s
 replica does not double up. Monitors it should have claimed at its last good claim
 but did not (another replica's, paused, deleted) are forgotten when memory mode
 begins. The engine logs one line when the database goes away and one when it is back
-with what it wrote meanwhile (core/outage_log.py), and never dies.
+with what it wrote meanwhile (db/outage_log.py), and never dies.
 
 `stop()` (shutdown) hands unstarted claims back to the queue, lets running checks end
 within the deadline, and flushes every result, so nothing is lost.
@@ -54,12 +54,12 @@ from datetime import UTC, datetime, timedelta
 from core.check_slots import CheckSlots
 from core.clock import SYSTEM_CLOCK, Clock, TimerHandle
 from core.metrics import SCHEDULER_LAG
-from core.outage_log import OutageLog
 from core.probe import ErrorKind, Probe, ProbeResult, ProbeSpec
 from core.recording import record_results
 from core.settings import Settings
 from core.targets import private_targets_allowed
 from db.claims import LATE_GRACE, ClaimedCheck, claim_due, plan_run, release
+from db.outage_log import OutageLog
 from scheduler.result_buffer import thin
 
 log = logging.getLogger(__name__)
@@ -354,8 +354,6 @@ class Engine:
             return
         self._memory_since = self.clock.now()
         self._memory_ran = {}
-        self._thinned = 0
-        self._recorded_at_outage = self.recorded_checks
         if self._last_claim_at is not None:
             cutoff = self._last_claim_at - LATE_GRACE
             self._known = {
@@ -410,6 +408,9 @@ class Engine:
     # --- database outages: the log ----------------------------------------------------------
 
     def _database_failed(self, doing: str, exc: Exception) -> None:
+        if not self.outage.failing:  # the summary counts from here
+            self._recorded_at_outage = self.recorded_checks
+            self._thinned = 0
         self.outage.failed(doing, exc)
 
     def _database_back(self) -> None:

@@ -32,11 +32,11 @@ import time
 from tortoise.transactions import in_transaction
 
 from core.aggregates import Aggregate
-from core.outage_log import OutageLog
 from core.series import HOUR, floor_day, floor_hour
 from db import rollups
 from db.claims import db_time
 from db.connection import current_connection
+from db.outage_log import OutageLog
 from db.rollups import Key
 
 log = logging.getLogger(__name__)
