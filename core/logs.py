@@ -92,6 +92,11 @@ def configure_logging(
     library_level = logging.DEBUG if level == "DEBUG" else max(logging.WARNING, root.level)
     for name in LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(library_level)
+    # asyncpg's pool warns once per broken connection while the database is away
+    # (db/outage_log.py already says so once): errors only, unless DEBUG.
+    logging.getLogger("asyncpg").setLevel(
+        logging.DEBUG if level == "DEBUG" else max(logging.ERROR, root.level)
+    )
     # DB_ECHO: every SQL statement Tortoise sends (at any LOGLEVEL).
     logging.getLogger("tortoise.db_client").setLevel(
         logging.DEBUG if db_echo else max(logging.WARNING, root.level)

@@ -1,16 +1,25 @@
-"""The scheduler's queue: claiming due monitors, spreading overdue ones, releasing claims.
+"""The scheduler's queue: claiming due monitors and releasing claims.
 
 `monitors.next_check_at` is the queue. A claim takes the monitors due before a horizon
 and moves each one's `next_check_at` forward in the same statement:
 
 1. Pick due rows in due order, at most `limit`; on PostgreSQL `FOR UPDATE SKIP LOCKED`,
    so replicas claiming at once take disjoint sets and never wait for each other.
-2. Move each to `due + step` (fixed rate: no drift from check duration or tick
-   jitter), where step is the retry interval while the monitor is failing. A row so far
-   behind that `due + step` is already past goes to `now + step`: missed runs are
-   skipped, not replayed in a burst.
+2. Decide when each one runs (`plan_run`): a row on time, or late by less than
+   LATE_GRACE (and less than its step), runs at its due time and moves to `due + step`
+   (fixed rate: no drift from check duration or tick jitter), where step is the retry
+   interval while the monitor is failing. A row further behind (a backlog: after an
+   outage of the database, a pause of the process, a restart, a slow stretch) runs at
+   its next point on its own grid, `due + k * step`, the first one not in the past:
+   its phase is kept, and since the monitors' phases were spread, so is the backlog,
+   with nothing waiting more than one step. A step longer than MAX_DEFER waits at most
+   MAX_DEFER (the grid point's offset modulo MAX_DEFER), once, then is on its grid
+   again. A row whose run falls beyond the horizon is only moved there, not claimed.
+   One mechanism serves start-up and every later backlog: missed runs are skipped,
+   never replayed in a burst, and the checks after a backlog are as spread as before.
 3. Return what a check needs (URL, method, rules, the owner's Telegram id for the
-   private-target exemption) and the due time, at which the caller starts the check.
+   private-target exemption, the intervals for the engine's memory of the schedule)
+   and the time at which the caller starts the check.
 
 A replica that dies after claiming loses nothing but those checks: the rows are already
 scheduled for their next run. A clean shutdown gives unstarted claims back (`release`).
@@ -21,8 +30,9 @@ SQLite runs in one process, so a plain SELECT then UPDATE in one transaction is 
 from __future__ import annotations
 
 import json
+import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,7 +44,14 @@ from db.connection import current_connection
 CLAIM_COLUMNS = (
     "id", "owner_id", "url", "method", "headers", "body", "timeout_seconds",
     "accepted_status_codes", "latency_threshold_ms", "keyword", "keyword_mode",
+    "interval_seconds", "retry_interval_seconds",
 )  # fmt: skip
+
+# A row later than this (or than its step, if shorter) is a backlog: it runs at its
+# next grid point instead of at once (see the module doc).
+LATE_GRACE = timedelta(seconds=2)
+# The longest a backlogged row waits for its grid point.
+MAX_DEFER = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -51,6 +68,27 @@ class ClaimedCheck:
     latency_threshold_ms: int | None
     keyword: str | None
     keyword_mode: str
+    interval_seconds: int = 60
+    retry_interval_seconds: int = 60
+    failing: bool = False  # checked at the retry interval
+
+    def step(self, failing: bool | None = None) -> timedelta:
+        """The time to the next check after this one (the retry interval while failing)."""
+        failing = self.failing if failing is None else failing
+        return timedelta(seconds=self.retry_interval_seconds if failing else self.interval_seconds)
+
+
+def plan_run(due: datetime, step: timedelta, now: datetime) -> tuple[datetime, datetime]:
+    """When a row due at `due` runs, and when it is due after that (module doc, step 2).
+    The PostgreSQL claim computes the same in SQL (`_PG_CLAIM`)."""
+    late = now - due
+    if late < min(LATE_GRACE, step):
+        return due, due + step
+    point = due + math.ceil(late / step) * step  # the next grid point, in [now, now + step)
+    ahead = point - now
+    if ahead < MAX_DEFER:
+        return point, point + step
+    return now + ahead % MAX_DEFER, point
 
 
 def _step_sql(prefix: str) -> str:
@@ -62,28 +100,49 @@ def _step_sql(prefix: str) -> str:
 
 _PG_CLAIM = f"""
 WITH due AS (
-    SELECT id, next_check_at AS due_at
+    SELECT id, next_check_at AS due_at, {_step_sql("")} AS step,
+        EXTRACT(EPOCH FROM ($3::timestamptz - next_check_at))::float8 AS late
     FROM monitors
     WHERE next_check_at <= $1::timestamptz
     ORDER BY next_check_at
     LIMIT $2
     FOR UPDATE SKIP LOCKED
+), grid AS (
+    -- The next grid point, due + k * step, in whole steps (exact: steps are whole
+    -- seconds), and the seconds from now until it.
+    SELECT id, due_at, step, late < LEAST($4::float8, step) AS on_time,
+        due_at + make_interval(secs => ceil(late / step) * step) AS point,
+        ceil(late / step) * step - late AS ahead
+    FROM due
+), plan AS (
+    SELECT id, CASE
+            WHEN on_time THEN due_at
+            WHEN ahead < $5::float8 THEN point
+            ELSE $3::timestamptz
+                + make_interval(secs => ahead - $5::float8 * floor(ahead / $5::float8))
+        END AS run_at,
+        CASE
+            WHEN on_time THEN due_at + make_interval(secs => step)
+            WHEN ahead < $5::float8 THEN point + make_interval(secs => step)
+            ELSE point
+        END AS following
+    FROM grid
 )
 UPDATE monitors AS m
-SET next_check_at = CASE
-    WHEN due.due_at + make_interval(secs => {_step_sql("m.")}) > $3::timestamptz
-        THEN due.due_at + make_interval(secs => {_step_sql("m.")})
-    ELSE $3::timestamptz + make_interval(secs => {_step_sql("m.")})
-END
-FROM due, users AS u
-WHERE m.id = due.id AND u.id = m.owner_id
-RETURNING due.due_at, u.telegram_id AS owner_telegram_id,
+SET next_check_at = CASE WHEN plan.run_at <= $1::timestamptz THEN plan.following
+    ELSE plan.run_at END
+FROM plan, users AS u
+WHERE m.id = plan.id AND u.id = m.owner_id
+RETURNING plan.run_at AS due_at, plan.run_at <= $1::timestamptz AS claimed,
+    u.telegram_id AS owner_telegram_id,
+    (m.state = 'down' OR m.consecutive_failures > 0) AS failing,
     {", ".join("m." + c for c in CLAIM_COLUMNS)}
 """
 
 _SQLITE_SELECT = f"""
 SELECT m.next_check_at AS due_at, u.telegram_id AS owner_telegram_id,
-    {_step_sql("m.")} AS step, {", ".join("m." + c for c in CLAIM_COLUMNS)}
+    {_step_sql("m.")} AS step, (m.state = 'down' OR m.consecutive_failures > 0) AS failing,
+    {", ".join("m." + c for c in CLAIM_COLUMNS)}
 FROM monitors AS m JOIN users AS u ON u.id = m.owner_id
 WHERE m.next_check_at <= ?
 ORDER BY m.next_check_at
@@ -123,17 +182,22 @@ def _claimed(row: dict) -> ClaimedCheck:
         latency_threshold_ms=row["latency_threshold_ms"],
         keyword=row["keyword"],
         keyword_mode=row["keyword_mode"],
+        interval_seconds=row["interval_seconds"],
+        retry_interval_seconds=row["retry_interval_seconds"],
+        failing=bool(row["failing"]),
     )
 
 
 async def claim_due(horizon: datetime, now: datetime, limit: int) -> list[ClaimedCheck]:
-    """Claim up to `limit` monitors due at or before `horizon`, in due order."""
+    """Claim up to `limit` monitors due at or before `horizon`, in due order; each comes
+    with the time it runs at (`plan_run`: a backlog runs at its grid points)."""
     if limit <= 0:
         return []
     conn = current_connection()
     if is_postgres(conn):
-        _, rows = await conn.execute_query(_PG_CLAIM, [horizon, limit, now])
-        claimed = [_claimed(dict(r)) for r in rows]
+        grace, defer = LATE_GRACE.total_seconds(), MAX_DEFER.total_seconds()
+        _, rows = await conn.execute_query(_PG_CLAIM, [horizon, limit, now, grace, defer])
+        claimed = [_claimed(dict(r)) for r in rows if r["claimed"]]
         claimed.sort(key=lambda c: c.due_at)
         return claimed
     async with in_transaction(conn.connection_name) as tx:
@@ -143,14 +207,15 @@ async def claim_due(horizon: datetime, now: datetime, limit: int) -> list[Claime
         for row in rows:
             row = dict(row)
             item = _claimed(row)
-            step = timedelta(seconds=row["step"])
-            following = item.due_at + step
-            if following <= now:
-                following = now + step
+            run_at, following = plan_run(item.due_at, timedelta(seconds=row["step"]), now)
+            if run_at <= horizon:
+                claimed.append(replace(item, due_at=run_at))
+            else:
+                following = run_at
             updates.append([sqlite_time(following), item.monitor_id])
-            claimed.append(item)
         if updates:
             await tx.execute_many("UPDATE monitors SET next_check_at = ? WHERE id = ?", updates)
+    claimed.sort(key=lambda c: c.due_at)
     return claimed
 
 
@@ -183,49 +248,6 @@ async def release(claims: list[ClaimedCheck]) -> int:
             count, _ = await tx.execute_query(sql, params)
             released += count or 0
     return released
-
-
-async def spread_overdue(now: datetime) -> int:
-    """Reschedule overdue monitors evenly over the time they were left waiting.
-
-    Run at start-up. After downtime D every monitor that came due meanwhile is overdue;
-    starting them all at once would be a thundering herd. Each overdue monitor gets a
-    random moment within min(2 D, its interval) from now: the backlog drains at half
-    the rate it built up, so the load stays near 1.5 times the steady rate (the backlog
-    plus the monitors coming due as usual), and every monitor is checked again within
-    one interval of start-up. When other replicas keep the schedule, D is a fraction of
-    a second and nothing moves noticeably.
-    """
-    conn = current_connection()
-    if is_postgres(conn):
-        count, _ = await conn.execute_query(
-            "UPDATE monitors AS m SET next_check_at = $1::timestamptz + make_interval(secs =>"
-            " random() * LEAST(m.interval_seconds, backlog.seconds))"
-            " FROM (SELECT 2 * EXTRACT(EPOCH FROM ($1::timestamptz - min(next_check_at)))::float8"
-            "       AS seconds FROM monitors WHERE next_check_at < $1::timestamptz) AS backlog"
-            " WHERE m.next_check_at < $1::timestamptz",
-            [now],
-        )
-        return count or 0
-    async with in_transaction(conn.connection_name) as tx:
-        _, rows = await tx.execute_query(
-            "SELECT id, interval_seconds, next_check_at FROM monitors WHERE next_check_at < ?",
-            [sqlite_time(now)],
-        )
-        if not rows:
-            return 0
-        backlog = 2 * (now - min(db_time(r["next_check_at"]) for r in rows)).total_seconds()
-        updates = [
-            [
-                sqlite_time(
-                    now + timedelta(seconds=random.random() * min(r["interval_seconds"], backlog))
-                ),
-                r["id"],
-            ]
-            for r in rows
-        ]
-        await tx.execute_many("UPDATE monitors SET next_check_at = ? WHERE id = ?", updates)
-    return len(updates)
 
 
 def first_check_at(now: datetime, interval_seconds: int, max_jitter_s: float = 60.0) -> datetime:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 
+from db.outage_log import OutageLog
 from db.urls import database_dialect
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class Leadership:
         self._conn = None
         self._leading = False
         self._always = database_dialect(db_url) == "sqlite"
+        self.outage = OutageLog("outbox leadership")
 
     async def check(self) -> bool:
         """Whether this process leads now: keep the lock if held (and the connection
@@ -44,15 +46,17 @@ class Leadership:
                 self._conn = await asyncpg.connect(self.db_url, timeout=5)
             if self._leading:
                 await self._conn.fetchval("SELECT 1", timeout=5)  # still connected: still ours
+                self.outage.recovered()
                 return True
             self._leading = bool(
                 await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", self.key, timeout=5)
             )
+            self.outage.recovered()
             if self._leading:
                 log.info("this replica now delivers the notification outbox")
             return self._leading
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
-            log.warning("outbox leadership check failed: %s", exc)
+            self.outage.failed("checking outbox leadership", exc)
         await self.close()
         return False
 

@@ -16,9 +16,22 @@ At its due time a check runs if a slot is free, else it waits (FIFO) for the nex
 
 Results go into a buffer that `flush()` writes with core/recording.py (check logs,
 state, incidents and alerts in one transaction) after every tick, or at once when the
-buffer reaches BATCH_SIZE. A database error keeps the buffer for the next flush and a
-failing claim skips one tick: the engine logs one line when the database goes away
-and one when it is back, and never dies.
+buffer reaches BATCH_SIZE. A database error keeps the buffer for the next flush.
+
+While the database is away the engine keeps checking (memory mode). It remembers each
+monitor it claimed (the claim, with its intervals, and whether its last result failed);
+when a claim fails, each tick sets timers for the remembered monitors due within the
+horizon, the step after their last due time (the retry interval while failing), keyed
+(monitor, due) like claimed ones. Results pile up in the buffer, bounded by MAX_BUFFER:
+beyond it the oldest uneventful results are thinned (scheduler/result_buffer.py),
+counted and reported, never dropped silently. When the database is back the tick
+writes the buffer first, in order (so state changes, incidents and alerts come out as
+they happened), then claims; that claim ends memory mode and cancels the unstarted
+memory timers. A (monitor, due) the memory ran is never run again for a claim, so a
+replica does not double up. Monitors it should have claimed at its last good claim
+but did not (another replica's, paused, deleted) are forgotten when memory mode
+begins. The engine logs one line when the database goes away and one when it is back
+with what it wrote meanwhile (db/outage_log.py), and never dies.
 
 `stop()` (shutdown) hands unstarted claims back to the queue, lets running checks end
 within the deadline, and flushes every result, so nothing is lost.
@@ -35,7 +48,8 @@ import asyncio
 import logging
 import time
 from collections import deque
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 from core.check_slots import CheckSlots
 from core.clock import SYSTEM_CLOCK, Clock, TimerHandle
@@ -44,13 +58,16 @@ from core.probe import ErrorKind, Probe, ProbeResult, ProbeSpec
 from core.recording import record_results
 from core.settings import Settings
 from core.targets import private_targets_allowed
-from db.claims import ClaimedCheck, claim_due, release, spread_overdue
+from db.claims import LATE_GRACE, ClaimedCheck, claim_due, plan_run, release
+from db.outage_log import OutageLog
+from scheduler.result_buffer import thin
 
 log = logging.getLogger(__name__)
 
 HORIZON = timedelta(seconds=1.5)
 BATCH_SIZE = 500
 MAX_CLAIM = 5000
+MAX_BUFFER = 100_000  # results waiting for the database; beyond, the oldest are thinned
 
 
 class Engine:
@@ -62,6 +79,7 @@ class Engine:
         horizon: timedelta = HORIZON,
         batch_size: int = BATCH_SIZE,
         max_claim: int = MAX_CLAIM,
+        max_buffer: int = MAX_BUFFER,
         slots: CheckSlots | None = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
@@ -74,6 +92,7 @@ class Engine:
         self.horizon = horizon
         self.batch_size = batch_size
         self.max_claim = max_claim
+        self.max_buffer = max_buffer
         # Keyed by (monitor, due time): with an interval shorter than the horizon one
         # monitor can hold two claims at once.
         self._timers: dict[tuple[int, float], tuple[TimerHandle, ClaimedCheck]] = {}
@@ -90,8 +109,16 @@ class Engine:
         # so a finishing check claims again at once instead of waiting for the tick.
         self._claim_was_full = False
         self._refill_task: asyncio.Task | None = None
-        self._db_available = True
         self._stopping = False
+        # The schedule from memory while the database is away (see the module doc).
+        self._known: dict[int, _Remembered] = {}
+        self._memory_since: datetime | None = None
+        self._memory_keys: set[tuple[int, float]] = set()
+        self._memory_ran: dict[int, datetime] = {}  # the last due run from memory
+        self._last_claim_at: datetime | None = None
+        self._recorded_at_outage = 0
+        self._thinned = 0
+        self.outage = OutageLog("engine", clock.monotonic)
         # Figures for /metrics and the benchmark.
         self.lags: deque[float] = deque(maxlen=500_000)
         self.started_checks = 0
@@ -101,15 +128,9 @@ class Engine:
     # --- life cycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Open the probe and spread monitors that fell behind while nobody ran."""
+        """Open the probe. Monitors that fell behind while nobody ran are spread by the
+        claim itself (each runs at its next grid point, db/claims.py)."""
         await self.probe.start()
-        try:
-            spread = await spread_overdue(self.clock.now())
-        except Exception as exc:
-            self._database_failed("spreading overdue monitors", exc)
-        else:
-            if spread:
-                log.info("rescheduled %d overdue monitors across their intervals", spread)
 
     async def stop(self, timeout: float = 3.0) -> None:
         """Give back unstarted claims, let running checks finish, flush every result."""
@@ -160,9 +181,17 @@ class Engine:
         """The APScheduler job: claim what is due soon, set a timer for each, then start
         writing buffered results. The write follows the claim rather than running on a
         timer of its own because it locks the rows it updates and the claim skips locked
-        rows: run together, the claim would miss monitors that are due."""
+        rows: run together, the claim would miss monitors that are due.
+
+        While the database is away (memory mode) the tick first schedules from memory,
+        so a claim that hangs cannot blind the engine, then writes what is buffered
+        (results in time order, before any new claim), then claims: a claim that works
+        ends memory mode."""
         if self._stopping:
             return
+        if self._memory_since is not None:
+            self._schedule_from_memory()
+            await self.flush()
         try:
             await self._claim()
         finally:
@@ -181,7 +210,9 @@ class Engine:
             claims = await claim_due(now + self.horizon, now, limit)
         except Exception as exc:
             self._database_failed("claiming due monitors", exc)
+            self._enter_memory_mode()
             return
+        self._leave_memory_mode()
         self._database_back()
         if self._stopping:  # stop() began while this claim was in the database
             try:
@@ -191,11 +222,25 @@ class Engine:
             return
         self._claim_was_full = len(claims) >= limit
         for claim in claims:
-            handle = self.clock.call_at(claim.due_at, self._due, claim)
-            self._timers[(claim.monitor_id, claim.due_at.timestamp())] = (handle, claim)
+            if claim.due_at <= self._memory_ran.get(claim.monitor_id, _NEVER):
+                continue  # run from memory during the outage: never twice
+            self._remember(claim)
+            self._set_timer(claim)
+
+    def _set_timer(self, claim: ClaimedCheck) -> bool:
+        key = (claim.monitor_id, claim.due_at.timestamp())
+        if key in self._timers:
+            return False
+        handle = self.clock.call_at(claim.due_at, self._due, claim)
+        self._timers[key] = (handle, claim)
+        return True
 
     def _due(self, claim: ClaimedCheck) -> None:
-        self._timers.pop((claim.monitor_id, claim.due_at.timestamp()), None)
+        key = (claim.monitor_id, claim.due_at.timestamp())
+        self._timers.pop(key, None)
+        if key in self._memory_keys:
+            self._memory_keys.discard(key)
+            self._memory_ran[claim.monitor_id] = claim.due_at
         if claim.monitor_id in self._running:
             # The previous check outlived the interval (a timeout longer than the
             # interval): never run two checks of one monitor at once.
@@ -236,8 +281,13 @@ class Engine:
             )
         self._running.pop(claim.monitor_id, None)
         self._avg_duration = 0.9 * self._avg_duration + 0.1 * (time.monotonic() - started)
+        remembered = self._known.get(claim.monitor_id)
+        if remembered is not None:
+            remembered.failing = not result.ok
         self._buffer.append((claim.monitor_id, result))
-        if len(self._buffer) >= self.batch_size:
+        if len(self._buffer) > self.max_buffer:
+            self._thin_buffer()
+        if len(self._buffer) >= self.batch_size and self._memory_since is None:
             self._start_flush()
         if self._claim_was_full and (self._refill_task is None or self._refill_task.done()):
             self._claim_was_full = False
@@ -272,7 +322,8 @@ class Engine:
                     self._database_failed("writing check results", exc)
                     return
                 self.recorded_checks += len(batch)
-                self._database_back()
+                if self._memory_since is None:  # in memory mode, the claim decides
+                    self._database_back()
 
     @property
     def buffered(self) -> int:
@@ -282,14 +333,104 @@ class Engine:
     def in_flight(self) -> int:
         return len(self._running) + len(self._waiting) + len(self._timers)
 
-    # --- database outages -----------------------------------------------------------------
+    # --- database outages: the schedule from memory ------------------------------------
+
+    def _remember(self, claim: ClaimedCheck) -> None:
+        remembered = self._known.get(claim.monitor_id)
+        if remembered is None:
+            self._known[claim.monitor_id] = _Remembered(claim, claim.failing)
+        elif claim.due_at >= remembered.claim.due_at:
+            remembered.claim = claim
+            remembered.failing = claim.failing
+
+    def _enter_memory_mode(self) -> None:
+        """The claim failed: from now on, until a claim works, the monitors this engine
+        held are scheduled from memory. Those it should have claimed again at its last
+        good claim but did not (another replica's now, paused, deleted) are forgotten."""
+        if self._stopping:
+            return
+        if self._memory_since is not None:
+            self._schedule_from_memory()
+            return
+        self._memory_since = self.clock.now()
+        self._memory_ran = {}
+        if self._last_claim_at is not None:
+            cutoff = self._last_claim_at - LATE_GRACE
+            self._known = {
+                monitor_id: r
+                for monitor_id, r in self._known.items()
+                if r.claim.due_at + r.claim.step(r.failing) > cutoff
+            }
+        self._schedule_from_memory()
+
+    def _schedule_from_memory(self) -> None:
+        """Set timers for the remembered monitors due within the horizon: the step
+        after each one's last due time (the retry interval while its last result
+        failed), on its grid as a claim would (db/claims.py `plan_run`)."""
+        now = self.clock.now()
+        horizon = now + self.horizon
+        for remembered in self._known.values():
+            claim = remembered.claim
+            step = claim.step(remembered.failing)
+            run_at, _ = plan_run(claim.due_at + step, step, now)
+            while run_at <= horizon:
+                claim = replace(claim, due_at=run_at, failing=remembered.failing)
+                remembered.claim = claim
+                if self._set_timer(claim):
+                    self._memory_keys.add((claim.monitor_id, run_at.timestamp()))
+                run_at += step
+
+    def _leave_memory_mode(self) -> None:
+        """A claim worked: the database's schedule takes over. Unstarted timers set
+        from memory are cancelled (the claim sets its own; a (monitor, due) the memory
+        schedule already ran is never run again, see `_claim`)."""
+        self._last_claim_at = self.clock.now()
+        if self._memory_since is None:
+            return
+        for key in self._memory_keys:
+            entry = self._timers.pop(key, None)
+            if entry is not None:
+                entry[0].cancel()
+        self._memory_keys.clear()
+        self._memory_since = None
+
+    def _thin_buffer(self) -> None:
+        before = len(self._buffer)
+        self._buffer = thin(self._buffer, self.max_buffer * 3 // 4)
+        if not self._thinned:
+            log.warning(
+                "more than %d check results wait for the database: thinning the oldest "
+                "uneventful ones (state changes and alerts are kept)",
+                self.max_buffer,
+            )
+        self._thinned += before - len(self._buffer)
+
+    # --- database outages: the log ----------------------------------------------------------
 
     def _database_failed(self, doing: str, exc: Exception) -> None:
-        if self._db_available:
-            log.error("database unavailable while %s: %s: %s", doing, type(exc).__name__, exc)
-        self._db_available = False
+        if not self.outage.failing:  # the summary counts from here
+            self._recorded_at_outage = self.recorded_checks
+            self._thinned = 0
+        self.outage.failed(doing, exc)
 
     def _database_back(self) -> None:
-        if not self._db_available:
-            log.warning("database available again")
-        self._db_available = True
+        if not self.outage.failing:
+            return
+        written = self.recorded_checks - self._recorded_at_outage
+        summary = f"{written:,} results written"
+        if self._thinned:
+            summary += f", {self._thinned:,} uneventful ones thinned"
+        self.outage.recovered(summary)
+        self._recorded_at_outage = self.recorded_checks
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass
+class _Remembered:
+    """What the engine knows of a monitor it claimed: the last claim (its due time is
+    the last one scheduled) and whether its last result failed."""
+
+    claim: ClaimedCheck
+    failing: bool

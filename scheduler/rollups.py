@@ -36,12 +36,14 @@ from core.series import HOUR, floor_day, floor_hour
 from db import rollups
 from db.claims import db_time
 from db.connection import current_connection
+from db.outage_log import OutageLog
 from db.rollups import Key
 
 log = logging.getLogger(__name__)
 
 CHUNK = 1_000  # rows a transaction: under 20 ms of event-loop time (see the module doc)
 TIME_BUDGET = 20.0  # seconds of work per run at most; the rest waits for the next run
+OUTAGE = OutageLog("rollups")
 
 
 def aggregate(rows: list[dict]) -> tuple[dict[Key, Aggregate], dict[Key, Aggregate]]:
@@ -112,7 +114,8 @@ async def roll_up_job() -> None:
     try:
         count = await roll_up()
     except Exception as exc:  # the database went away: the next run catches up
-        log.warning("rollup job failed: %s", exc)
+        OUTAGE.failed("rolling up checks", exc)
         return
+    OUTAGE.recovered(f"{count:,} checks rolled up")
     if count:
         log.debug("rolled up %s checks", count)

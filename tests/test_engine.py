@@ -21,7 +21,7 @@ from db.config import tortoise_config
 from db.models import CheckLog, Monitor, MonitorState, User
 from scheduler.engine import Engine
 from scheduler.runner import create_scheduler, register_jobs
-from tests.support.targets import GATE, GATED, Site, TargetServers
+from tests.support.targets import GATE, GATED, HITS, STATS, Site, TargetServers
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.wait import until
 
@@ -390,36 +390,80 @@ async def test_unexpected_probe_exception_is_an_internal_failure(db, settings) -
     assert log.checked_at == clock.now()
 
 
-async def spread_after(clock: ManualClock, settings, probe, behind: list[float]) -> list[float]:
-    """Monitors `behind` seconds overdue (interval 60) at a start-up on `clock`: where
-    start() puts them, in seconds from now."""
-    now = clock.now()
+def per_second(offsets: list[float], seconds: int) -> list[int]:
+    """How many of `offsets` (seconds from some moment) fall in each whole second."""
+    buckets = [0] * seconds
+    for offset in offsets:
+        buckets[int(offset)] += 1
+    return buckets
+
+
+async def backlog_after(dialect: str, count: int, interval: int, behind: float) -> tuple:
+    """`count` monitors with phases spread evenly over their interval, left unclaimed
+    for `behind` seconds (an outage, a pause, a restart), then claimed as the engine
+    does: for each, the moment of its next check, in seconds from the claim, and
+    its phase (its original due times modulo the interval)."""
     user = await User.create(telegram_id=1)
+    start = datetime.now(UTC).replace(microsecond=0)
     await Monitor.bulk_create(
         [
             Monitor(
                 owner=user,
                 name=f"m{i}",
                 url="http://127.0.0.1:9/",
-                interval_seconds=60,
-                next_check_at=now - timedelta(seconds=seconds),
+                interval_seconds=interval,
+                next_check_at=start + timedelta(seconds=interval * i / count),
             )
-            for i, seconds in enumerate(behind)
+            for i in range(count)
         ]
     )
-    engine = Engine(settings, probe, clock=clock)
-    await engine.start()
-    await engine.stop()
-    return [(m.next_check_at - now).total_seconds() for m in await Monitor.all()]
+    now = start + timedelta(seconds=behind)
+    claims = await claim_due(now + timedelta(seconds=1.5), now, 10_000)
+    runs = {c.monitor_id: c.due_at for c in claims}
+    assert len(runs) == len(claims)  # each monitor claimed once
+    for m in await Monitor.all():
+        runs.setdefault(m.id, m.next_check_at)  # moved to its run, not claimed yet
+    phases = {
+        m.id: round((interval * i / count) % interval, 6)
+        for i, m in enumerate(await Monitor.all().order_by("id"))
+    }
+    return now, runs, phases
 
 
-async def test_restart_spreads_overdue_monitors_over_one_interval(db, settings, probe) -> None:
-    offsets = await spread_after(ManualClock(), settings, probe, [7200] * 600)
-    assert min(offsets) >= 0 and max(offsets) <= 60
-    buckets = [0] * 61
-    for offset in offsets:
-        buckets[int(offset)] += 1
-    assert max(buckets) <= 40  # ~10 a second on average; no herd
+async def test_claim_after_a_long_outage_keeps_each_monitors_phase(db, dialect) -> None:
+    """Unclaimed for 35 s (interval 10 s): each monitor runs at its next point on its
+    own grid (due + k * interval), not all at once; per-second starts stay flat."""
+    now, runs, phases = await backlog_after(dialect, 100, 10, 35.0)
+    offsets = {m: (at - now).total_seconds() for m, at in runs.items()}
+    assert min(offsets.values()) >= 0 and max(offsets.values()) < 10
+    for monitor_id, at in runs.items():
+        phase = round((at - (now - timedelta(seconds=35))).total_seconds() % 10, 6)
+        assert phase == phases[monitor_id] or abs(phase - phases[monitor_id]) in (0, 10)
+    assert per_second(list(offsets.values()), 10) == [10] * 10  # flat, as before
+
+
+async def test_claim_after_a_short_outage_skips_only_the_missed_runs(db, dialect) -> None:
+    """Unclaimed for 10 s (interval 60 s): monitors less than LATE_GRACE late run at
+    once; the rest wait for their next grid point, within one interval."""
+    now, runs, _ = await backlog_after(dialect, 120, 60, 10.0)
+    offsets = sorted((at - now).total_seconds() for at in runs.values())
+    assert min(offsets) >= -2 and max(offsets) < 60
+    at_once = [o for o in offsets if o <= 0]
+    assert len(at_once) == 4  # due less than 2 s ago (two a second), and now
+    assert max(per_second(offsets[len(at_once) :], 60)) == 2  # as spread as before
+
+
+async def test_claim_defers_a_long_step_at_most_max_defer(db, dialect) -> None:
+    """A daily monitor a few seconds behind waits at most a minute, not a day."""
+    user = await User.create(telegram_id=1)
+    due = datetime.now(UTC).replace(microsecond=0)
+    m = await Monitor.create(
+        owner=user, name="d", url="http://127.0.0.1:9/", interval_seconds=86400, next_check_at=due
+    )
+    now = due + timedelta(seconds=5)
+    assert await claim_due(now + timedelta(seconds=1.5), now, 10) == []
+    await m.refresh_from_db()
+    assert now < m.next_check_at <= now + timedelta(seconds=60)
 
 
 async def test_claims_on_postgres_are_disjoint_between_concurrent_claimers(
@@ -434,9 +478,10 @@ async def test_claims_on_postgres_are_disjoint_between_concurrent_claimers(
     assert len(ids) == len(set(ids)) == 300
 
 
-async def test_database_outage_logs_one_line_and_the_engine_recovers(
-    dialect, fresh_db_url, settings, probe, http, caplog
-) -> None:
+@asynccontextmanager
+async def postgres_through_proxy(dialect: str, fresh_db_url: str) -> AsyncIterator[tuple]:
+    """A fresh PostgreSQL database that the app reaches through a TCP proxy the test
+    cuts and restores (an outage of the database); yields (proxy, url via the proxy)."""
     if dialect != "postgres":
         pytest.skip("cuts the network path to a PostgreSQL server")
     from db.migrate import upgrade
@@ -447,37 +492,138 @@ async def test_database_outage_logs_one_line_and_the_engine_recovers(
     proxy = TcpProxy(host, int(port or 5432))
     await proxy.start()
     url = fresh_db_url.replace(f"@{target}/", f"@127.0.0.1:{proxy.port}/")
-    caplog.set_level(logging.INFO, logger="scheduler.engine")
-    async with TortoiseContext() as ctx:
-        await ctx.init(config=tortoise_config(url))
+    try:
+        async with TortoiseContext() as ctx:
+            await ctx.init(config=tortoise_config(url))
+            yield proxy, url
+    finally:
+        await proxy.cut()
+
+
+async def test_database_outage_logs_one_line_per_component_and_a_summary(
+    dialect, fresh_db_url, settings, probe, http, caplog
+) -> None:
+    """The one real-time outage: the engine, the outbox's leadership check and the
+    rollups each log one line when the database goes and one when it is back (the
+    engine's says what it wrote), however many times they fail meanwhile; asyncpg's
+    pool says nothing at the level run.py sets."""
+    from core.logs import configure_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, logging.getLogger("asyncpg").level
+    configure_logging("INFO", [])
+    root.addHandler(caplog.handler)
+    try:
+        await outage_with_every_component(dialect, fresh_db_url, settings, probe, http, caplog)
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]
+        logging.getLogger("asyncpg").setLevel(saved[2])
+
+
+async def outage_with_every_component(dialect, fresh_db_url, settings, probe, http, caplog):
+    from db.leader import Leadership
+    from scheduler.rollups import roll_up_job
+
+    async with postgres_through_proxy(dialect, fresh_db_url) as (proxy, url):
         monitors = await add_monitors(5, http.url("/ok"), interval=1)
+        leadership = Leadership(url)
         engine = Engine(settings, probe)
         await engine.start()
         await engine.tick()
+        assert await leadership.check()
         await asyncio.sleep(0.3)
         await proxy.cut()
-        for _ in range(4):  # ticks and flushes while the database is gone
+        caplog.clear()
+        for _ in range(6):  # ticks, flushes and jobs while the database is gone
             await engine.tick()
             await asyncio.sleep(0.3)
             await engine.flush()
+            assert not await leadership.check()
+            await roll_up_job()
         kept = engine.buffered
         assert kept >= 5
+        during = [r for r in caplog.records if r.levelno >= logging.WARNING]
         await proxy.start()
-        await engine.flush()
+        await engine.tick()  # writes what waited, then claims
         assert engine.buffered == 0
-        await engine.tick()
+        assert await leadership.check()
+        await roll_up_job()
         await asyncio.sleep(1.2)
         await engine.stop()
+        await leadership.close()
         assert await CheckLog.filter(monitor_id__in=[m.id for m in monitors]).count() >= kept
-    await proxy.cut()
-    lines = [r for r in caplog.records if "database unavailable" in r.getMessage()]
-    assert len(lines) == 1, [r.getMessage() for r in caplog.records]
-    assert any("available again" in r.getMessage() for r in caplog.records)
+    lines = [f"{r.levelname} {r.getMessage()}" for r in caplog.records]
+    assert [line.split(":")[0] for line in map(str, (r.getMessage() for r in during))] == [
+        "engine",
+        "outbox leadership",
+        "rollups",
+    ], lines
+    back = [line for line in lines if "database back after" in line]
+    assert len(back) == 3, lines
+    assert any(
+        line.startswith("INFO engine: database back after") and f"{kept:,} results written" in line
+        for line in back
+    ), lines
 
 
-async def test_short_outage_backlog_drains_within_the_outage_length(db, settings, probe) -> None:
-    """Down for 10 s: the backlog is spread over the next 20 s, not a whole interval."""
-    behind = [10 * i / 200 for i in range(200)]
-    offsets = await spread_after(ManualClock(), settings, probe, behind)
-    assert min(offsets) >= 0 and max(offsets) <= 20
-    assert max(offsets) > 10  # spread, not replayed at once
+async def test_checks_go_on_from_memory_while_the_database_is_away(
+    dialect, fresh_db_url, settings, targets
+) -> None:
+    """The database goes for 10 s (interval 2 s): the engine keeps checking the monitors
+    it held, at their own times; the target goes down meanwhile. When the database is
+    back, every result is written in order with the incident and its alert, each
+    (monitor, due) checked once, and the claim takes over on the same grid."""
+    from db.models import Incident, Notification, NotificationKind
+
+    async with postgres_through_proxy(dialect, fresh_db_url) as (proxy, _url):
+        site = await targets.http()
+        async with on_manual_clock(settings, targets) as (engine, clock):
+            start = clock.now()
+            offsets = [0.05 + 0.1 * i for i in range(20)]  # phases spread over 2 s
+            monitors = await add_monitors_at(
+                clock, offsets, site.url("/switch"), interval_seconds=2, retry_interval_seconds=2
+            )
+            await run_for(engine, clock, 4.0)
+            await proxy.cut()
+            targets.app[STATS]["switch_ok"] = False
+            hits = targets.app[HITS].get("/switch", 0)
+            await run_for(engine, clock, 10.0)
+            assert targets.app[HITS]["/switch"] - hits == 100  # 20 monitors, 5 times each
+            assert engine.buffered == 100
+            await proxy.start()
+            await run_for(engine, clock, 4.0)
+        for monitor, first in zip(monitors, offsets, strict=True):
+            times = await check_times(monitor, start)
+            assert times == [round(first + 2 * k, 6) for k in range(9)]  # no gap, none twice
+            await monitor.refresh_from_db()
+            assert monitor.state == MonitorState.DOWN
+            incident = await Incident.get(monitor_id=monitor.id)
+            assert incident.started_at == start + timedelta(seconds=first + 4)
+            down = await Notification.filter(monitor_id=monitor.id, kind=NotificationKind.DOWN)
+            assert [n.incident_id for n in down] == [incident.id]
+
+
+def test_a_full_buffer_thins_uneventful_results_and_keeps_state_changes() -> None:
+    from core.probe import ProbeResult
+    from scheduler.result_buffer import thin
+
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    outcomes = [True] * 50 + [False] * 50 + [True] * 50  # one monitor: up, down, up
+    buffer = [
+        (1, ProbeResult(checked_at=t0 + timedelta(seconds=i), ok=ok))
+        for i, ok in enumerate(outcomes)
+    ]
+    buffer += [(2, ProbeResult(checked_at=t0 + timedelta(seconds=i), ok=True)) for i in range(4)]
+    kept = thin(buffer, 100, keep_run=3)
+    assert len(kept) == 100
+    ones = [r.ok for m, r in kept if m == 1]
+    # Every run starts with its first three results, so each threshold crossing and
+    # state change is kept; monitor 2's few results are untouched.
+    assert ones[:3] == [True] * 3 and [False] * 3 in [ones[i : i + 3] for i in range(len(ones))]
+    assert buffer[49] in kept and buffer[50] in kept and buffer[99] in kept and buffer[100] in kept
+    assert buffer[149] in kept  # the latest
+    assert [r for m, r in kept if m == 2] == [r for m, r in buffer if m == 2]
+    # The oldest uneventful ones went first.
+    assert buffer[3] not in kept and buffer[148] in kept
+    # Past what thinning can do, the oldest go regardless: the buffer stays bounded.
+    assert len(thin(buffer, 5, keep_run=3)) == 5
