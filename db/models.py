@@ -256,6 +256,9 @@ class Notification(Model):
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()
     lease_until = fields.DatetimeField(null=True)
+    # The outbox leadership epoch (OutboxLeadership) the row was claimed under, with
+    # `attempts` the claim's fencing token; a newer leader returns older claims at once.
+    claim_epoch = fields.BigIntField(null=True)
     last_error = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     sent_at = fields.DatetimeField(null=True)
@@ -268,6 +271,18 @@ class Notification(Model):
             # unsent row of the same recipient and channel before claiming a newer one.
             Index(fields=("user_id", "channel", "status"), name="idx_notifications_recipient"),
         )
+
+
+class OutboxLeadership(Model):
+    """The outbox's leadership epoch: one row (id 1), counted up by every process that
+    takes the lead of the outbox (db/leader.py), so claims made under an earlier
+    leadership are known abandoned (db/outbox.py)."""
+
+    id = fields.IntField(primary_key=True)
+    epoch = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "outbox_leadership"
 
 
 class Rollup(Model):

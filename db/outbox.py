@@ -17,14 +17,38 @@ The claim (`claim_notifications`), in one statement on PostgreSQL:
    the order, though, assumes one claimer at a time (a second one does not see a row
    the first has locked but not yet committed), which the outbox leadership
    (db/leader.py) provides.
-3. Marks them `sending` with a lease and counts the attempt, returning what sending
-   needs, the recipient's language and addresses included.
+3. Marks them `sending` with a lease and the leader's epoch (db/leader.py) and counts
+   the attempt, returning what sending needs, the recipient's language and addresses
+   included.
 
 Every later change is conditional on `status = 'sending' AND attempts = <the claimed
-attempt>`: the attempt number is the claim's fencing token. A worker whose lease ran
-out and whose row was claimed again cannot overwrite the newer claim's outcome.
-Rows whose worker died stay `sending` until their lease ends; `recover_expired` then
-makes them pending again.
+attempt> AND claim_epoch = <the claim's epoch>`: attempt and epoch are the claim's
+fencing token. A worker whose claim was returned and claimed again cannot overwrite
+the newer claim's outcome, and it checks that the claim is still its own right before
+each send (`still_claimed`).
+
+A `sending` row whose claimer is gone holds back that recipient's later rows (step 2),
+so abandoned claims go back quickly:
+1. A leader dies (kill -9, a lost machine) or loses the lock: PostgreSQL ends its
+   session and releases the lock. Whatever it had claimed stays `sending`.
+2. The next leader takes the lock and counts up the epoch; before its first claim it
+   returns, in one statement (`return_abandoned`), every `sending` row of an earlier
+   epoch to pending (they were due already, so they are claimed at once). On SQLite
+   the worker's start is the new leadership.
+3. Those rows go out again within seconds. This is the at-least-once case: a row whose
+   message Telegram had accepted when its leader died is sent twice, since nothing
+   tells an accepted send from one never made. The dead claim's attempt had no
+   outcome, so it is not counted: the row goes back with `attempts` as it was before
+   that claim, and the new claim counts the attempt once (retry backoff and the dead
+   letter see one attempt per outcome). The old token cannot match the new claim:
+   its epoch is older.
+4. An earlier leader that is still alive (two leaders overlap: its lock connection
+   ended but the process runs on) finds its claims gone at its next send and drops
+   them, and stops at its next leadership check. Within one epoch the lease still
+   fences: a claim is not handed to a transport when its lease is nearly over, and
+   `recover_expired` returns rows whose lease ended (counting the attempt, which is
+   then the only part of the token that changes). Rows claimed before epochs existed
+   (NULL) also wait for their lease.
 
 SQLite runs in one process: a SELECT and an UPDATE in one transaction do the same.
 """
@@ -35,6 +59,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from db.bulk import is_postgres
@@ -52,7 +77,7 @@ GROUPABLE_KINDS = (
 _KINDS_SQL = ", ".join(f"'{kind}'" for kind in GROUPABLE_KINDS)
 
 _RETURNED = """n.id, n.user_id, n.channel, n.kind, n.monitor_id, n.payload, n.attempts,
-    n.created_at, u.telegram_id, u.language, u.telegram_language, u.timezone,
+    n.claim_epoch, n.created_at, u.telegram_id, u.language, u.telegram_language, u.timezone,
     u.email, u.email_verified, u.email_alerts, u.blocked_bot"""
 
 
@@ -88,7 +113,8 @@ class ClaimedNotification:
     kind: str
     monitor_id: int | None
     payload: dict = field(repr=False)
-    attempts: int  # including this one: the claim's fencing token
+    attempts: int  # including this one: with `epoch`, the claim's fencing token
+    epoch: int  # the leadership epoch the row was claimed under
     created_at: datetime
     telegram_id: int
     language: str | None
@@ -109,6 +135,7 @@ def _claimed(row: dict) -> ClaimedNotification:
         monitor_id=row["monitor_id"],
         payload=db_json(row["payload"]) or {},
         attempts=row["attempts"],
+        epoch=row["claim_epoch"],
         created_at=db_time(row["created_at"]),
         telegram_id=row["telegram_id"],
         language=row["language"],
@@ -126,11 +153,13 @@ async def claim_notifications(
     *,
     limit: int,
     lease_until: datetime,
+    epoch: int,
     channels: Sequence[str],
     quiet_before: datetime,
     hold_before: datetime,
 ) -> list[ClaimedNotification]:
-    """Claim up to `limit` due rows for `channels` (see the module doc), oldest first."""
+    """Claim up to `limit` due rows for `channels` under leadership `epoch` (see the
+    module doc), oldest first."""
     if limit <= 0 or not channels:
         return []
     conn = current_connection()
@@ -140,12 +169,13 @@ async def claim_notifications(
         sql = f"""
         WITH due AS ({candidates} LIMIT $5 FOR UPDATE OF n SKIP LOCKED)
         UPDATE notifications AS n
-        SET status = 'sending', attempts = n.attempts + 1, lease_until = $6::timestamptz
+        SET status = 'sending', attempts = n.attempts + 1, lease_until = $6::timestamptz,
+            claim_epoch = $7
         FROM due, users AS u
         WHERE n.id = due.id AND u.id = n.user_id
         RETURNING {_RETURNED}
         """
-        params = [now, quiet_before, hold_before, list(channels), limit, lease_until]
+        params = [now, quiet_before, hold_before, list(channels), limit, lease_until, epoch]
         _, rows = await conn.execute_query(sql, params)
         claimed = [_claimed(dict(r)) for r in rows]
     else:
@@ -163,8 +193,8 @@ async def claim_notifications(
             marks = ", ".join("?" for _ in ids)
             await tx.execute_query(
                 f"UPDATE notifications SET status = 'sending', attempts = attempts + 1, "
-                f"lease_until = ? WHERE id IN ({marks}) AND status = 'pending'",
-                [sqlite_time(lease_until), *ids],
+                f"lease_until = ?, claim_epoch = ? WHERE id IN ({marks}) AND status = 'pending'",
+                [sqlite_time(lease_until), epoch, *ids],
             )
             _, rows = await tx.execute_query(
                 f"SELECT {_RETURNED} FROM notifications AS n JOIN users AS u "
@@ -179,8 +209,21 @@ async def claim_notifications(
 
 def _claimed_row(claim: ClaimedNotification):
     return Notification.filter(
-        id=claim.id, status=NotificationStatus.SENDING, attempts=claim.attempts
+        id=claim.id,
+        status=NotificationStatus.SENDING,
+        attempts=claim.attempts,
+        claim_epoch=claim.epoch,
     )
+
+
+async def still_claimed(claims: Sequence[ClaimedNotification]) -> bool:
+    """Whether every one of `claims` is still this claim (not returned by a newer
+    leader, nor expired and claimed again): checked right before a send."""
+    rows = await Notification.filter(
+        id__in=[c.id for c in claims], status=NotificationStatus.SENDING
+    ).values_list("id", "attempts", "claim_epoch")
+    held = {(id_, attempts, epoch) for id_, attempts, epoch in rows}
+    return all((c.id, c.attempts, c.epoch) in held for c in claims)
 
 
 async def mark_sent(claim: ClaimedNotification, now: datetime, payload: dict | None = None) -> bool:
@@ -218,14 +261,14 @@ async def mark_final(
 
 async def release(claims: Sequence[ClaimedNotification]) -> None:
     """Give back claims that were never tried (shutdown): pending again at once, the
-    attempt not counted. One UPDATE per attempt number (all claims of one drain
-    usually share it), still conditional on each claim."""
-    by_attempt: dict[int, list[int]] = {}
+    attempt not counted. One UPDATE per attempt number and epoch (all claims of one
+    drain usually share them), still conditional on each claim."""
+    by_token: dict[tuple[int, int], list[int]] = {}
     for claim in claims:
-        by_attempt.setdefault(claim.attempts, []).append(claim.id)
-    for attempts, ids in by_attempt.items():
+        by_token.setdefault((claim.attempts, claim.epoch), []).append(claim.id)
+    for (attempts, epoch), ids in by_token.items():
         await Notification.filter(
-            id__in=ids, status=NotificationStatus.SENDING, attempts=attempts
+            id__in=ids, status=NotificationStatus.SENDING, attempts=attempts, claim_epoch=epoch
         ).update(status=NotificationStatus.PENDING, attempts=attempts - 1, lease_until=None)
 
 
@@ -234,6 +277,20 @@ async def cancel_pending(user_id: int, channel: str, reason: str) -> int:
     return await Notification.filter(
         user_id=user_id, channel=channel, status=NotificationStatus.PENDING
     ).update(status=NotificationStatus.CANCELLED, last_error=reason)
+
+
+async def return_abandoned(epoch: int) -> int:
+    """On taking the lead under `epoch`: the rows claimed under earlier epochs are
+    pending again, their unfinished attempt not counted (steps 2 and 3 of the module
+    doc). They were due when claimed, so they are due at once, ahead of newer rows.
+    One statement."""
+    return await Notification.filter(
+        status=NotificationStatus.SENDING, claim_epoch__lt=epoch
+    ).update(
+        status=NotificationStatus.PENDING,
+        attempts=F("attempts") - 1,
+        lease_until=None,
+    )
 
 
 async def recover_expired(now: datetime) -> int:

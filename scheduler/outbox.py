@@ -3,11 +3,15 @@ later, so nothing is lost while Telegram or SMTP is away).
 
 `tick()` is an APScheduler job (every second). On the replica that leads the outbox
 (db/leader.py) it starts a drain unless one is running. A drain:
-1. makes the rows of a worker that died pending again (their lease is over);
+1. makes the rows of a worker that died pending again: at once those claimed under
+   an earlier leadership epoch, when this replica has just taken the lead (the
+   leader that claimed them is gone: see db/outbox.py), and any whose lease is over;
 2. claims due rows (db/outbox.py) and keeps up to `batch` of them in hand, claiming
    more whenever half are done (at once after a full claim, else at most once a
    second), so the rate limits, not the claims, set the pace; before each claim it
-   makes sure it still leads, so a replica that lost the lock mid-drain stops;
+   makes sure it still leads, so a replica that lost the lock mid-drain stops, and
+   before each send that the claim is still its own (a newer leader may have
+   returned it);
 3. delivers each recipient's rows (one user on one channel) in order: more than
    GROUP_ABOVE alerts (down, up, reminder, certificate) become one grouped message,
    everything else goes one message per row; each is rendered in the recipient's
@@ -142,6 +146,7 @@ class OutboxWorker:
         self._claimed: dict[int, ClaimedNotification] = {}  # claimed, not yet settled
         self._leases: dict[int, datetime] = {}
         self._in_transport: set[int] = set()  # handed to a transport, no answer yet
+        self._returned_epoch: int | None = None  # earlier epochs' claims returned up to
         self._failing: set[str] = set()  # channels whose last message failed transiently
 
     @property
@@ -193,7 +198,7 @@ class OutboxWorker:
         try:
             while not self._stopping:
                 if self._claim_due(active):
-                    if not await self.leadership.check():
+                    if not await self._lead():
                         log.warning("outbox leadership lost: this replica stops delivering")
                         break
                     for rows in self._by_recipient(await self._claim()):
@@ -221,6 +226,19 @@ class OutboxWorker:
                 except Exception as exc:  # their leases end, and they go out then
                     log.warning("could not give back %s notifications: %s", len(leftover), exc)
 
+    async def _lead(self) -> bool:
+        """Whether this replica still leads; on a new leadership, first return the
+        rows claimed under earlier ones (until that has worked, nothing is claimed)."""
+        if not await self.leadership.check():
+            return False
+        epoch = self.leadership.epoch
+        if epoch != self._returned_epoch:
+            returned = await outbox.return_abandoned(epoch)
+            if returned:
+                log.info("%s notifications of an earlier outbox leadership queued again", returned)
+            self._returned_epoch = epoch
+        return True
+
     def _claim_due(self, active: set) -> bool:
         """Claim when half the rows in hand are done; after a claim that came back short
         (nothing more was due), not again for a second, so the tail of a drain does not
@@ -237,6 +255,7 @@ class OutboxWorker:
             now,
             limit=limit,
             lease_until=lease_until,
+            epoch=self.leadership.epoch,
             channels=self.channels,
             quiet_before=now - self.quiet,
             hold_before=now - HOLD,
@@ -288,8 +307,9 @@ class OutboxWorker:
                 return
 
     async def _may_send(self, unit: Unit) -> bool:
-        """Wait for the rate limits; False when the worker is stopping or the lease
-        would not cover the send any more (the rows then go back)."""
+        """Wait for the rate limits; False when the worker is stopping, the lease
+        would not cover the send any more, or a newer leader has taken the rows back
+        (the rows then go back, as far as they are still this worker's)."""
         if self._stopping:
             return False
         if self.telegram is not None and unit.first.channel == NotificationChannel.TELEGRAM:
@@ -297,7 +317,12 @@ class OutboxWorker:
         if self._stopping:
             return False
         now = self.clock.now()
-        return all(now < self._leases[row.id] - LEASE_MARGIN for row in unit.rows)
+        if not all(now < self._leases[row.id] - LEASE_MARGIN for row in unit.rows):
+            return False
+        if not await outbox.still_claimed(unit.rows):
+            log.warning("notification %s was taken back by a newer outbox leader", unit.first.id)
+            return False
+        return True
 
     async def _give_back(self, rows: list[ClaimedNotification]) -> None:
         if rows:

@@ -17,6 +17,7 @@ from core.clock import ManualClock
 from core.probe import ProbeResult
 from core.recording import record_results
 from db import outbox
+from db.leader import Leadership
 from db.models import (
     Monitor,
     Notification,
@@ -28,7 +29,15 @@ from db.models import (
 from scheduler.telegram_sender import TelegramSender, accepted
 from tests.support.bot_harness import tr, tr_n
 from tests.support.fake_telegram import FakeTelegram
-from tests.support.outbox import close_worker, deliver_all, queue, worker_for
+from tests.support.outbox import (
+    SilentServer,
+    close_worker,
+    deliver_all,
+    kill,
+    queue,
+    wait_to_lead,
+    worker_for,
+)
 
 
 @pytest.fixture
@@ -368,31 +377,142 @@ async def test_a_worker_stopped_mid_batch_and_restarted_sends_the_rest_once(
     assert await Notification.filter(status=NotificationStatus.SENT).count() == 30
 
 
-async def test_rows_of_a_worker_that_died_are_delivered_after_their_lease(
+async def test_a_leader_killed_mid_send_leaves_nothing_waiting_for_the_lease(
     db, settings, fake
 ) -> None:
+    """kill -9 while the down alert is in Telegram's hands: the next leader sends it
+    again (at least once) and the recovery alert behind it, in order, within seconds
+    instead of after the 5-minute lease."""
     user, monitor = await user_with_monitor()
-    row = await queue(user, monitor=monitor)
-    now = datetime.now(UTC)
-    # A worker claims and dies before sending: the row is 'sending' under its lease.
-    [claim] = await outbox.claim_notifications(
-        now, limit=10, lease_until=now + timedelta(seconds=1),
-        channels=["telegram"], quiet_before=now, hold_before=now,
-    )  # fmt: skip
-    assert claim.id == row.id
-    worker = worker_for(settings, fake, clock=ManualClock(now))
+    down = await queue(user, monitor=monitor)
+    silent = SilentServer()
+    await silent.start()
+    dead = worker_for(settings, fake, api_url=silent.url)
     try:
+        await dead.tick()
+        await asyncio.wait_for(silent.received.wait(), 10)  # the send is in flight
+        kill(dead)
+    finally:
+        await dead.telegram.bot.session.close()
+        await silent.stop()
+    await down.refresh_from_db()
+    assert down.status == NotificationStatus.SENDING and down.attempts == 1
+    up = await queue(user, NotificationKind.UP, monitor=monitor, payload={"downtime_seconds": 60})
+
+    start = datetime.now(UTC)
+    clock = ManualClock(start)
+    heir = worker_for(settings, fake, clock=clock)
+    try:
+        await wait_to_lead(heir)
+        await deliver_all(heir)
+    finally:
+        await close_worker(heir)
+    assert clock.now() - start < timedelta(seconds=5)  # the lease is 5 minutes
+    texts = [c.message.plain for c in sends(fake, 100)]
+    assert len(texts) == 2
+    assert "is down" in texts[0] and "is up again" in texts[1]
+    for row in (down, up):
+        await row.refresh_from_db()
+        # The killed claim had no outcome: its attempt is not counted.
+        assert row.status == NotificationStatus.SENT and row.attempts == 1
+
+
+class GatedSender(TelegramSender):
+    """A sender whose turns wait for `gate`: rows stay claimed, not yet sent.
+    `waiting` is set once `expected` sends wait at the gate."""
+
+    def __init__(self, bot, gate: asyncio.Event, expected: int) -> None:
+        super().__init__(bot)
+        self.gate = gate
+        self.expected = expected
+        self.waiting = asyncio.Event()
+
+    async def wait_turn(self, chat_id: int) -> None:
+        self.expected -= 1
+        if self.expected == 0:
+            self.waiting.set()
+        await self.gate.wait()
+        await super().wait_turn(chat_id)
+
+
+async def test_a_leader_that_lost_the_lead_does_not_send_what_the_new_one_took_back(
+    db, settings, fake
+) -> None:
+    """Two leaders overlap: the old one's lock connection ended but the process runs on
+    with claimed rows in hand. The new leader sends them; the old one, at its next
+    send, finds its claims gone and sends nothing."""
+    users = [await User.create(telegram_id=500 + n) for n in range(3)]
+    for user in users:
+        await queue(user, NotificationKind.BROADCAST, payload={"text": "once"})
+    gate = asyncio.Event()
+    old = worker_for(settings, fake)
+    old.telegram = GatedSender(old.telegram.bot, gate, expected=3)
+    start = datetime.now(UTC)
+    new = worker_for(settings, fake, clock=ManualClock(start))
+    try:
+        await old.tick()
+        await asyncio.wait_for(old.telegram.waiting.wait(), 10)  # all three claimed
+        conn = old.leadership._conn
+        if conn is not None:
+            conn.terminate()  # the lock is lost; the old process does not know yet
+        await wait_to_lead(new)
+        await deliver_all(new)
+        assert len(sends(fake)) == 3
+        gate.set()
+        await asyncio.wait_for(old._drain_task, 10)
+    finally:
+        await close_worker(old)
+        await close_worker(new)
+    assert new.clock.now() - start < timedelta(seconds=5)
+    assert sorted(c.params["chat_id"] for c in sends(fake)) == [500, 501, 502]
+    rows = await Notification.all()
+    assert {(r.status, r.attempts) for r in rows} == {(NotificationStatus.SENT, 1)}
+
+
+async def test_a_claim_of_the_current_leadership_still_waits_for_its_lease(
+    db, settings, fake
+) -> None:
+    """Within one leadership epoch (a second claimer overlapping the leader) the lease
+    still fences: the row goes out only once the lease has ended."""
+    worker = worker_for(settings, fake, clock=ManualClock())
+    try:
+        await worker.drain()  # takes the lead: nothing to return, nothing to send
+        user, monitor = await user_with_monitor()
+        row = await queue(user, monitor=monitor)
+        now = datetime.now(UTC)
+        # Another claimer of the same epoch claims and dies before sending.
+        [claim] = await outbox.claim_notifications(
+            now, limit=10, lease_until=now + timedelta(seconds=1),
+            epoch=worker.leadership.epoch,
+            channels=["telegram"], quiet_before=now, hold_before=now,
+        )  # fmt: skip
+        assert claim.id == row.id
         await worker.drain()
-        assert sends(fake) == []  # leased to the dead worker
+        assert sends(fake) == []  # leased to the other claimer
         await worker.clock.advance_to(now + timedelta(seconds=1.1))
         await deliver_all(worker)
     finally:
         await close_worker(worker)
     assert len(sends(fake, 100)) == 1
-    # The dead worker's late mark cannot overwrite the new claim's outcome.
+    # The other claimer's late mark cannot overwrite the new claim's outcome.
     assert not await outbox.mark_retry(claim, now, "late")
     await row.refresh_from_db()
-    assert row.status == NotificationStatus.SENT
+    assert row.status == NotificationStatus.SENT and row.attempts == 2
+
+
+async def test_every_new_leadership_takes_a_higher_epoch(db, db_url) -> None:
+    first, second = Leadership(db_url), Leadership(db_url)
+    try:
+        assert await first.check()
+        assert first.epoch == 1
+        assert await first.check() and first.epoch == 1  # kept: the same leadership
+        await first.close()
+        assert first.epoch is None
+        assert await second.check()
+        assert second.epoch == 2
+    finally:
+        await first.close()
+        await second.close()
 
 
 async def test_two_workers_draining_together_send_each_row_once(db, settings, fake) -> None:

@@ -131,3 +131,53 @@ async def queue(
         dedup_key=key,
         next_attempt_at=datetime.now(UTC),
     )
+
+
+def kill(worker: OutboxWorker) -> None:
+    """What a kill -9 leaves of `worker`: its leadership connection ends abruptly (so
+    PostgreSQL releases the lock) and its drain stops where it is, no row marked and
+    none in a transport's hands given back. Its HTTP session stays for the test to close."""
+    conn = worker.leadership._conn
+    if conn is not None:
+        conn.terminate()
+    if worker._drain_task is not None:
+        worker._drain_task.cancel()
+
+
+async def wait_to_lead(worker: OutboxWorker, timeout: float = 10.0) -> None:
+    """Until `worker` leads (PostgreSQL frees a dead session's lock within moments)."""
+    deadline = time.monotonic() + timeout
+    while not await worker.leadership.check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no outbox leadership within {timeout} s")
+        await asyncio.sleep(0.05)
+
+
+class SilentServer:
+    """A TCP server that reads requests and never answers: a send to it stays in flight
+    until the test ends it. `received` is set once a request has come in."""
+
+    def __init__(self) -> None:
+        self.received = asyncio.Event()
+        self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+
+    async def stop(self) -> None:
+        for writer in self._writers:
+            writer.transport.abort()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.append(writer)
+        while await reader.read(65536):
+            self.received.set()
