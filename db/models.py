@@ -274,9 +274,11 @@ class Notification(Model):
 
 
 class OutboxLeadership(Model):
-    """The outbox's leadership epoch: one row (id 1), counted up by every process that
-    takes the lead of the outbox (db/leader.py), so claims made under an earlier
-    leadership are known abandoned (db/outbox.py)."""
+    """The outbox's leadership epoch, counted up by each new leader.
+
+    One row (id 1), counted up by every process that takes the lead of the outbox
+    (db/leader.py), so claims made under an earlier leadership are known abandoned
+    (db/outbox.py)."""
 
     id = fields.IntField(primary_key=True)
     epoch = fields.BigIntField(default=0)

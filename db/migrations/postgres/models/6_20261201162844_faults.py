@@ -1,0 +1,103 @@
+from tortoise import BaseDBAsyncClient
+
+RUN_IN_TRANSACTION = True
+
+
+async def upgrade(db: BaseDBAsyncClient) -> str:
+    return """
+        CREATE TABLE IF NOT EXISTS "outbox_leadership" (
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "epoch" BIGINT NOT NULL
+);
+COMMENT ON TABLE "outbox_leadership" IS 'The outbox''s leadership epoch, counted up by each new leader.';
+        ALTER TABLE "notifications" ADD "claim_epoch" BIGINT;"""
+
+
+async def downgrade(db: BaseDBAsyncClient) -> str:
+    return """
+        ALTER TABLE "notifications" DROP COLUMN "claim_epoch";
+        DROP TABLE IF EXISTS "outbox_leadership";"""
+
+
+MODELS_STATE = (
+    "eJztXW1v4zYS/iuCv9wWyO0lzstug6KAk3h3fXXsIHHaok0h0BJj6yxTql428fX2vx9JvU"
+    "uULCqyLKv8ktgUH1p6SA2HM8PhX721oULdfj8wtZmxgqh3Kf3VQ2AN8YfMtSOpB0wzukIK"
+    "HDDXaWVgarJDqtFiMLcdCygOvvIMdBviIhXaiqWZjmaQX0GurpNCQ8EVNbSIilyk/elC3N"
+    "YCOkto4Qu//4GLNaTCV2gHX82V/KxBXU3csKaS36blsrMxadkIOZ9oRfJrc1kxdHeNosrm"
+    "xlkaKKytIYeULiCCFnAgad6xXHL75O78Zw2eyLvTqIp3izGMCp+Bqzuxx53LUVlPlifTmf"
+    "wwnMlyj4MgxUCEXHyrNn36BbmFf/ZPzj6cfTy9OPuIq9DbDEs+fPN+OiLGA1J6JrPeN3od"
+    "OMCrQTmOSKX/M7ReL4HF5jWon2IW33Ka2YDHImqDgojbaDyFRPZ2Re0avMo6RAtnib9enB"
+    "Xw+PPg/vrL4P7dxdl35AcNPPi992LiX+nTS4TqiFr6vshLYC95CE6i6qF5vyN4xzSbFnzW"
+    "XnkojhDNjeLGCD7plyD4pJ9LMLmUJFixICFDBk6W5Bt8xdHWkE10EpkiW/Wh74MPh0g9fk"
+    "B1ivSN/04VUD8b3Q4fZoPbO/Jza9v+U6f8DWZDcqVPSzep0ncXqW4KG5F+Gc2+SOSr9Nt0"
+    "MqT0GrazsOgvRvVmv/XIPQHXMWRkvMhAjb3+QWnAWqLXdWA7smtX6vc0toae92+5LR1/IB"
+    "0dcFLY07ijLJlLuYohtmtYh/Aa16BkEbX1ecXUsQhdWXY/GRbUFugnuKEkj/AdAaSwlCtf"
+    "U3/0mzkwcr8Foycojd5mC7yEen58UOFnx08MHW8eHzxcD26GPcrwHCirF2CpcoJqcsXoG6"
+    "mSsG720rq/TpcABBaUHPIU5J591q+XUFmNjUWPsXYKrx0VrZ0UUkvWjcXu105/9aKnwreC"
+    "NMcIOKV34UlkAoKvWAuybfyTIQXROutVju5ZDpoJBHUwKnu0Ffws9Ms3rmXblbb4u6zcvu"
+    "/3T08/9I9PLz6en334cP7xOJQu2UtFYuZq9JlImsQ0sX19F+t2XuUtgeyg8talOdxYMV4y"
+    "w9AhQOze9QCpXp1jRLc68mo6HSf68GqUeoUmj7dXQ7wiop2HK2lO4s2KKMbTs+PamEKVYT"
+    "B5WANdzxVpKWglnallCrAv3U77Hy5CeUa+FEmwh9vBeJwlVscPjZSNvLY5VNAkqEOMvtHS"
+    "F9GqIpuP0ggg6MzSiZtHUHH4KE2CBK1ZWh2dc5RGAEEng07nec7JZ4QQhGYJhZaF1z4r/D"
+    "Q8FuYkqpKVuW28JozMp2WMzKf5RubTjJHZY2yNl6R4Gc5PdQzYPbbPS9n0zwuM+ucMqz60"
+    "HBm+mhpehVRZHWbhwsrb5hXis4aALruWzvNyJUDde7H6x2cfS7xZpFruq+VdTL5bGpLX5C"
+    "chCiy6HCvzLLjBVXpYcrDL9KTVs6QSlAQJn8Z2n4bPWA1ujduopQOjuKxnIzm62uTcuAGa"
+    "vrk3dN01ewz/RvzyUZGLw6J1bFklgPq9HGlfhgktzVBlPLIsp/fHW+LHhCOiKUdEos84lc"
+    "00VjgjWq1qUs8Rl5ksBDQ39R63eN5N6O1YpLqkc8rTGYcIQjMKYpFmnq8hFqrkgtbQIaMY"
+    "LmII+K2OnBAnqM2j1nbXfBpMCtgZZhtRZRgOSg1V8VB6KGFcLyAWMOK3txMLWDHcglhiIn"
+    "KVFXQYOsO/H6YTNqsxSFq91hRH+p+ka/bO5EXvh2cXKYQ1ae5quqMh+z352R97zavbhKKE"
+    "ph3Y+t7dDn5NmwGvx9OrtApNGrgSVilhlRJWqWpWqS+GaxWZpRLXj8rYpZYUIQxTwjAlDF"
+    "PCMFV+BhaGKWGYaoxQYZgShqnDpFYYpoRh6uCXlcIwJQxTwjAlDFPCMLXboX3AhqkRUjQV"
+    "0hvPGKXCa0dFBinNr7XXreBYHBj619J7wcN7DreCG6aXL6yOreB/FyvXzjJ4UeNTpR3eSa"
+    "SwXbXadhV/aTn7OQUV+zTa3M8KcG2uDVAhoIPJzOrfZ/asWbYj001jPCSnYJ3LfriTLWY0"
+    "DRg31UmUYLoM08SwjuU7t38jg+uMJa4+q7xYIIsFcpcWyLHcv4ajPWsKcOjKL8P8lQ//9N"
+    "M91GmlfNInsaYOVn/MEP9tl8aE28hx9wt+bqoOZqwK2UpHReaFmDNQfqH1d29o+L1nvKAw"
+    "dR9EKt0P/ocwAjRuBKiyjz8BFCaAVi8Ng3eLs4tjMNHBre5gCwLbYLhy8xdLEaJzC6X++U"
+    "WZ3Azn6Q6LpWYg10Qu87LsdzeXedB38w3fMi6DEy799iyQO05rXKkuSWocImwO220OlK8a"
+    "LA4dT8weH1ZsYwNDHDRqyGmZKKjTjsOexpobtAdKbWbmTrCL70KaPI7H+4ojCUY2y+ATDf"
+    "oCM49XqWnbDv4rzDridLbGyE2da1UmVR+uVXCyVSZRH2c6xLckQmw3u7vKhLjGksXISZ07"
+    "RO46M1klVwkhukHrxufhjNPAQSCXEv7zhL4MBzeXEvn7hO6mD7iY/MWfH8nHR/JpMLv+gj"
+    "+Tf0/oZjgezoaXkvf/CU3vZqPp5OFS8j/0KvRlmY7M78VMFy4hUKHFFbIdg4iQ7YSNpI6Q"
+    "7bmhMhTAGXzNmWyD+l3I31pklBr+OivmOrRJjaeTz0H1dAekM7k60PoKdNmG+E5UntgKFr"
+    "S5VfnFocRXWNCxsJJenef8Bppju38obBPbtOE6+TR/0g2Qd1JAFpti+JmAd8XxyfH7XbFc"
+    "QOHN9PFqPJTu7ofXo4eRL81D2za9SIqijMT3w8E4RTpQFGiS1WjsHCAG9fl6Z24DDapF/e"
+    "Pjf55+/30zvp+dKPvB9jxniSfXpYGbrXTiUBoujNdZMbOCmxfD4joyIwbpgqLSgC/TZ0xe"
+    "M08kK7fCSrfRoEAhe478/VI8ay0siR+GE7ya8vFPaHDlFYB52N5+V0z0bIwXYCF8B7IKNl"
+    "xrJyZ4r6sodf7eN07+oIP1XAU/dmYp5SckiWR6tqeKT/ZjNtCc3nm62/mgjtP9bBcrL7Zd"
+    "nWJmAw2q9u2n2IJr8gRWtAjC312HKzVPYRtCxcmSbpJtV6zEbUVnu0QgcaYL59GrlVWcEN"
+    "ygbuOiFTJeEK9u8zj5aTL9ZXIp+fgn9HiHv5hP6IYWq7TsbvD4MLzBClA4mPas71CGZVtj"
+    "Jq7aGn4ch4qtqW0OTyWPBhXX0b5CuUL2tzy42HPGOGs2ZMpXfyozncALqllZDMlKq5L0yo"
+    "CF/Gqz/Aq6q+oecDa8e9aqnWxRRvDV8TYaVwi+z4AbedGajCTq0ntGd/BX7eoMWMjUNvf1"
+    "EiC1cl9nwKKv29zX9NU0Vpw2jxiqmtHjcHq0RpMHZS3m7uW1mrLwHTLj1WE2pRSFOVv5XM"
+    "EZZIe4rTGLbqAnyyv8SDy6NgPaPT27/uxWlLbQlF9R+UrhxZzc5jmZuovhq6nhNqvsas7C"
+    "RX+3vr9JeABUc0IL8q2CDKiYthjWV5Ej4G+YI8A11Yq9nkSKXm9LrzPkqX/3Ype92GXfsP"
+    "JRwy77Min98jKA8uTyuyZtjI1Fh8hOhkv5h0KqQNNZChQPVzekjegkyi7T5Z2h+Ua+0kd3"
+    "dpGwxBkP1amKHyjRRZpyclVWJ4yZK/OwljKliBNpW/eZtjVBGSOBR5rS/CwemX7cmsqjN0"
+    "VQAjpex0uOIRn4iwUVzdSwlMDfaIGyBAhB/VICkmW8SMaz5CyhZLjO3Hh930vRWkd7nCfR"
+    "eC4JAqQ+feA4cG06JU+iSTAmqy7VFoMh3TtKHEJD3pjY77p2qF35j0Q9MN7dcP90SFPBDX"
+    "BlShHHPZNrTRz3HOv9KtHEMXib04D0ZsPx8PP94BZ3MV5JLCywfkLD28FofClBPPPqaVFQ"
+    "xl9xUmYT20n+HraT7Ba2XLdQia1rb/ELNdUN8bjtIJb7eng/k4e/3o3uR5PPl1Jkgsc98Y"
+    "Tuh7ejyc3w/lIK/DBP6Op+OrjB68DZpTS3DKAqwHb87pR/Ht6PPo2uByRdiN+38ldoJeag"
+    "/TumTLDR8Y1n+zp/I1wMIpKIJMxpdex8U6HqmvIKMjKJ5HtlE6Ba/LH7nZB2v+c8Uneqbl"
+    "1xm97ob0KkEtY4Jd3dcHJD5ZmPf0IPQYkdK5nRrw7JfEQyJakQqFgiDibXw/GYbGpRCBG6"
+    "Xm1fS/0TlK+f8rjZ4hARb592rqW1/gyvJQKBk/AOOlwO18HCCBqEwIayixyNoXNviUZJQk"
+    "VgQpv7WdGBtpahaShLvuVtCtihiIRGVrrljtvLzw5Xw3F7LWO/6RxxIl4k/0U4zMiBMvEi"
+    "RIutct5SBBPzWZvns8CLxxcckkJ1aDIT54W0m9aYg6MkpzGEiGPaHsfk2iKMaXsYU2xQib"
+    "NCmjkrJDrNgjV/1UAuRyTKgbKbmrZbdVjIlPrax15K9aVm9hhBB5k6R0WBB573XtaT1bcG"
+    "H8xCx/8/bCkCS3TpfiQphovwuJBcU5pvJAiUpYTgi18xG3rwptae0BMisQskJOGdpkon32"
+    "UQX6G1kUzLIMlPJGcJHMkBK2jT8AXSSjKU4Qm9U+f/8ls3N7g525CoZcKW1rhQcoknTgII"
+    "34qla/hj7JaBBSWar0kCc4BUA0HVa88Pk8DtlQyV4IoZ+LsEDOzsdJUKxqq3manaaNlvwE"
+    "iVUar2I0i9qNMHmg6OIUPjlwvFpxcQK4d55bZLzi9YTD0Di8obDy39x5hL72xlCVVXxyLH"
+    "D7L9TloCW1oYjqQhyUuMoBsLOys9a2nxDfJovwcTtchrXFeoRL6UIvMJc2FXJKdiICGpqp"
+    "nTbQgRN+8xkOC9Gu9iI15+hxymOT1vI15L9AJqkWEoBIGlJl8TIMaO3R/CKBYFTS4KgnBZ"
+    "btGfAtYj/ttAddPyH79UvOplHNMFF3ZSx7w4K6FjXpzl6pjkUir6U7NNHWxkXp7TuAbDEn"
+    "uNUL2Tg1p0gBYunnt4mI5jujeia05AHoreKkwzwYLybZRjDfq/eJHJxXQM06DkeJxdZ4VH"
+    "UNhO+Rxu0SlLbQjo3sDtn5ehF9cqEMlsgv19MtyneGTB4jQPjtSW/gYBmXuQZ4BisHMMdp"
+    "IFVF4Cm+Hx2CJXktDukb6TnT8x5qqn58ttRMQOtseWlY0djHVb/gai4vy9OU10xqhcRwLf"
+    "uW4oK6jKc4PxYhXO4CmkmL45pu8gEulP13AAhwEygxNRnIzzuYPFKM3KwcruUjSsGegGh3"
+    "ZgmjzYke3J3ErMp6F7pj20EreY7XaeWtnGuVJkthWu1TfsVPKOgiCBCRUTwsewYt3RtnUH"
+    "hxM9ltbA1GTHWMG35o8bmNqMNHOAL3xeaDhTYIr8hIeW2PEgh5u/RHorXaX3whwkSftLf3"
+    "kwdO0yWmoALU1Z9hjxUv6Vo6KIKRDVESFTjem2Ow6Z+got23+DyvoVYpA25++r7MU5L+XF"
+    "OS/w4pxnUlGZJg/DfvUOsntyfFzGXXN8nO+uIdcyR247zN2S+QkKY5DmExTuZ0VUWyrCvY"
+    "b+fvs/LyqD4Q=="
+)
