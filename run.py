@@ -6,7 +6,8 @@ scheduler, the API and the outbox never wait for it. A token Telegram refuses (4
 is a configuration error: the service shuts down and exits with code 2.
 
 Shutdown (SIGINT/SIGTERM) goes in reverse:
-1. stop taking work: end polling, stop the scheduler (no new ticks start);
+1. stop taking work: end polling, stop the scheduler (no new ticks start) and let
+   the jobs running now end (cut short at a deadline: scheduler/runner.RunningJobs);
 2. stop the web app (in-flight requests get a short grace period);
 3. let the bot's updates in flight finish (bot/in_flight.py): their answers and
    state changes still go out, and their Redis locks are released;
@@ -116,7 +117,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     outbox = OutboxWorker(settings)  # Telegram joins once it has answered (start_bot)
     await outbox.start()
     scheduler = create_scheduler()
-    register_jobs(scheduler, engine, outbox, settings)
+    jobs = register_jobs(scheduler, engine, outbox, settings)
     scheduler.start()
     runner = await _start_web(app, settings)
 
@@ -162,7 +163,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     if polling is not None and not polling.done():
         await _step("polling", dispatcher.stop_polling(), left(0.2))
         await _step("polling task", asyncio.shield(polling), left(0.2))
-    scheduler.shutdown(wait=False)
+    await _step("scheduler", jobs.shut_down(scheduler, left(0.2)), left(0.3))
     await _step("web app", runner.cleanup(), left(0.3))
     if dispatcher is not None:
         from bot.in_flight import finish_updates

@@ -186,8 +186,7 @@ async def test_300_down_five_messages_and_the_button_pages_through_the_rest(
     telegram: FakeTelegram, settings
 ) -> None:
     _user, monitors = await down_monitors(300)
-    # One claim takes the whole burst (the default takes 100 rows at a time).
-    worker = worker_for(settings, telegram, batch=400)
+    worker = worker_for(settings, telegram)  # the default claim takes the burst whole
     try:
         await deliver_all(worker, timeout=30)
     finally:
