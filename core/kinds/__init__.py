@@ -30,12 +30,13 @@ from enum import Enum
 from types import ModuleType
 from typing import Any
 
-from core.kinds import http
+from core.kinds import http, tcp
 from core.kinds.fields import REQUIRED, Field
 from core.monitor_rules import RuleError
 
 KINDS: dict[str, ModuleType] = {
     "http": http,
+    "tcp": tcp,
 }
 DEFAULT_KIND = "http"
 
