@@ -293,3 +293,17 @@ async def test_a_tcp_refusal_speaks_the_callers_language(api) -> None:
                            "port": 0}, headers={"Accept-Language": "de"})  # fmt: skip
     expected = tr("de", "The port must be a number from {min} to {max}.").format(min=1, max=65535)
     assert reply.error["message"] == expected and expected.startswith("Der Port")
+
+
+async def test_the_card_shows_the_kinds_fields(db) -> None:
+    from bot.render import monitor_card
+    from core.i18n import i18n
+
+    owner = await User.create(telegram_id=9)
+    params = {"host": "db.test", "port": 5432, "tls": True}
+    monitor = await Monitor.create(
+        owner=owner, name="db", kind="tcp", url="tls://db.test:5432", params=params
+    )
+    with i18n.context(), i18n.use_locale("de"):
+        card = monitor_card(monitor, None)
+    assert "Host: db.test" in card and "Port: 5432" in card and "TLS: Ja" in card
