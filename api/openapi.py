@@ -15,6 +15,7 @@ from aiohttp import web
 
 from api.app_keys import SETTINGS_KEY
 from api.params import BIGINT_MAX, DEFAULT_LIMIT, INT_MAX, MAX_JSON_DEPTH, MAX_LIMIT, MAX_TIME
+from core import kinds as monitor_kinds
 from core.charts import HEIGHT, KINDS, WIDTH
 from core.checks import MANUAL_CHECK_GAP
 from core.maintenance import MAX_REASON_LENGTH, MAX_WINDOW, MIN_WINDOW
@@ -22,8 +23,6 @@ from core.monitor_rules import (
     MAX_CERT_DAY,
     MAX_CERT_THRESHOLDS,
     MAX_INTERVAL_SECONDS,
-    MAX_KEYWORD_LENGTH,
-    MAX_LATENCY_THRESHOLD_MS,
     MAX_NAME_LENGTH,
     MAX_QUOTA,
     MAX_THRESHOLD,
@@ -32,8 +31,7 @@ from core.monitor_rules import (
 )
 from core.settings import Settings
 from core.stats import WINDOWS
-from core.targets import MAX_URL_LENGTH
-from db.models import HttpMethod, KeywordMode, MonitorState
+from db.models import MonitorState
 
 routes = web.RouteTableDef()
 
@@ -113,21 +111,15 @@ CURSOR = param("cursor", "query", {"type": "string", "minLength": 1},
 OWNER = param("owner", "query", TELEGRAM_USER_ID,
               "Only this Telegram user's (admin key only).")  # fmt: skip
 
+# Writable fields every kind has; each kind adds its own (core/kinds declarations).
 MONITOR_WRITABLE = {
     "name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH},
-    "url": {"type": "string", "maxLength": MAX_URL_LENGTH, "description": "http:// or https://"},
-    "method": {"enum": [m.value for m in HttpMethod]},
     "interval": {"type": "integer", "description": "Seconds between checks.",
                  "minimum": DEFAULT_MIN_INTERVAL, "maximum": MAX_INTERVAL_SECONDS},
     "retry_interval": {"type": "integer", "description": "Seconds between checks while failing.",
                        "minimum": DEFAULT_MIN_INTERVAL, "maximum": MAX_INTERVAL_SECONDS},
     "timeout": {"type": "number", "minimum": MIN_TIMEOUT_SECONDS,
                 "maximum": MAX_TIMEOUT_SECONDS},
-    "accepted_status_codes": {"type": "string", "description": "Ranges and codes: 200-299,301"},
-    "latency_threshold_ms": null({"type": "integer", "minimum": 1,
-                                  "maximum": MAX_LATENCY_THRESHOLD_MS}),
-    "keyword": null({"type": "string", "minLength": 1, "maxLength": MAX_KEYWORD_LENGTH}),
-    "keyword_mode": {"enum": [m.value for m in KeywordMode]},
     "cert_warning_days": {"type": "array", "items": {"type": "integer", "minimum": 1,
                                                      "maximum": MAX_CERT_DAY},
                           "minItems": 1, "maxItems": MAX_CERT_THRESHOLDS},
@@ -135,30 +127,68 @@ MONITOR_WRITABLE = {
     "success_threshold": {"type": "integer", "minimum": 1, "maximum": MAX_THRESHOLD},
     "paused": {"type": "boolean"},
 }  # fmt: skip
+MONITOR_READ = {
+    "id": INT, "owner_telegram_id": INT, "name": STR, "url": STR, "interval": INT,
+    "retry_interval": INT, "timeout": {"type": "number"},
+    "cert_warning_days": {"type": "array", "items": INT},
+    "failure_threshold": INT, "success_threshold": INT, "paused": {"type": "boolean"},
+    "state": {"enum": [s.value for s in MonitorState]}, "state_since": null(TIME),
+    "last_check_at": null(TIME), "last_status_code": null(INT),
+    "last_latency_ms": null(INT), "cert_expires_at": null(TIME), "created_at": TIME,
+}  # fmt: skip
+MONITOR_READ_REQUIRED = [
+    "id", "owner_telegram_id", "name", "url", "interval", "retry_interval", "timeout",
+    "failure_threshold", "success_threshold", "paused", "state", "state_since", "last_check_at",
+]  # fmt: skip
+CREATE_OWNER = {**TELEGRAM_USER_ID, "description": "The owner (admin key only; a user key "
+                "creates for itself)."}  # fmt: skip
+
+
+def kind_fields(kind: str) -> dict:
+    """The API schema of a kind's writable fields, from its declaration."""
+    return {f.name: f.api_schema() for f in monitor_kinds.KINDS[kind].FIELDS if f.writable}
+
+
+def _kind_tag(kind: str) -> dict:
+    return {
+        "const": kind,
+        "description": monitor_kinds.KINDS[kind].__doc__.strip().split("\n\n")[0],
+    }
+
+
+def monitor_schemas() -> dict:
+    """Monitor, MonitorCreate and MonitorPatch: one variant per kind, told apart by
+    `kind` (absent on create: http). The kind cannot change, so a patch may repeat it."""
+    read, create, patch = [], [], []
+    for kind, module in monitor_kinds.KINDS.items():
+        own = kind_fields(kind)
+        readable = {
+            (f"{f.name}_set" if f.secret else f.name): ({"type": "boolean"} if f.secret
+                                                        else f.api_schema())
+            for f in module.FIELDS if f.writable and f.name != "url"
+        }  # fmt: skip
+        read.append(obj({**MONITOR_READ, "kind": _kind_tag(kind), **readable},
+                        [*MONITOR_READ_REQUIRED, "kind", *readable]))  # fmt: skip
+        required = [f.name for f in module.FIELDS if f.writable and f.required]
+        if kind != monitor_kinds.DEFAULT_KIND:
+            required.insert(0, "kind")
+        create.append(obj({**MONITOR_WRITABLE, "owner_telegram_id": CREATE_OWNER,
+                           "kind": _kind_tag(kind), **own}, required))  # fmt: skip
+        patch.append(obj({**MONITOR_WRITABLE, "kind": _kind_tag(kind), **own}))
+    discriminator = {"propertyName": "kind"}
+    return {
+        "Monitor": {"oneOf": read, "discriminator": discriminator},
+        "MonitorCreate": {"oneOf": create},
+        # {} and {"name": ...} fit every kind: any one variant must match.
+        "MonitorPatch": {"anyOf": patch},
+    }
+
 
 SCHEMAS = {
     "Error": obj({"error": obj({"code": STR, "message": STR,
                                 "fields": {"type": "object", "additionalProperties": STR}},
                                ["code", "message", "fields"])}, ["error"]),
-    "Monitor": obj({
-        "id": INT, "owner_telegram_id": INT, "name": STR, "url": STR,
-        "method": {"enum": [m.value for m in HttpMethod]}, "interval": INT,
-        "retry_interval": INT, "timeout": {"type": "number"}, "accepted_status_codes": STR,
-        "latency_threshold_ms": null(INT), "keyword": null(STR),
-        "keyword_mode": {"enum": [m.value for m in KeywordMode]},
-        "cert_warning_days": {"type": "array", "items": INT},
-        "failure_threshold": INT, "success_threshold": INT, "paused": {"type": "boolean"},
-        "state": {"enum": [s.value for s in MonitorState]}, "state_since": null(TIME),
-        "last_check_at": null(TIME), "last_status_code": null(INT),
-        "last_latency_ms": null(INT), "cert_expires_at": null(TIME), "created_at": TIME,
-    }, ["id", "owner_telegram_id", "name", "url", "method", "interval", "retry_interval",
-        "timeout", "accepted_status_codes", "latency_threshold_ms", "keyword", "keyword_mode",
-        "failure_threshold", "success_threshold", "paused", "state", "state_since",
-        "last_check_at"]),
-    "MonitorCreate": obj({**MONITOR_WRITABLE, "owner_telegram_id": {
-        **TELEGRAM_USER_ID, "description": "The owner (admin key only; a user key creates "
-        "for itself)."}}, ["url"]),
-    "MonitorPatch": obj(MONITOR_WRITABLE),
+    **monitor_schemas(),
     "Check": obj({
         "checked_at": TIME, "ok": {"type": "boolean"}, "status_code": null(INT),
         "latency_ms": null(INT), "dns_ms": null(INT), "connect_ms": null(INT),
@@ -349,14 +379,19 @@ DOCUMENT = {
 }
 
 
+def variants(schema: dict) -> list[dict]:
+    """The alternatives of a schema told apart by kind (or the schema itself)."""
+    return schema.get("oneOf") or schema.get("anyOf") or [schema]
+
+
 @cache
 def document(min_interval: int) -> dict:
     """The document for a server whose shortest check interval is `min_interval`."""
     served = copy.deepcopy(DOCUMENT)
     for schema in ("MonitorCreate", "MonitorPatch"):
-        fields = served["components"]["schemas"][schema]["properties"]
-        for name in ("interval", "retry_interval"):
-            fields[name]["minimum"] = min_interval
+        for variant in variants(served["components"]["schemas"][schema]):
+            for name in ("interval", "retry_interval"):
+                variant["properties"][name]["minimum"] = min_interval
     return served
 
 

@@ -110,6 +110,12 @@ def integers(value: Any) -> list[int]:
     return [integer(v) for v in value]
 
 
+def strings(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise Refused("field_type")
+    return [string(v) for v in value]
+
+
 def nullable(kind: Kind) -> Kind:
     return lambda value: None if value is None else kind(value)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import UTC, datetime
 
+from core import kinds
 from core.monitor_rules import quota_of
 from core.probe import ProbeResult
 from core.settings import Settings
@@ -22,15 +23,12 @@ def monitor_json(monitor: Monitor) -> dict:
         "id": monitor.id,
         "owner_telegram_id": monitor.owner.telegram_id,
         "name": monitor.name,
+        "kind": monitor.kind,
         "url": monitor.url,
-        "method": str(monitor.method),
+        **kind_json(monitor),
         "interval": monitor.interval_seconds,
         "retry_interval": monitor.retry_interval_seconds,
         "timeout": monitor.timeout_seconds,
-        "accepted_status_codes": monitor.accepted_status_codes,
-        "latency_threshold_ms": monitor.latency_threshold_ms,
-        "keyword": monitor.keyword,
-        "keyword_mode": str(monitor.keyword_mode),
         "cert_warning_days": list(monitor.cert_warning_days or []),
         "failure_threshold": monitor.failure_threshold,
         "success_threshold": monitor.success_threshold,
@@ -43,6 +41,21 @@ def monitor_json(monitor: Monitor) -> dict:
         "cert_expires_at": when(monitor.cert_expires_at),
         "created_at": when(monitor.created_at),
     }
+
+
+def kind_json(monitor: Monitor) -> dict:
+    """The monitor's own fields, as its kind declares them (a secret only says whether
+    one is set)."""
+    values = kinds.monitor_values(monitor)
+    shown = {}
+    for declared in kinds.fields_of(monitor.kind):
+        if not declared.writable:
+            continue
+        if declared.secret:
+            shown[f"{declared.name}_set"] = values[declared.name] is not None
+        else:
+            shown[declared.name] = values[declared.name]
+    return shown
 
 
 def check_json(check: CheckLog | ProbeResult, in_maintenance: bool | None = None) -> dict:

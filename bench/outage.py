@@ -74,8 +74,9 @@ def span(starts: list[float], since: float, until: float) -> list[int]:
 
 
 async def run(args: argparse.Namespace, url: str, target) -> dict:
+    from core.kinds.http import Spec as ProbeSpec
     from core.logs import configure_logging
-    from core.probe import Probe, ProbeSpec, make_ssl_context
+    from core.probe import Probe, make_ssl_context
     from core.settings import Settings
     from db.connection import close_database, open_database
     from db.leader import Leadership

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiogram.utils.i18n import get_i18n
 
+from core import kinds
 from core.alerts import cause_words
 from core.i18n import _
 from core.monitor_rules import RuleError
@@ -44,6 +45,7 @@ def monitor_card(monitor: Monitor, uptime_24h: float | None) -> str:
     lines = [
         f"{state_emoji(monitor.state)} <b>{esc(cut(monitor.name, 128))}</b>",
         f"🔗 {esc(monitor.url)}",
+        *kind_lines(monitor),
         _("State: {state}, since {since}").format(
             state=state_name(monitor.state), since=fmt_ago(monitor.state_since, loc)
         )
@@ -69,6 +71,25 @@ def monitor_card(monitor: Monitor, uptime_24h: float | None) -> str:
         )
     lines.append(_("Uptime 24 h: {uptime}").format(uptime=fmt_percent(uptime_24h, loc)))
     return "\n".join(lines)
+
+
+def kind_lines(monitor: Monitor) -> list[str]:
+    """The fields of a kind other than http, as its declaration labels them (an http
+    monitor's address line says it all)."""
+    if monitor.kind == kinds.DEFAULT_KIND:
+        return []
+    values = kinds.monitor_values(monitor)
+    lines = []
+    for declared in kinds.fields_of(monitor.kind):
+        if not declared.writable or values[declared.name] is None:
+            continue
+        value = values[declared.name]
+        if declared.secret:
+            value = "••••"
+        elif isinstance(value, bool):
+            value = _("Yes") if value else _("No")
+        lines.append(f"{declared.label}: {esc(str(value))}")
+    return lines
 
 
 def check_result(monitor: Monitor, result: ProbeResult) -> str:

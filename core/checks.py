@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import Q
 
+from core.kinds import monitor_spec
 from core.monitor_rules import RuleError
-from core.probe import ProbeSpec
 from core.recording import RecordedCheck, record_results
 from core.runtime import Runtime
 from db.models import Monitor
@@ -52,7 +52,7 @@ async def check_now(runtime: Runtime, monitor: Monitor, min_gap: float = 0.0) ->
     if min_gap:
         await claim_check_by_hand(monitor, min_gap)
     await monitor.fetch_related("owner")
-    spec = ProbeSpec.of(monitor, runtime.allow_private(monitor.owner.telegram_id))
+    spec = monitor_spec(monitor, runtime.allow_private(monitor.owner.telegram_id))
     async with runtime.slots.by_hand(monitor.owner_id):  # one budget with the engine
         result = await runtime.probe.check(spec)
     (recorded,) = await record_results([(monitor.id, result)])

@@ -10,6 +10,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from core import kinds
 from core import monitor_rules as rules
 from core.runtime import Runtime
 from core.targets import TargetError
@@ -23,17 +24,20 @@ log = logging.getLogger(__name__)
 async def create_monitor(
     runtime: Runtime,
     owner: User,
-    url: str,
+    url: str | None = None,
     name: str | None = None,
     *,
+    kind: str | None = None,
     paused: bool = False,
     **options: Any,
 ) -> Monitor:
-    """Create a monitor with the shared rules: the quota, the target check (TargetError),
-    the name and interval rules (RuleError); any other option goes through the same
-    rules as an edit. Errors name the field they are about. The first check comes soon,
-    with jitter, so that many monitors created together do not fire together. A monitor
-    created `paused` is saved as pause_monitor leaves one: no check scheduled.
+    """Create a monitor of `kind` (default http, whose `url` may come first) with the
+    shared rules: the quota, the kind's fields (each parsed by its declaration, core/kinds)
+    and its target rule (TargetError: the host must resolve, and be public unless
+    allowed), the name and interval rules (RuleError); any other option goes through the
+    same rules as an edit. Errors name the field they are about. The first check comes
+    soon, with jitter, so that many monitors created together do not fire together. A
+    monitor created `paused` is saved as pause_monitor leaves one: no check scheduled.
 
     Resolving the host takes up to 5 s, so it happens before the transaction: the
     transaction only locks the owner's row, counts the quota and saves, and holds no
@@ -42,8 +46,10 @@ async def create_monitor(
     (RuleError "creations_in_flight") rather than queued."""
     if runtime.creations.busy(owner.id):
         raise rules.RuleError("creations_in_flight")
+    if url is not None:
+        options["url"] = url
     with runtime.creations.hold(owner.id):
-        monitor = await _new_monitor(runtime, owner, url, name, paused, options)
+        monitor = await _new_monitor(runtime, owner, kind, name, paused, options)
         async with in_transaction(current_connection().connection_name):
             # The owner's row is locked so two creations at once cannot both pass the quota.
             await User.filter(id=owner.id).select_for_update().first()
@@ -55,7 +61,7 @@ async def create_monitor(
 async def _new_monitor(
     runtime: Runtime,
     owner: User,
-    url: str,
+    kind: str | None,
     name: str | None,
     paused: bool,
     options: dict[str, Any],
@@ -63,17 +69,28 @@ async def _new_monitor(
     """The unsaved monitor, every input checked (the host resolved)."""
     settings = runtime.settings
     now = datetime.now(UTC)
-    with _about("url"):
-        target = await runtime.check_target(url, owner.telegram_id)
+    module = kinds.kind_module(kind)
+    kind_name = kind or kinds.DEFAULT_KIND
+    values = {f.name: f.initial() for f in module.FIELDS if not f.required}
+    for declared in module.FIELDS:
+        if declared.name in options:
+            with _about(declared.name):
+                values[declared.name] = _parse(declared, options.pop(declared.name))
+        elif declared.required:
+            raise rules.RuleError("field_missing", field=declared.name)
+    with _about(module.TARGET_FIELDS[0]):
+        host = await module.vet(values, runtime.allow_private(owner.telegram_id), runtime.resolve)
     with _about("name"):
-        clean_name = rules.parse_name(target.host if name is None else name)
+        clean_name = rules.parse_name(host if name is None else name)
     with _about("interval_seconds"):
         interval = rules.parse_interval(
             options.pop("interval_seconds", max(60, settings.min_interval_seconds)), settings
         )
     monitor = Monitor(
         owner=owner,
-        url=target.url,
+        kind=kind_name,
+        url=module.target(values),
+        params={},
         name=clean_name,
         interval_seconds=interval,
         # Failing monitors are rechecked sooner, but never below the minimum interval.
@@ -81,14 +98,25 @@ async def _new_monitor(
         timeout_seconds=rules.default_timeout(interval),
         next_check_at=None if paused else first_check_at(now, interval),
     )
+    kinds.store(monitor, values)
     if paused:
         monitor.paused = True
         monitor.state = MonitorState.PAUSED
         monitor.state_since = now
-    values = await _clean_all(runtime, monitor, options)
-    for field, value in values.items():
+    for field, value in (await _clean_all(runtime, monitor, options)).items():
         setattr(monitor, field, value)
     return monitor
+
+
+def _parse(declared: kinds.Field, raw: Any) -> Any:
+    """A kind field's clean value; None clears an optional one."""
+    if raw is None:
+        if declared.optional:
+            return None
+        raise rules.RuleError("field_invalid")
+    if declared.parse is None:
+        raise rules.RuleError("field_invalid")
+    return declared.parse(raw)
 
 
 @contextmanager
@@ -143,69 +171,59 @@ async def resume_monitor(monitor: Monitor) -> None:
     await monitor.save(update_fields=_STATE_FIELDS)
 
 
-# Fields a user may change after creation, and the rule that checks each one.
-EDITABLE_FIELDS = (
-    "name",
-    "url",
-    "interval_seconds",
-    "retry_interval_seconds",
-    "timeout_seconds",
-    "accepted_status_codes",
-    "latency_threshold_ms",
-    "keyword",
-    "keyword_mode",
-    "cert_warning_days",
-    "method",
-    "failure_threshold",
-    "success_threshold",
-)
-# Fields that `None` clears.
-OPTIONAL_FIELDS = ("latency_threshold_ms", "keyword")
-
-
-_PARSERS = {
+# Fields of every kind a user may change after creation, and the rule for each; a
+# kind's own fields come from its declaration (core/kinds).
+COMMON_FIELDS = {
     "name": rules.parse_name,
-    "accepted_status_codes": rules.parse_status_codes,
-    "latency_threshold_ms": rules.parse_latency_threshold,
-    "keyword": rules.parse_keyword,
-    "keyword_mode": rules.parse_keyword_mode,
+    "timeout_seconds": rules.parse_timeout,
     "cert_warning_days": rules.parse_cert_days,
-    "method": rules.parse_method,
     "failure_threshold": rules.parse_threshold,
     "success_threshold": rules.parse_threshold,
-    "timeout_seconds": rules.parse_timeout,
 }
+INTERVAL_FIELDS = ("interval_seconds", "retry_interval_seconds")
 
 
-def parse_field(field: str, raw: Any) -> Any:
+def editable_fields(kind: str) -> tuple[str, ...]:
+    """What a user may change on a monitor of `kind`."""
+    own = tuple(f.name for f in kinds.fields_of(kind) if f.writable)
+    return ("name", *own, *INTERVAL_FIELDS, *tuple(COMMON_FIELDS)[1:])
+
+
+def parse_field(kind: str, field: str, raw: Any) -> Any:
     """The clean value of one option (the fields that need no settings or network)."""
-    if field not in _PARSERS or raw is None:
+    declared = kinds.field_of(kind, field)
+    if declared is not None:
+        return _parse(declared, raw)
+    if field not in COMMON_FIELDS or raw is None:
         raise rules.RuleError("field_invalid")
-    return _PARSERS[field](raw)
+    return COMMON_FIELDS[field](raw)
 
 
 async def _clean(runtime: Runtime, monitor: Monitor, field: str, raw: Any) -> Any:
-    if field not in EDITABLE_FIELDS:
-        raise rules.RuleError("field_invalid")
-    if raw is None:
-        if field in OPTIONAL_FIELDS:
-            return None
-        raise rules.RuleError("field_invalid")
-    if field == "url":
-        await monitor.fetch_related("owner")
-        return (await runtime.check_target(str(raw), monitor.owner.telegram_id)).url
-    if field in ("interval_seconds", "retry_interval_seconds"):
+    if field in INTERVAL_FIELDS and raw is not None:
         return rules.parse_interval(raw, runtime.settings)
-    return parse_field(field, raw)
+    return parse_field(monitor.kind, field, raw)
 
 
 async def _clean_all(runtime: Runtime, monitor: Monitor, changes: dict[str, Any]) -> dict[str, Any]:
-    """Every change validated (errors name their field), and the timeout kept within
-    the interval: one given explicitly must be; a default one follows a shorter one."""
+    """Every change validated (errors name their field), the target vetted again when a
+    field saying where the check goes changed (its `url` column follows), and the timeout
+    kept within the interval: one given explicitly must be; a default one follows a
+    shorter one."""
     values: dict[str, Any] = {}
     for field, raw in changes.items():
         with _about(field):
             values[field] = await _clean(runtime, monitor, field, raw)
+    module = kinds.kind_module(monitor.kind)
+    moved = [name for name in module.TARGET_FIELDS if name in values]
+    if moved:
+        target = kinds.monitor_values(monitor) | {n: values[n] for n in module.TARGET_FIELDS
+                                                  if n in values}  # fmt: skip
+        await monitor.fetch_related("owner")
+        with _about(moved[0]):
+            await module.vet(target, runtime.allow_private(monitor.owner.telegram_id),
+                             runtime.resolve)  # fmt: skip
+        values |= {name: target[name] for name in moved}
     interval = values.get("interval_seconds", monitor.interval_seconds)
     if "timeout_seconds" in values:
         if values["timeout_seconds"] > interval:
@@ -218,11 +236,18 @@ async def _clean_all(runtime: Runtime, monitor: Monitor, changes: dict[str, Any]
 async def apply_changes(runtime: Runtime, monitor: Monitor, changes: dict[str, Any]) -> list[str]:
     """Validate every change with the creation rules, then save them together: a
     refused change (RuleError or TargetError, naming its field) leaves the monitor as
-    it was. `None` clears an optional rule. Returns the fields written."""
+    it was. `None` clears an optional rule. Returns the columns written."""
     values = await _clean_all(runtime, monitor, changes)
+    own = {name: value for name, value in values.items() if kinds.field_of(monitor.kind, name)}
+    changed = kinds.store(monitor, own)
     for field, value in values.items():
-        setattr(monitor, field, value)
-    changed = list(values)
+        if field not in own:
+            setattr(monitor, field, value)
+            changed.append(field)
+    module = kinds.kind_module(monitor.kind)
+    if any(name in own for name in module.TARGET_FIELDS) and "url" not in changed:
+        monitor.url = module.target(kinds.monitor_values(monitor))
+        changed.append("url")
     if "interval_seconds" in values:
         soon = datetime.now(UTC) + timedelta(seconds=values["interval_seconds"])
         if monitor.next_check_at is not None and monitor.next_check_at > soon:

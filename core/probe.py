@@ -1,4 +1,8 @@
-"""The HTTP(S) probe: one request per check through one shared aiohttp ClientSession.
+"""The probe: runs one check of any kind (core/kinds) and holds what checks share: one
+aiohttp ClientSession for HTTP, the SSL context, the resolver and the SSRF guard, the
+clock, the result type and the one enum of error kinds.
+
+The HTTP(S) kind (core/kinds/http.py) sends one request per check through the session.
 
 Every check opens a fresh connection (`force_close`): the latency parts are then real
 for every check (not only the first one after a pool expired), and a connection opened
@@ -20,8 +24,8 @@ import asyncio
 import contextvars
 import ssl
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -30,8 +34,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver
 
 from core.clock import SYSTEM_CLOCK, Clock
-from core.status_codes import status_accepted
-from core.targets import TargetError, check_host, is_public_address, normalize_url
+from core.targets import TargetError, check_host, is_ip_literal, is_public_address
 
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_MAX_REDIRECTS = 10
@@ -54,39 +57,6 @@ class ErrorKind(StrEnum):
     BLOCKED = "blocked"  # the SSRF guard refused every address
     CONNECTION = "connection"  # reset, closed early, malformed HTTP, bad redirect
     INTERNAL = "internal"  # a bug of ours; recorded as a failed check, never a crash
-
-
-@dataclass(frozen=True)
-class ProbeSpec:
-    """What one check does; built from a Monitor row."""
-
-    url: str
-    method: str = "GET"
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: str | None = None
-    timeout: float = 10.0
-    max_redirects: int = DEFAULT_MAX_REDIRECTS
-    accepted_status_codes: str = "200-399"
-    latency_threshold_ms: int | None = None
-    keyword: str | None = None
-    keyword_mode: str = "present"
-    allow_private: bool = False
-
-    @classmethod
-    def of(cls, monitor: Any, allow_private: bool) -> ProbeSpec:
-        """The spec of a Monitor row or of a claimed check (same attribute names)."""
-        return cls(
-            url=monitor.url,
-            method=str(monitor.method),
-            headers=monitor.headers or {},
-            body=monitor.body,
-            timeout=float(monitor.timeout_seconds),
-            accepted_status_codes=monitor.accepted_status_codes,
-            latency_threshold_ms=monitor.latency_threshold_ms,
-            keyword=monitor.keyword or None,
-            keyword_mode=str(monitor.keyword_mode),
-            allow_private=allow_private,
-        )
 
 
 @dataclass
@@ -199,12 +169,19 @@ class GuardedConnector(aiohttp.TCPConnector):
     async def _resolve_host(self, host: str, port: int, traces: Any = None) -> list[Any]:
         check_host(host)  # before DNS: the C library would read 0x7f000001 as 127.0.0.1
         hosts = await super()._resolve_host(host, port, traces=traces)
-        if _allow_private.get():
-            return hosts
-        public = [h for h in hosts if self._is_public(h["host"])]
-        if not public:
-            raise BlockedAddressError(host, hosts[0]["host"] if hosts else "nothing")
-        return public
+        return guard_addresses(host, hosts, self._is_public)
+
+
+def guard_addresses(host: str, hosts: list[Any], is_public: Callable[[str], bool]) -> list[Any]:
+    """The SSRF rule at connect time, after DNS, for every kind: the resolved entries
+    (aiohttp's dicts with a "host") whose address is public, unless the running check
+    may reach private ones; BlockedAddressError when none is left."""
+    if _allow_private.get():
+        return hosts
+    public = [h for h in hosts if is_public(h["host"])]
+    if not public:
+        raise BlockedAddressError(host, hosts[0]["host"] if hosts else "nothing")
+    return public
 
 
 def _trace_config() -> aiohttp.TraceConfig:
@@ -225,12 +202,12 @@ def _trace_config() -> aiohttp.TraceConfig:
     return config
 
 
-def _cut(text: str) -> str:
+def cut(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + "…"
 
 
-def _peer_cert_expiry(timing: Timing) -> datetime | None:
+def peer_cert_expiry(timing: Timing) -> datetime | None:
     if timing.ssl_object is None:
         return None
     try:
@@ -291,82 +268,75 @@ class Probe:
             await self._session.close()
             self._session = None
 
-    async def check(self, spec: ProbeSpec) -> ProbeResult:
-        """Run one check. Never raises (except CancelledError): failures are results."""
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError("Probe.start() was not called")
+        return self._session
+
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            raise RuntimeError("Probe.start() was not called")
+        return self._ssl_context
+
+    async def check(self, spec: Any) -> ProbeResult:
+        """Run one check of any kind (the kind's checker, core/kinds). Never raises
+        (except CancelledError): failures are results."""
+        from core.kinds import checker_of  # the kinds build on this module
+
         checked_at = self.clock.now()
         timing = Timing(started=time.perf_counter())
         token = _timing.set(timing)
         allow = _allow_private.set(spec.allow_private)
         try:
-            async with asyncio.timeout(spec.timeout + 1.0):  # a guard over aiohttp's own
-                return await self._request(spec, checked_at, timing)
+            async with asyncio.timeout(spec.timeout + 1.0):  # a guard over the checker's own
+                return await checker_of(spec)(spec, self)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             result = ProbeResult(checked_at=checked_at, ok=False)
             result.error_kind, result.error_message = _classify(exc, timing)
-            _fill_timing(result, timing, time.perf_counter())
+            fill_timing(result, timing, time.perf_counter())
             return result
         finally:
             _allow_private.reset(allow)
             _timing.reset(token)
 
-    async def _request(self, spec: ProbeSpec, checked_at: datetime, timing: Timing) -> ProbeResult:
-        if self._session is None:
-            raise RuntimeError("Probe.start() was not called")
-        normalize_url(spec.url)  # the creation rules: a URL they refuse is never requested
-        timeout = aiohttp.ClientTimeout(total=spec.timeout, sock_connect=spec.timeout)
-        data = spec.body.encode() if spec.body and spec.method not in ("GET", "HEAD") else None
-        async with self._session.request(
-            spec.method,
-            spec.url,
-            headers=dict(spec.headers),
-            data=data,
-            timeout=timeout,
-            allow_redirects=spec.max_redirects > 0,
-            # aiohttp raises on reaching its limit; ours is the number we follow.
-            max_redirects=spec.max_redirects + 1,
-        ) as response:
-            result = ProbeResult(checked_at=checked_at, ok=False, status_code=response.status)
-            result.cert_expires_at = _peer_cert_expiry(timing)
-            final_url = str(response.url)
-            result.final_url = final_url if final_url != spec.url else None
-            found, truncated = await self._read_body(response, spec)
-        _fill_timing(result, timing, time.perf_counter())
-        result.error_kind, result.error_message = _judge(spec, result, found, truncated, response)
-        result.ok = result.error_kind is None
-        return result
-
-    async def _read_body(
-        self, response: aiohttp.ClientResponse, spec: ProbeSpec
-    ) -> tuple[bool, bool]:
-        """Read at most the cap; return (keyword found, stopped at the cap with more left).
-
-        Reading stops as soon as the answer is known; a plain substring search over a
-        sliding window, so a keyword split between chunks is still found.
-        """
-        if spec.method == "HEAD":
-            return False, False
-        needle = spec.keyword.encode() if spec.keyword else b""
-        keep = max(len(needle) - 1, 0)
-        window = b""
-        seen = 0
-        async for chunk in response.content.iter_any():
-            room = self.max_body_bytes - seen
-            piece = chunk[:room]
-            seen += len(piece)
-            if needle:
-                window = window[-keep:] + piece if keep else piece
-                if needle in window:
-                    return True, False
-            if len(chunk) > len(piece) or (
-                seen >= self.max_body_bytes and not response.content.at_eof()
-            ):
-                return False, True
-        return False, False
+    async def resolve(self, host: str, port: int) -> list[str]:
+        """The addresses a check may connect to for `host`, after the SSRF rule: the
+        same resolver and guard as HTTP's connector (`guard_addresses`), for the kinds
+        that open their own connections. OSError when the name does not resolve,
+        BlockedAddressError when no address may be reached."""
+        check_host(host)
+        if is_ip_literal(host):  # as aiohttp does: an address needs no lookup
+            hosts = [{"host": host}]
+        else:
+            resolver = self._resolver or _default_resolver()
+            timing = _timing.get(None)
+            if timing is not None:
+                timing.mark("dns_start", time.perf_counter())
+            hosts = await resolver.resolve(host, port)
+            if timing is not None:
+                timing.mark("dns_end", time.perf_counter())
+        return [h["host"] for h in guard_addresses(host, hosts, self._is_public)]
 
 
-def _fill_timing(result: ProbeResult, timing: Timing, now: float) -> None:
+def _default_resolver() -> AbstractResolver:
+    from aiohttp.resolver import DefaultResolver
+
+    return DefaultResolver()
+
+
+def current_timing() -> Timing:
+    """The Timing of the running check (set by Probe.check)."""
+    timing = _timing.get(None)
+    if timing is None:
+        raise RuntimeError("no check is running")
+    return timing
+
+
+def fill_timing(result: ProbeResult, timing: Timing, now: float) -> None:
     result.latency_ms = _ms(now - timing.started)
     if timing.dns_start is not None:
         result.dns_ms = _ms(timing.dns)
@@ -377,53 +347,22 @@ def _fill_timing(result: ProbeResult, timing: Timing, now: float) -> None:
         result.ttfb_ms = _ms(timing.ttfb)
 
 
-def _judge(
-    spec: ProbeSpec,
-    result: ProbeResult,
-    found: bool,
-    truncated: bool,
-    response: aiohttp.ClientResponse,
-) -> tuple[str | None, str | None]:
-    """The first rule that fails, in the order a person would look: status, keyword, speed."""
-    status = result.status_code or 0
-    if not status_accepted(status, spec.accepted_status_codes):
-        reason = response.reason or ""
-        return ErrorKind.HTTP_STATUS, _cut(f"HTTP {status} {reason}".strip())
-    if spec.keyword:
-        limit = f"{MAX_BODY_BYTES // 1024} KiB"
-        if spec.keyword_mode == "absent":
-            if found:
-                return ErrorKind.KEYWORD_FOUND, _cut(f"found {spec.keyword!r}")
-            if truncated:
-                return ErrorKind.BODY_TOO_LARGE, f"body is larger than {limit}"
-        elif not found:
-            if truncated:
-                return ErrorKind.BODY_TOO_LARGE, f"keyword not in the first {limit}"
-            return ErrorKind.KEYWORD_MISSING, _cut(f"{spec.keyword!r} not found")
-    if (
-        spec.latency_threshold_ms is not None
-        and (result.latency_ms or 0) > spec.latency_threshold_ms
-    ):
-        return ErrorKind.SLOW, f"{result.latency_ms} ms > {spec.latency_threshold_ms} ms"
-    return None, None
-
-
 def _classify(exc: BaseException, timing: Timing) -> tuple[str, str]:
     """Map an exception from a check to an error kind and a short message."""
     if isinstance(exc, BlockedAddressError):
-        return ErrorKind.BLOCKED, _cut(str(exc))
+        return ErrorKind.BLOCKED, cut(str(exc))
     if isinstance(exc, TargetError):
-        return ErrorKind.BLOCKED, _cut(f"URL refused ({exc.code}): {exc.detail}")
+        return ErrorKind.BLOCKED, cut(f"URL refused ({exc.code}): {exc.detail}")
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return ErrorKind.DNS, _cut(
+        return ErrorKind.DNS, cut(
             f"cannot resolve {exc.host}: {exc.os_error.strerror or exc.os_error}"
         )
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         err = exc.certificate_error
         message = getattr(err, "verify_message", None) or str(err)
-        return ErrorKind.TLS_INVALID, _cut(f"certificate: {message}")
+        return ErrorKind.TLS_INVALID, cut(f"certificate: {message}")
     if isinstance(exc, aiohttp.ClientConnectorSSLError | aiohttp.ClientSSLError | ssl.SSLError):
-        return ErrorKind.TLS_INVALID, _cut(f"TLS: {exc}")
+        return ErrorKind.TLS_INVALID, cut(f"TLS: {exc}")
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return ErrorKind.CONNECT_TIMEOUT, "connection timed out"
     if isinstance(exc, aiohttp.TooManyRedirects):
@@ -437,7 +376,7 @@ def _classify(exc: BaseException, timing: Timing) -> tuple[str, str]:
     if isinstance(exc, aiohttp.ClientConnectorError):
         if isinstance(exc.os_error, ConnectionRefusedError):
             return ErrorKind.CONNECT_REFUSED, "connection refused"
-        return ErrorKind.CONNECTION, _cut(str(exc.os_error.strerror or exc.os_error))
+        return ErrorKind.CONNECTION, cut(str(exc.os_error.strerror or exc.os_error))
     if isinstance(exc, aiohttp.ClientError | OSError):
-        return ErrorKind.CONNECTION, _cut(f"{type(exc).__name__}: {exc}")
-    return ErrorKind.INTERNAL, _cut(f"{type(exc).__name__}: {exc}")
+        return ErrorKind.CONNECTION, cut(f"{type(exc).__name__}: {exc}")
+    return ErrorKind.INTERNAL, cut(f"{type(exc).__name__}: {exc}")

@@ -7,6 +7,7 @@ front ends show these words in the reader's language (the caller sets the locale
 from __future__ import annotations
 
 from core.i18n import _, ngettext
+from core.kinds import kind_messages
 from core.maintenance import MAX_AHEAD, MAX_OPEN_WINDOWS, MAX_WINDOW, WindowError
 from core.monitor_rules import RuleError
 from core.targets import TargetError
@@ -60,6 +61,11 @@ def rule_text(error: RuleError | TargetError) -> str:
         ),
         "timeout_interval": _("The timeout cannot be longer than the interval."),
         "field_invalid": _("That value is not valid."),
+        "field_missing": _("This field is required."),
+        "kind_invalid": _("Choose a kind of monitor: {allowed}."),
+        "kind_immutable": _(
+            "The kind of a monitor cannot change. Add a new monitor of the other kind."
+        ),
         "status_codes_invalid": _(
             "Send status codes between 100 and 599, as a list or ranges: 200-299,301"
         ),
@@ -115,7 +121,9 @@ def rule_text(error: RuleError | TargetError) -> str:
             _number(params, "limit"),
         ),
     }
-    text = messages.get(error.code, _("That value is not valid."))
+    text = messages.get(error.code) or str(
+        kind_messages().get(error.code, _("That value is not valid."))
+    )
     return text.format(**params)
 
 

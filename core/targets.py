@@ -104,7 +104,7 @@ def normalize_url(raw: str) -> str:
     if not host or any(c.isspace() for c in text):
         raise TargetError("url_invalid", "no host")
     try:
-        host = host.encode("idna").decode("ascii") if not _is_ip_literal(host) else host
+        host = host.encode("idna").decode("ascii") if not is_ip_literal(host) else host
     except UnicodeError:
         raise TargetError("url_invalid", "bad host name") from None
     host = check_host(host)
@@ -123,7 +123,7 @@ def check_host(host: str) -> str:
     (no DNS name ends in a numeric label, so such a host can only be an address in an
     unusual notation), "url_invalid" for a bad name. Creation and the probe (every hop)
     both call this."""
-    if _is_ip_literal(host):
+    if is_ip_literal(host):
         return host
     labels = host.split(".")
     if _is_numeric_label(labels[-1]):
@@ -156,7 +156,7 @@ def _port_of(parts: SplitResult) -> int | None:
     return port
 
 
-def _is_ip_literal(host: str) -> bool:
+def is_ip_literal(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
     except ValueError:
@@ -190,6 +190,15 @@ async def check_target(
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
+    addresses = await check_address(host, port, allow_private, timeout, resolver)
+    return CheckedTarget(url=url, host=host, addresses=tuple(addresses))
+
+
+async def check_address(
+    host: str, port: int, allow_private: bool, timeout: float = 5.0, resolver: Resolver = resolve
+) -> list[str]:
+    """The addresses `host` resolves to, if it may be monitored (check_target's rule for
+    every kind that reaches a host); TargetError if not."""
     try:
         addresses = await asyncio.wait_for(resolver(host, port), timeout)
     except (OSError, TimeoutError, UnicodeError):
@@ -200,4 +209,4 @@ async def check_target(
         blocked = [a for a in addresses if not is_public_address(a)]
         if blocked:
             raise TargetError("private_address", blocked[0])
-    return CheckedTarget(url=url, host=host, addresses=tuple(addresses))
+    return addresses

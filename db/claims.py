@@ -38,13 +38,14 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from core import kinds
 from db.bulk import is_postgres
 from db.connection import current_connection
 
+# What every check needs, and the columns the kinds declare their fields in.
 CLAIM_COLUMNS = (
-    "id", "owner_id", "url", "method", "headers", "body", "timeout_seconds",
-    "accepted_status_codes", "latency_threshold_ms", "keyword", "keyword_mode",
-    "interval_seconds", "retry_interval_seconds",
+    "id", "owner_id", "kind", "params", "timeout_seconds", "interval_seconds",
+    "retry_interval_seconds", *kinds.claim_columns(),
 )  # fmt: skip
 
 # A row later than this (or than its step, if shorter) is a backlog: it runs at its
@@ -59,15 +60,9 @@ class ClaimedCheck:
     monitor_id: int
     owner_telegram_id: int
     due_at: datetime
-    url: str
-    method: str
-    headers: dict = field(hash=False)
-    body: str | None
-    timeout_seconds: float
-    accepted_status_codes: str
-    latency_threshold_ms: int | None
-    keyword: str | None
-    keyword_mode: str
+    kind: str
+    values: dict = field(hash=False)  # the kind's field values (core/kinds)
+    timeout_seconds: float = 10.0
     interval_seconds: int = 60
     retry_interval_seconds: int = 60
     failing: bool = False  # checked at the retry interval
@@ -76,6 +71,10 @@ class ClaimedCheck:
         """The time to the next check after this one (the retry interval while failing)."""
         failing = self.failing if failing is None else failing
         return timedelta(seconds=self.retry_interval_seconds if failing else self.interval_seconds)
+
+    def spec(self, allow_private: bool) -> Any:
+        """What the check needs: the kind's spec."""
+        return kinds.spec_of(self.kind, self.values, self.timeout_seconds, allow_private)
 
 
 def plan_run(due: datetime, step: timedelta, now: datetime) -> tuple[datetime, datetime]:
@@ -173,15 +172,9 @@ def _claimed(row: dict) -> ClaimedCheck:
         monitor_id=row["id"],
         owner_telegram_id=row["owner_telegram_id"],
         due_at=db_time(row["due_at"]),
-        url=row["url"],
-        method=row["method"],
-        headers=db_json(row["headers"]) or {},
-        body=row["body"],
+        kind=row["kind"],
+        values=kinds.values_of(row["kind"], row.__getitem__, db_json(row["params"])),
         timeout_seconds=float(row["timeout_seconds"]),
-        accepted_status_codes=row["accepted_status_codes"],
-        latency_threshold_ms=row["latency_threshold_ms"],
-        keyword=row["keyword"],
-        keyword_mode=row["keyword_mode"],
         interval_seconds=row["interval_seconds"],
         retry_interval_seconds=row["retry_interval_seconds"],
         failing=bool(row["failing"]),

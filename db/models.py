@@ -111,10 +111,16 @@ class Monitor(Model):
         "models.User", related_name="monitors", on_delete=fields.CASCADE
     )
     name = fields.CharField(max_length=128)
+    # What is checked (core/kinds): http, tcp, ... Never changes after creation.
+    kind = fields.CharField(max_length=16, default="http", db_default="http")
+    # What the monitor points at: the URL of an http monitor; for other kinds the
+    # target as cards and alerts show it (core/kinds, `target`).
     url = fields.CharField(max_length=2048)
     method = fields.CharEnumField(HttpMethod, max_length=8, default=HttpMethod.GET)
     headers = fields.JSONField(default=dict)
     body = fields.TextField(null=True)
+    # The fields of kinds other than http (core/kinds: those not declared on a column).
+    params = fields.JSONField(null=True)
 
     interval_seconds = fields.IntField(default=60)
     # Used instead of the interval while the monitor is failing (before and while down).

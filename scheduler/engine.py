@@ -54,7 +54,7 @@ from datetime import UTC, datetime, timedelta
 from core.check_slots import CheckSlots
 from core.clock import SYSTEM_CLOCK, Clock, TimerHandle
 from core.metrics import SCHEDULER_LAG
-from core.probe import ErrorKind, Probe, ProbeResult, ProbeSpec
+from core.probe import ErrorKind, Probe, ProbeResult
 from core.recording import record_results
 from core.settings import Settings
 from core.targets import private_targets_allowed
@@ -266,7 +266,7 @@ class Engine:
             self.settings.allow_private_targets, self.settings.admin_ids, claim.owner_telegram_id
         )
         try:
-            result = await self.probe.check(ProbeSpec.of(claim, allow))
+            result = await self.probe.check(claim.spec(allow))
         except asyncio.CancelledError:
             self._running.pop(claim.monitor_id, None)
             self.slots.give_back()

@@ -14,7 +14,8 @@ import pytest
 from tortoise.context import TortoiseContext
 
 from core.clock import ManualClock
-from core.probe import Probe, ProbeSpec
+from core.kinds.http import Spec as ProbeSpec
+from core.probe import Probe
 from core.settings import Settings
 from db.claims import claim_due
 from db.config import tortoise_config

@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import trustme
 
-from core.probe import ErrorKind, Probe, ProbeSpec
+from core.kinds.http import Spec as ProbeSpec
+from core.probe import ErrorKind, Probe
 from tests.support.dns import StaticResolver
 from tests.support.targets import HITS, STATS, Site, TargetServers
 

@@ -8,10 +8,12 @@ from api.app_keys import RUNTIME_KEY
 from api.auth import caller_of
 from api.params import (
     BIGINT_MAX,
+    Kind,
     big_integer,
     boolean,
     cursor_id,
     encode_cursor,
+    field_errors,
     integer,
     integers,
     json_body,
@@ -24,27 +26,26 @@ from api.params import (
     query_int,
     require,
     string,
+    strings,
 )
 from api.serialize import check_json, monitor_json
 from api.v1.lookup import monitor_for, owner_for, scoped
+from core import kinds
 from core.checks import MANUAL_CHECK_GAP, check_now
+from core.i18n import _
+from core.monitor_rules import RuleError
 from core.monitors import apply_changes, create_monitor, pause_monitor, resume_monitor
 from db.models import Monitor, MonitorState, User
 
 routes = web.RouteTableDef()
 
-# Writable fields: their JSON types, and the core field behind each API name.
-MONITOR_FIELDS = {
+# Writable fields every kind has: their JSON types (a kind's own come from its
+# declaration, core/kinds), and the core field behind each API name.
+COMMON_FIELDS = {
     "name": string,
-    "url": string,
-    "method": string,
     "interval": integer,
     "retry_interval": integer,
     "timeout": number,
-    "accepted_status_codes": string,
-    "latency_threshold_ms": nullable(integer),
-    "keyword": nullable(string),
-    "keyword_mode": string,
     "cert_warning_days": integers,
     "failure_threshold": integer,
     "success_threshold": integer,
@@ -57,13 +58,45 @@ CORE_NAMES = {
 }
 API_NAMES = {core: api for api, core in CORE_NAMES.items()}
 STATES = tuple(state.value for state in MonitorState)
+_JSON_TYPES = {"string": string, "integer": integer, "number": number, "boolean": boolean}
+
+
+def json_type(declared: kinds.Field) -> Kind:
+    """The JSON type check of a declared field, read from its schema."""
+    schema = declared.schema
+    if schema.get("type") == "array":
+        checker = integers if schema.get("items", {}).get("type") == "integer" else strings
+    else:
+        checker = _JSON_TYPES.get(schema.get("type", "string"), string)
+    return nullable(checker) if declared.optional else checker
+
+
+def kind_fields(kind: str) -> dict[str, Kind]:
+    return {f.name: json_type(f) for f in kinds.fields_of(kind) if f.writable}
+
+
+# Every field any kind takes: json_body's first pass; then the kind's own are checked.
+MONITOR_FIELDS = {
+    **COMMON_FIELDS,
+    "kind": string,
+    **{name: t for kind in kinds.KINDS for name, t in kind_fields(kind).items()},
+}
+
+
+def _only_the_kinds(body: dict, kind: str) -> None:
+    """422 for fields of other kinds (an http monitor has no port)."""
+    allowed = {*COMMON_FIELDS, "kind", "owner_telegram_id", *kind_fields(kind)}
+    foreign = sorted(set(body) - allowed)
+    if foreign:
+        raise field_errors("unknown_field", _("Unknown fields: {names}."), foreign,
+                           _("Unknown field."))  # fmt: skip
 
 
 def _core_changes(body: dict) -> dict:
     return {
         CORE_NAMES.get(name, name): value
         for name, value in body.items()
-        if name not in ("paused", "url", "name", "owner_telegram_id")
+        if name not in ("paused", "name", "owner_telegram_id", "kind")
     }
 
 
@@ -98,14 +131,17 @@ async def list_monitors(request: web.Request) -> web.Response:
 async def create(request: web.Request) -> web.Response:
     caller = caller_of(request)
     body = await json_body(request, {**MONITOR_FIELDS, "owner_telegram_id": big_integer})
-    require(body, "url")
+    kind = body.get("kind", kinds.DEFAULT_KIND)
+    kinds.kind_module(kind)  # RuleError: no such kind
+    _only_the_kinds(body, kind)
+    require(body, *(f.name for f in kinds.fields_of(kind) if f.writable and f.required))
     owner: User = await owner_for(caller, body.get("owner_telegram_id"))
     monitor = await _renamed(
         create_monitor(
             request.app[RUNTIME_KEY],
             owner,
-            body["url"],
-            body.get("name"),
+            name=body.get("name"),
+            kind=kind,
             paused=body.get("paused", False),
             **_core_changes(body),
         )
@@ -123,8 +159,12 @@ async def get_monitor(request: web.Request) -> web.Response:
 async def patch_monitor(request: web.Request) -> web.Response:
     monitor = await monitor_for(caller_of(request), path_id(request))
     body = await json_body(request, MONITOR_FIELDS)
+    if body.get("kind", monitor.kind) != monitor.kind:
+        raise RuleError("kind_immutable", field="kind")
+    _only_the_kinds(body, monitor.kind)
     changes = _core_changes(body)
-    changes |= {name: body[name] for name in ("url", "name") if name in body}
+    if "name" in body:
+        changes["name"] = body["name"]
     await _renamed(apply_changes(request.app[RUNTIME_KEY], monitor, changes))
     if "paused" in body and body["paused"] != monitor.paused:
         await (pause_monitor(monitor) if body["paused"] else resume_monitor(monitor))

@@ -1,0 +1,54 @@
+"""How a monitor kind declares its fields: once, for every place that needs them.
+
+A `Field` says what the value is (its JSON Schema fragment, which the API's type check
+and the OpenAPI document are both derived from), how a typed or JSON value becomes the
+clean one (`parse`, raising RuleError or TargetError with a translated code), its
+default, where it is stored (a column of `monitors`, or a key of the monitor's `params`
+JSON column) and what the bot asks and shows for it. From a kind's FIELDS come the
+claim's columns, the spec of a check, the API's fields and schema, the bot's /add steps,
+its edit menu and the monitor card (core/kinds/__init__.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+REQUIRED = object()  # the default of a field a new monitor must be given
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # in the spec, the API, the bot's state and the params column
+    # The API value's JSON Schema (without null: `optional` adds it).
+    schema: dict = field(hash=False)
+    # A typed or JSON value -> the clean value; None: not writable (set by the product).
+    parse: Callable[[Any], Any] | None = None
+    default: Any = REQUIRED
+    # The monitors column that holds it; None: a key of the `params` JSON column.
+    column: str | None = None
+    optional: bool = False  # None clears it (the API takes null, the bot a "-")
+    secret: bool = False  # write-only: the API and the bot say only whether it is set
+    # What the bot asks for it, and its name on the card and in the edit menu (lazy
+    # gettext strings: translated when shown).
+    prompt: Any = ""
+    label: Any = ""
+    # Button choices (value, lazy label) the bot offers instead of asking for text.
+    choices: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    @property
+    def writable(self) -> bool:
+        return self.parse is not None
+
+    def initial(self) -> Any:
+        """The default of a new monitor (a fresh copy of a mutable one)."""
+        value = self.default
+        return type(value)(value) if isinstance(value, dict | list) else value
+
+    def api_schema(self) -> dict:
+        return {"anyOf": [self.schema, {"type": "null"}]} if self.optional else self.schema

@@ -1,0 +1,212 @@
+"""The http kind: one HTTP(S) request; up when the status is accepted, the keyword rule
+holds and the answer came fast enough. Its fields are the monitors columns it always had.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from core import monitor_rules as rules
+from core.i18n import __
+from core.kinds.fields import Field
+from core.probe import (
+    DEFAULT_MAX_REDIRECTS,
+    MAX_BODY_BYTES,
+    ErrorKind,
+    Probe,
+    ProbeResult,
+    current_timing,
+    cut,
+    fill_timing,
+    peer_cert_expiry,
+)
+from core.status_codes import status_accepted
+from core.targets import MAX_URL_LENGTH, Resolver, check_target, normalize_url
+from db.models import DEFAULT_ACCEPTED_STATUS_CODES, HttpMethod, KeywordMode
+
+LABEL = __("Website")
+HELP = __("An HTTP(S) address: up when it answers with an accepted status.")
+
+FIELDS = (
+    Field(
+        "url",
+        {"type": "string", "maxLength": MAX_URL_LENGTH, "description": "http:// or https://"},
+        normalize_url,
+        column="url",
+        prompt=__("Send the address to monitor, for example https://example.com"),
+        label=__("Address"),
+    ),
+    Field(
+        "method",
+        {"enum": [m.value for m in HttpMethod]},
+        lambda raw: rules.parse_method(raw).value,
+        default=HttpMethod.GET.value,
+        column="method",
+        prompt=__("HTTP method:"),
+        label=__("Method"),
+        choices=tuple((m, m) for m in ("GET", "HEAD", "POST")),
+    ),
+    Field("headers", {"type": "object"}, default={}, column="headers"),
+    Field("body", {"type": "string"}, default=None, column="body"),
+    Field(
+        "accepted_status_codes",
+        {"type": "string", "description": "Ranges and codes: 200-299,301"},
+        rules.parse_status_codes,
+        default=DEFAULT_ACCEPTED_STATUS_CODES,
+        column="accepted_status_codes",
+        prompt=__("Which HTTP status codes mean up? For example 200-299,301 (default 200-399)."),
+        label=__("Status codes"),
+    ),
+    Field(
+        "latency_threshold_ms",
+        {"type": "integer", "minimum": 1, "maximum": rules.MAX_LATENCY_THRESHOLD_MS},
+        rules.parse_latency_threshold,
+        default=None,
+        column="latency_threshold_ms",
+        optional=True,
+        prompt=__("Latency threshold in ms: slower answers count as failures (e.g. 2000)."),
+        label=__("Latency threshold"),
+    ),
+    Field(
+        "keyword",
+        {"type": "string", "minLength": 1, "maxLength": rules.MAX_KEYWORD_LENGTH},
+        rules.parse_keyword,
+        default=None,
+        column="keyword",
+        optional=True,
+        prompt=__("A keyword to look for in the page (plain text, case-sensitive)."),
+        label=__("Keyword"),
+    ),
+    Field(
+        "keyword_mode",
+        {"enum": [m.value for m in KeywordMode]},
+        lambda raw: rules.parse_keyword_mode(raw).value,
+        default=KeywordMode.PRESENT.value,
+        column="keyword_mode",
+        prompt=__("Should the keyword be present or absent?"),
+        label=__("Keyword mode"),
+        choices=(("present", __("present")), ("absent", __("absent"))),
+    ),
+)
+# The fields that say where the check goes: a change is vetted like a new monitor.
+TARGET_FIELDS = ("url",)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one HTTP check does."""
+
+    url: str
+    method: str = "GET"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: str | None = None
+    timeout: float = 10.0
+    max_redirects: int = DEFAULT_MAX_REDIRECTS
+    accepted_status_codes: str = DEFAULT_ACCEPTED_STATUS_CODES
+    latency_threshold_ms: int | None = None
+    keyword: str | None = None
+    keyword_mode: str = "present"
+    allow_private: bool = False
+
+
+def target(values: Mapping[str, Any]) -> str:
+    """What the monitor points at, as lists and alerts show it."""
+    return values["url"]
+
+
+async def vet(values: dict[str, Any], allow_private: bool, resolver: Resolver) -> str:
+    """The creation rule for where the check goes (the URL normalised in `values`, its
+    host resolved and, unless `allow_private`, public); returns the default name."""
+    checked = await check_target(values["url"], allow_private, resolver=resolver)
+    values["url"] = checked.url
+    return checked.host
+
+
+async def check(spec: Spec, probe: Probe) -> ProbeResult:
+    checked_at = probe.clock.now()
+    timing = current_timing()
+    normalize_url(spec.url)  # the creation rules: a URL they refuse is never requested
+    timeout = aiohttp.ClientTimeout(total=spec.timeout, sock_connect=spec.timeout)
+    data = spec.body.encode() if spec.body and spec.method not in ("GET", "HEAD") else None
+    async with probe.session.request(
+        spec.method,
+        spec.url,
+        headers=dict(spec.headers),
+        data=data,
+        timeout=timeout,
+        allow_redirects=spec.max_redirects > 0,
+        # aiohttp raises on reaching its limit; ours is the number we follow.
+        max_redirects=spec.max_redirects + 1,
+    ) as response:
+        result = ProbeResult(checked_at=checked_at, ok=False, status_code=response.status)
+        result.cert_expires_at = peer_cert_expiry(timing)
+        final_url = str(response.url)
+        result.final_url = final_url if final_url != spec.url else None
+        found, truncated = await _read_body(response, spec, probe.max_body_bytes)
+    fill_timing(result, timing, time.perf_counter())
+    result.error_kind, result.error_message = _judge(spec, result, found, truncated, response)
+    result.ok = result.error_kind is None
+    return result
+
+
+async def _read_body(
+    response: aiohttp.ClientResponse, spec: Spec, max_body_bytes: int
+) -> tuple[bool, bool]:
+    """Read at most the cap; return (keyword found, stopped at the cap with more left).
+
+    Reading stops as soon as the answer is known; a plain substring search over a
+    sliding window, so a keyword split between chunks is still found.
+    """
+    if spec.method == "HEAD":
+        return False, False
+    needle = spec.keyword.encode() if spec.keyword else b""
+    keep = max(len(needle) - 1, 0)
+    window = b""
+    seen = 0
+    async for chunk in response.content.iter_any():
+        room = max_body_bytes - seen
+        piece = chunk[:room]
+        seen += len(piece)
+        if needle:
+            window = window[-keep:] + piece if keep else piece
+            if needle in window:
+                return True, False
+        if len(chunk) > len(piece) or (seen >= max_body_bytes and not response.content.at_eof()):
+            return False, True
+    return False, False
+
+
+def _judge(
+    spec: Spec,
+    result: ProbeResult,
+    found: bool,
+    truncated: bool,
+    response: aiohttp.ClientResponse,
+) -> tuple[str | None, str | None]:
+    """The first rule that fails, in the order a person would look: status, keyword, speed."""
+    status = result.status_code or 0
+    if not status_accepted(status, spec.accepted_status_codes):
+        reason = response.reason or ""
+        return ErrorKind.HTTP_STATUS, cut(f"HTTP {status} {reason}".strip())
+    if spec.keyword:
+        limit = f"{MAX_BODY_BYTES // 1024} KiB"
+        if spec.keyword_mode == "absent":
+            if found:
+                return ErrorKind.KEYWORD_FOUND, cut(f"found {spec.keyword!r}")
+            if truncated:
+                return ErrorKind.BODY_TOO_LARGE, f"body is larger than {limit}"
+        elif not found:
+            if truncated:
+                return ErrorKind.BODY_TOO_LARGE, f"keyword not in the first {limit}"
+            return ErrorKind.KEYWORD_MISSING, cut(f"{spec.keyword!r} not found")
+    if (
+        spec.latency_threshold_ms is not None
+        and (result.latency_ms or 0) > spec.latency_threshold_ms
+    ):
+        return ErrorKind.SLOW, f"{result.latency_ms} ms > {spec.latency_threshold_ms} ms"
+    return None, None
