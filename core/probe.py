@@ -31,7 +31,7 @@ from aiohttp.abc import AbstractResolver
 
 from core.clock import SYSTEM_CLOCK, Clock
 from core.status_codes import status_accepted
-from core.targets import TargetError, check_host, is_public_address, normalize_url
+from core.targets import TargetError, check_host, is_public_address, normalize_url, resolve
 
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_MAX_REDIRECTS = 10
@@ -53,6 +53,12 @@ class ErrorKind(StrEnum):
     BODY_TOO_LARGE = "body_too_large"
     BLOCKED = "blocked"  # the SSRF guard refused every address
     CONNECTION = "connection"  # reset, closed early, malformed HTTP, bad redirect
+    NXDOMAIN = "nxdomain"  # dns: the name does not exist
+    NO_ANSWER = "no_answer"  # dns: the name exists but has no record of that type
+    UNEXPECTED_ANSWER = "unexpected_answer"  # dns: an expected value is not in the answer
+    UNREACHABLE = "unreachable"  # ping: no echo reply came back at all
+    PACKET_LOSS = "packet_loss"  # ping: more replies lost than the monitor allows
+    PING_NOT_PERMITTED = "ping_not_permitted"  # the OS forbids unprivileged ICMP
     INTERNAL = "internal"  # a bug of ours; recorded as a failed check, never a crash
 
 
@@ -259,8 +265,8 @@ class Probe:
         `clock` dates the results (the engine's, so a test on a manual clock sees
         checks dated at their due times); latencies are real durations."""
         self.clock = clock
+        self.is_public = is_public
         self._ssl_context = ssl_context
-        self._is_public = is_public
         self._resolver = resolver
         self.max_body_bytes = max_body_bytes
         self._session: aiohttp.ClientSession | None = None
@@ -276,7 +282,7 @@ class Probe:
             ttl_dns_cache=30,
             resolver=self._resolver,
             ssl=self._ssl_context,
-            is_public=self._is_public,
+            is_public=self.is_public,
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -285,6 +291,13 @@ class Probe:
             cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=True,
         )
+
+    async def addresses_of(self, host: str) -> list[str]:
+        """The addresses `host` resolves to, through the probe's resolver (the one the
+        HTTP connector uses); OSError when it does not resolve."""
+        if self._resolver is None:
+            return await resolve(host, 0)
+        return sorted({entry["host"] for entry in await self._resolver.resolve(host, 0)})
 
     async def close(self) -> None:
         if self._session is not None:
