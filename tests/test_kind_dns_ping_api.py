@@ -209,3 +209,15 @@ async def test_the_card_shows_the_dns_and_ping_fields(db) -> None:
     assert "Host: shop.test" in dns_card and "Eintragstyp: MX" in dns_card
     assert "mx1.shop.test" in dns_card and "Resolver" not in dns_card
     assert "Host: gw.test" in ping_card and "Pings pro Prüfung: 4" in ping_card
+
+
+def test_a_field_name_shared_by_kinds_has_one_json_type() -> None:
+    """The API's first pass checks a field's JSON type before it knows the kind."""
+    from core.kinds import KINDS
+
+    types: dict[str, set] = {}
+    for module in KINDS.values():
+        for declared in module.FIELDS:
+            types.setdefault(declared.name, set()).add(declared.schema.get("type"))
+    assert {name: t for name, t in types.items() if len(t) > 1} == {}
+    assert types["host"] == {"string"} and types["latency_threshold_ms"] == {"integer"}
