@@ -221,3 +221,26 @@ def test_a_field_name_shared_by_kinds_has_one_json_type() -> None:
             types.setdefault(declared.name, set()).add(declared.schema.get("type"))
     assert {name: t for name, t in types.items() if len(t) > 1} == {}
     assert types["host"] == {"string"} and types["latency_threshold_ms"] == {"integer"}
+
+
+async def test_a_dns_edit_is_held_to_the_creation_rules(api) -> None:
+    key = await _user_key(7)
+    created = await api.call("POST", f"{V1}/monitors", key, {"kind": "dns", "host": "shop.test",
+                             "record_type": "AAAA", "expected": ["2001:DB8:0::10"]})  # fmt: skip
+    assert created.status == 201 and created.body["expected"] == ["2001:db8::10"]
+    path = f"{V1}/monitors/{created.body['id']}"
+    for change, code, field in (
+        ({"record_type": "MX"}, "expected_mx", "expected"),  # the kept values no longer fit
+        ({"resolver": "lan.test"}, "private_address", "resolver"),
+        ({"expected": ["192.0.2.10"]}, "expected_ipv6", "expected"),
+    ):
+        reply = await api.call("PATCH", path, key, change)
+        assert reply.status == 422 and reply.error["code"] == code, reply.body
+        assert field in reply.error["fields"]
+    monitor = await Monitor.get(id=created.body["id"])
+    assert monitor.params["record_type"] == "AAAA" and monitor.url == "dns://shop.test/AAAA"
+    moved = await api.call("PATCH", path, key, {"record_type": "mx", "expected": ["MX1.shop.test."],
+                           "resolver": "public.test"})  # fmt: skip
+    assert moved.status == 200, moved.body
+    assert (moved.body["record_type"], moved.body["expected"]) == ("MX", ["mx1.shop.test"])
+    assert moved.body["url"] == "dns://public.test/shop.test/MX"
