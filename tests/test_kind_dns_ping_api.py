@@ -244,3 +244,23 @@ async def test_a_dns_edit_is_held_to_the_creation_rules(api) -> None:
     assert moved.status == 200, moved.body
     assert (moved.body["record_type"], moved.body["expected"]) == ("MX", ["mx1.shop.test"])
     assert moved.body["url"] == "dns://public.test/shop.test/MX"
+
+
+async def test_ping_creation_checks_the_hosts_addresses(api, monkeypatch) -> None:
+    """The SSRF rule for a ping host at creation, wherever this machine forbids ICMP: the
+    system's permission is the one thing taken as given here (the test above asks the
+    real system)."""
+    from core.kinds import ping
+
+    monkeypatch.setattr(ping, "ping_permitted", lambda: True)
+    key = await _user_key(7)
+    for host, code in (("lan.test", "private_address"), ("10.1.2.3", "private_address"),
+                       ("nowhere.test", "dns"), ("2130706433", "url_numeric_host")):  # fmt: skip
+        reply = await api.call("POST", f"{V1}/monitors", key, {"kind": "ping", "host": host})
+        assert reply.status == 422 and reply.error["code"] == code, (host, reply.body)
+        assert "host" in reply.error["fields"]
+    assert await Monitor.all().count() == 0
+    made = await api.call("POST", f"{V1}/monitors", key, {"kind": "ping", "host": "public.test"})
+    assert made.status == 201 and made.body["url"] == "ping://public.test"
+    assert (made.body["count"], made.body["max_loss_percent"]) == (3, 0)
+    assert made.body["latency_threshold_ms"] is None and made.body["name"] == "public.test"
