@@ -47,6 +47,12 @@ def cause_words(kind: str | None) -> str:
         ErrorKind.BLOCKED: _("address not allowed"),
         ErrorKind.CONNECTION: _("connection error"),
         ErrorKind.INTERNAL: _("internal error"),
+        ErrorKind.NXDOMAIN: _("domain does not exist"),
+        ErrorKind.NO_ANSWER: _("no record of that type"),
+        ErrorKind.UNEXPECTED_ANSWER: _("unexpected DNS answer"),
+        ErrorKind.UNREACHABLE: _("host unreachable"),
+        ErrorKind.PACKET_LOSS: _("packet loss"),
+        ErrorKind.PING_NOT_PERMITTED: _("ping not permitted on the server"),
     }
     return names.get(kind or "", esc(kind) if kind else _("unknown"))
 

@@ -56,6 +56,12 @@ class ErrorKind(StrEnum):
     BODY_TOO_LARGE = "body_too_large"
     BLOCKED = "blocked"  # the SSRF guard refused every address
     CONNECTION = "connection"  # reset, closed early, malformed HTTP, bad redirect
+    NXDOMAIN = "nxdomain"  # dns: the name does not exist
+    NO_ANSWER = "no_answer"  # dns: the name exists but has no record of that type
+    UNEXPECTED_ANSWER = "unexpected_answer"  # dns: an expected value is not in the answer
+    UNREACHABLE = "unreachable"  # ping: no echo reply came back at all
+    PACKET_LOSS = "packet_loss"  # ping: more replies lost than the monitor allows
+    PING_NOT_PERMITTED = "ping_not_permitted"  # the OS forbids unprivileged ICMP
     INTERNAL = "internal"  # a bug of ours; recorded as a failed check, never a crash
 
 

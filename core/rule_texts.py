@@ -27,6 +27,7 @@ def rule_text(error: RuleError | TargetError) -> str:
         "That address is too long (at most {max} characters).",
         most,
     )
+    port_range = _("The port must be a number from 1 to 65535.")
     hidden_characters = _(
         "The name contains control, invisible or text-direction characters, which are not allowed."
     )
@@ -40,7 +41,7 @@ def rule_text(error: RuleError | TargetError) -> str:
             "Write an IP address as four numbers with dots, like 93.184.216.34; other forms "
             "(such as 16843009 or 0x5db8d822) are not accepted."
         ),
-        "url_port": _("The port must be a number from 1 to 65535."),
+        "url_port": port_range,
         "dns": _("This host name does not resolve. Check the spelling."),
         "private_address": _(
             "This address is on a private or local network, which the monitor may not reach."
@@ -113,6 +114,45 @@ def rule_text(error: RuleError | TargetError) -> str:
             most,
         ),
         "token_name_too_long": name_too_long,
+        "host_too_long": ngettext(
+            "That host name is too long (at most {max} character).",
+            "That host name is too long (at most {max} characters).",
+            most,
+        ),
+        "record_type_invalid": _("Choose a record type: {allowed}."),
+        "expected_too_many": ngettext(
+            "Send at most {max} expected value.",
+            "Send at most {max} expected values.",
+            most,
+        ),
+        "expected_too_long": ngettext(
+            "An expected value is too long (at most {max} character).",
+            "An expected value is too long (at most {max} characters).",
+            most,
+        ),
+        "expected_invalid": _(
+            "Expected values must be text without control, invisible or text-direction characters."
+        ),
+        "expected_ipv4": _("{value} is not an IPv4 address, which an A record holds."),
+        "expected_ipv6": _("{value} is not an IPv6 address, which an AAAA record holds."),
+        "expected_name": _("{value} is not a host name, which this record type holds."),
+        "expected_mx": _(
+            "{value} is not a mail server: send its host name, with its preference "
+            "in front if you like (10 mx.example.com)."
+        ),
+        "resolver_invalid": _(
+            "Send the resolver as host or host:port, for example 1.1.1.1, "
+            "dns.example.com:5353 or [2606:4700:4700::1111]:53."
+        ),
+        "resolver_port": port_range,
+        "ping_count_range": _("Send a number of pings between {min} and {max}."),
+        "ping_loss_range": _("Send a packet loss percentage between {min} and {max}."),
+        "ping_not_permitted": _(
+            "This server does not allow ping: the system forbids unprivileged ICMP. The "
+            "administrator can allow it with\n"
+            'sysctl -w net.ipv4.ping_group_range="0 2147483647"\n'
+            '(in Docker: --sysctl net.ipv4.ping_group_range="0 2147483647").'
+        ),
         "quota": ngettext(
             "You have reached your limit of {limit} monitor. Delete it or ask an admin "
             "for a higher quota.",

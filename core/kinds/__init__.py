@@ -30,13 +30,15 @@ from enum import Enum
 from types import ModuleType
 from typing import Any
 
-from core.kinds import http, tcp
+from core.kinds import dns, http, ping, tcp
 from core.kinds.fields import REQUIRED, Field
 from core.monitor_rules import RuleError
 
 KINDS: dict[str, ModuleType] = {
     "http": http,
     "tcp": tcp,
+    "dns": dns,
+    "ping": ping,
 }
 DEFAULT_KIND = "http"
 

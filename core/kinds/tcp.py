@@ -17,6 +17,7 @@ from typing import Any
 
 from core.i18n import __
 from core.kinds.fields import Field
+from core.kinds.hosts import MAX_HOST_LENGTH, parse_host
 from core.monitor_rules import RuleError
 from core.probe import (
     ErrorKind,
@@ -31,40 +32,11 @@ from core.targets import (
     MAX_PORT,
     MIN_PORT,
     Resolver,
-    TargetError,
     check_address,
-    check_host,
-    is_ip_literal,
 )
 
-MAX_HOST_LENGTH = 253
 _YES = {"true", "yes", "on", "1", "tls"}
 _NO = {"false", "no", "off", "0", "plain"}
-
-
-def parse_host(raw: Any) -> str:
-    """A DNS name (IDN as punycode) or an IP address; brackets around IPv6 are dropped."""
-    if not isinstance(raw, str):
-        raise RuleError("host_invalid")
-    text = raw.strip().lower()
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
-    text = text.removesuffix(".")
-    if not text:
-        raise RuleError("host_empty")
-    odd = len(text) > MAX_HOST_LENGTH or any(c.isspace() or c in "/:@" for c in text)
-    if odd and not is_ip_literal(text):
-        raise RuleError("host_invalid")
-    try:
-        if not is_ip_literal(text):
-            text = text.encode("idna").decode("ascii")
-        return check_host(text)
-    except UnicodeError:
-        raise RuleError("host_invalid") from None
-    except TargetError as error:
-        if error.code == "url_numeric_host":
-            raise
-        raise RuleError("host_invalid") from None
 
 
 def parse_port(raw: Any) -> int:
