@@ -81,6 +81,11 @@ def kind_lines(monitor: Monitor) -> list[str]:
     return field_lines(monitor.kind, kinds.monitor_values(monitor))
 
 
+def field_question(declared: kinds.Field) -> str:
+    """What the bot asks for a kind's field: its prompt, or at least its label."""
+    return str(declared.prompt or declared.label or declared.name)
+
+
 def field_lines(kind: str, values: dict) -> list[str]:
     """One "Label: value" line per set field of `kind` (a secret only says it is set):
     the card and the /add summary show a kind's fields the same way."""

@@ -226,12 +226,14 @@ async def test_edit_of_a_tcp_monitor_offers_its_own_fields(telegram: FakeTelegra
 
 
 # A kind the bot has never heard of, registered for one test: the flow must come from
-# its declaration alone (a default offered as a button, an optional field skippable).
+# its declaration alone (a default offered as a button, an optional field skippable, a
+# secret deleted from the chat once read and never shown).
 @dataclass(frozen=True)
 class _EchoSpec:
     host: str
     count: int = 3
     note: str | None = None
+    token: str | None = None
     timeout: float = 10.0
     allow_private: bool = False
 
@@ -253,6 +255,9 @@ ECHO = SimpleNamespace(
         Field("host", {"type": "string"}, tcp.parse_host, prompt=__("Host"), label=__("Host")),
         Field("count", {"type": "integer"}, _count, default=3, prompt=__("Port"), label="n"),
         Field("note", {"type": "string"}, str, default=None, optional=True, prompt="note?"),
+        Field(
+            "token", {"type": "string"}, str, default=None, optional=True, secret=True, label="t"
+        ),
     ),
     TARGET_FIELDS=("host",),
     Spec=_EchoSpec,
@@ -279,12 +284,17 @@ async def test_a_new_kind_is_asked_from_its_declaration_alone(
     await me.next_reply()
     await me.press("Skip")  # the optional note
     await me.next_reply()
+    typed = await me.send("s3cret")  # the token
+    await me.next_reply()
+    deleted = [c.params for c in telegram.calls if c.method == "deleteMessage"]
+    assert [int(p["message_id"]) for p in deleted] == [typed]
     await me.press("Skip")  # the name
     await me.next_reply()
     await me.press("1 min")
-    await me.next_reply()
+    summary = (await me.next_reply()).plain
+    assert "t: ••••" in summary and "s3cret" not in summary
     await me.press("✅ Save")
     await me.next_reply()
     monitor = await Monitor.get(owner__telegram_id=76)
     assert (monitor.kind, monitor.url) == ("echo", f"echo://{PUBLIC_IP}")
-    assert monitor.params == {"host": PUBLIC_IP, "count": 3, "note": None}
+    assert monitor.params == {"host": PUBLIC_IP, "count": 3, "note": None, "token": "s3cret"}

@@ -24,8 +24,15 @@ from aiogram.types import CallbackQuery, Message
 from bot import keyboards
 from bot.callbacks import AddCb, MenuCb
 from bot.filters import NOT_COMMAND, TEXT_INPUT
-from bot.messages import please_send_text
-from bot.render import card_uptime, field_lines, locale, monitor_card, rule_message
+from bot.messages import forget_secret, please_send_text
+from bot.render import (
+    card_uptime,
+    field_lines,
+    field_question,
+    locale,
+    monitor_card,
+    rule_message,
+)
 from bot.states import AddMonitor
 from core import kinds
 from core import monitor_rules as rules
@@ -137,7 +144,9 @@ async def _ask_field(message: Message, state: FSMContext, user: User, runtime: R
     declared = _pending_field(data)
     if declared is not None:
         await state.set_state(AddMonitor.field)
-        await message.answer(str(declared.prompt), reply_markup=keyboards.field_answers(declared))
+        await message.answer(
+            field_question(declared), reply_markup=keyboards.field_answers(declared)
+        )
         return
     module = kinds.kind_module(data["kind"])
     values = {f.name: f.initial() for f in module.FIELDS if not f.required} | data["values"]
@@ -182,6 +191,7 @@ async def _answer_field(
 
 
 async def got_field(message: Message, state: FSMContext, user: User, runtime: Runtime) -> None:
+    await forget_secret(message, _pending_field(await state.get_data()))
     await _answer_field(message, state, user, runtime, message.text)
 
 

@@ -13,8 +13,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import keyboards
 from bot.callbacks import MonitorCb
 from bot.filters import TEXT_INPUT
-from bot.messages import pressed_monitor
-from bot.render import card_uptime, monitor_card, rule_message
+from bot.messages import forget_secret, pressed_monitor
+from bot.render import card_uptime, field_question, monitor_card, rule_message
 from core import kinds
 from core import monitor_rules as rules
 from core.i18n import _
@@ -138,7 +138,7 @@ async def choose_field(
         return
     await state.set_state(EditMonitor.value)
     await state.update_data(edit_id=monitor.id, edit_field=field)
-    question = str(declared.prompt) if declared is not None else common_questions()[field]
+    question = field_question(declared) if declared is not None else common_questions()[field]
     await callback.message.answer(
         question + "\n/cancel", reply_markup=value_keyboard(declared, monitor)
     )
@@ -153,6 +153,7 @@ async def got_value(
         await state.clear()
         await message.answer(_("Monitor not found."))
         return
+    await forget_secret(message, kinds.field_of(monitor.kind, data["edit_field"]))
     await _apply(runtime, message, state, monitor, data["edit_field"], message.text)
 
 
