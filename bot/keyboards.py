@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import AddCb, AlertCb, GroupCb, HelpCb, LangCb, MenuCb, MonitorCb, PageCb
+from core import kinds
 from core.i18n import LANGUAGES, _, ngettext
 from core.render import cut, state_emoji
 from db.models import Monitor, MonitorState
@@ -185,6 +187,43 @@ def advanced_choice() -> InlineKeyboardMarkup:
     kb.button(text=_("Advanced settings"), callback_data=AddCb(step="advanced", value="yes"))
     kb.adjust(2)
     return kb.as_markup()
+
+
+def monitor_kinds() -> InlineKeyboardMarkup:
+    """/add's first question: one button per registered kind."""
+    kb = InlineKeyboardBuilder()
+    for name, module in kinds.KINDS.items():
+        kb.button(text=str(module.LABEL), callback_data=AddCb(step="kind", value=name))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def pasted_kinds(found: dict[str, dict[str, Any]]) -> InlineKeyboardMarkup:
+    """The kinds a pasted text was understood as, each with its target."""
+    kb = InlineKeyboardBuilder()
+    for name, values in found.items():
+        module = kinds.kind_module(name)
+        shown = ", ".join(str(v) for v in values.values())
+        kb.button(text=f"{module.LABEL}: {shown}", callback_data=AddCb(step="pasted", value=name))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def field_answers(declared: kinds.Field) -> InlineKeyboardMarkup | None:
+    """The buttons under a field's question: its choices, or "use the default" (with the
+    value) when it has one, and "skip" when it may stay unset."""
+    kb = InlineKeyboardBuilder()
+    for value, label in declared.choices:
+        kb.button(text=str(label), callback_data=AddCb(step="choice", value=value))
+    if not declared.choices and not declared.required and declared.default is not None:
+        kb.button(
+            text=_("Use the default: {value}").format(value=declared.default),
+            callback_data=AddCb(step="default"),
+        )
+    if declared.optional:
+        kb.button(text=_("Skip"), callback_data=AddCb(step="skip"))
+    kb.adjust(3)
+    return kb.as_markup() if list(kb.buttons) else None
 
 
 def skip() -> InlineKeyboardMarkup:

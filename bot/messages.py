@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from aiogram.exceptions import TelegramBadRequest
+from contextlib import suppress
+
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from core.i18n import _
+from core.kinds import Field
 from core.users import monitor_of
 from db.models import Monitor, User
 
@@ -34,3 +37,11 @@ async def pressed_monitor(
 async def please_send_text(message: Message) -> None:
     """A flow asked for text and got something else (a photo, a sticker...)."""
     await message.answer(_("Please send text, or /cancel."))
+
+
+async def forget_secret(message: Message, declared: Field | None) -> None:
+    """A secret typed into the chat is deleted once read: it then lives only in the
+    database, which never shows it (a failed deletion is not worth an error)."""
+    if declared is not None and declared.secret:
+        with suppress(TelegramAPIError):
+            await message.delete()

@@ -78,16 +78,28 @@ def kind_lines(monitor: Monitor) -> list[str]:
     monitor's address line says it all)."""
     if monitor.kind == kinds.DEFAULT_KIND:
         return []
-    values = kinds.monitor_values(monitor)
+    return field_lines(monitor.kind, kinds.monitor_values(monitor))
+
+
+def field_question(declared: kinds.Field) -> str:
+    """What the bot asks for a kind's field: its prompt, or at least its label."""
+    return str(declared.prompt or declared.label or declared.name)
+
+
+def field_lines(kind: str, values: dict) -> list[str]:
+    """One "Label: value" line per set field of `kind` (a secret only says it is set):
+    the card and the /add summary show a kind's fields the same way."""
     lines = []
-    for declared in kinds.fields_of(monitor.kind):
-        if not declared.writable or values[declared.name] is None:
+    for declared in kinds.fields_of(kind):
+        value = values.get(declared.name)
+        if not declared.writable or value is None:
             continue
-        value = values[declared.name]
         if declared.secret:
             value = "••••"
         elif isinstance(value, bool):
             value = _("Yes") if value else _("No")
+        elif isinstance(value, list | tuple):
+            value = ", ".join(str(v) for v in value)
         lines.append(f"{declared.label}: {esc(str(value))}")
     return lines
 

@@ -6,6 +6,8 @@ from aiogram.fsm.state import State, StatesGroup
 
 
 class AddMonitor(StatesGroup):
+    kind = State()  # the kind's buttons; a pasted address is understood too
+    field = State()  # one declared field of a kind (core/kinds), in order
     url = State()
     name = State()
     interval = State()

@@ -244,9 +244,10 @@ async def apply_changes(runtime: Runtime, monitor: Monitor, changes: dict[str, A
         if field not in own:
             setattr(monitor, field, value)
             changed.append(field)
-    module = kinds.kind_module(monitor.kind)
-    if any(name in own for name in module.TARGET_FIELDS) and "url" not in changed:
-        monitor.url = module.target(kinds.monitor_values(monitor))
+    # The shown target may depend on any of the kind's fields (tcp:// or tls://).
+    target = kinds.kind_module(monitor.kind).target(kinds.monitor_values(monitor))
+    if own and "url" not in changed and target != monitor.url:
+        monitor.url = target
         changed.append("url")
     if "interval_seconds" in values:
         soon = datetime.now(UTC) + timedelta(seconds=values["interval_seconds"])

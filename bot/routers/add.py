@@ -1,5 +1,12 @@
-"""/add: the guided flow (address, name, interval, optional rules, summary) and
-`/add <url>`, which creates a monitor with defaults in one message.
+"""/add: the guided flow and `/add <url>`, which creates a monitor with defaults in one
+message.
+
+The flow asks for the kind first (a button per registered kind, core/kinds). The http
+kind keeps its own steps (address, name, interval, optional rules); every other kind is
+asked its declared fields one by one (the prompt, choices and default a Field declares,
+its parse as the rule), then the name and interval. Text sent at the kind step is read
+as an address: one a kind recognises (`host:port`) offers that kind, anything else is
+the default kind's address, as before kinds existed.
 
 Every step re-asks with the translated reason when the input breaks a rule; nothing is
 written before Save, and the quota is checked when the flow starts and again at Save.
@@ -17,13 +24,22 @@ from aiogram.types import CallbackQuery, Message
 from bot import keyboards
 from bot.callbacks import AddCb, MenuCb
 from bot.filters import NOT_COMMAND, TEXT_INPUT
-from bot.messages import please_send_text
-from bot.render import card_uptime, locale, monitor_card, rule_message
+from bot.messages import forget_secret, please_send_text
+from bot.render import (
+    card_uptime,
+    field_lines,
+    field_question,
+    locale,
+    monitor_card,
+    rule_message,
+)
 from bot.states import AddMonitor
+from core import kinds
 from core import monitor_rules as rules
 from core.i18n import _, ngettext
 from core.monitors import create_monitor
 from core.render import esc, fmt_duration
+from core.rule_texts import rule_text
 from core.runtime import Runtime
 from core.settings import Settings
 from core.targets import TargetError
@@ -44,10 +60,157 @@ async def _begin(message: Message, state: FSMContext, user: User, settings: Sett
         await message.answer(refusal)
         return
     await state.clear()
-    await state.set_state(AddMonitor.url)
+    await state.set_state(AddMonitor.kind)
+    lines = [
+        _(
+            "What should I monitor? Choose a kind, or send an address such as "
+            "https://example.com or db.example.com:5432."
+        )
+    ]
+    lines += [f"<b>{esc(str(m.LABEL))}</b>: {esc(str(m.HELP))}" for m in kinds.KINDS.values()]
+    lines.append(_("/cancel to stop."))
+    await message.answer("\n".join(lines), reply_markup=keyboards.monitor_kinds())
+
+
+async def chose_kind(
+    callback: CallbackQuery, callback_data: AddCb, state: FSMContext, user: User, runtime: Runtime
+) -> None:
+    if callback_data.value not in kinds.KINDS:
+        refusal = rules.RuleError("kind_invalid", {"allowed": ", ".join(kinds.KINDS)})
+        await callback.answer(rule_text(refusal), show_alert=True)
+        return
+    await callback.answer()
+    await _start_kind(callback.message, state, user, runtime, callback_data.value, {})
+
+
+async def _start_kind(
+    message: Message,
+    state: FSMContext,
+    user: User,
+    runtime: Runtime,
+    kind: str,
+    values: dict[str, Any],
+) -> None:
+    """Begin a kind's own steps; `values` are fields already known (from a paste)."""
+    if kind == kinds.DEFAULT_KIND:
+        await state.set_state(AddMonitor.url)
+        await message.answer(
+            _("Send the address to monitor, for example https://example.com\n/cancel to stop.")
+        )
+        return
+    await state.update_data(kind=kind, values=values, done=list(values))
+    await _ask_field(message, state, user, runtime)
+
+
+async def pasted_at_kind(
+    message: Message, state: FSMContext, user: User, runtime: Runtime, text: str | None = None
+) -> None:
+    """An address sent instead of a kind: one a kind recognises offers that kind (a
+    button per kind, with what was understood); any other is the default kind's."""
+    found = kinds.recognise(message.text if text is None else text)
+    if not found:
+        await got_url(message, state, user, runtime)
+        return
+    await state.update_data(pasted=found)
     await message.answer(
-        _("Send the address to monitor, for example https://example.com\n/cancel to stop.")
+        _("Shall I monitor it as this?"), reply_markup=keyboards.pasted_kinds(found)
     )
+
+
+async def chose_pasted(
+    callback: CallbackQuery, callback_data: AddCb, state: FSMContext, user: User, runtime: Runtime
+) -> None:
+    pasted = (await state.get_data()).get("pasted", {})
+    if callback_data.value not in pasted:
+        await callback.answer(_("That button is no longer valid."), show_alert=True)
+        return
+    await callback.answer()
+    await _start_kind(
+        callback.message, state, user, runtime, callback_data.value, pasted[callback_data.value]
+    )
+
+
+def _pending_field(data: dict[str, Any]) -> kinds.Field | None:
+    """The next field of the kind being added that has no answer yet."""
+    done = set(data.get("done", ()))
+    return next(
+        (f for f in kinds.fields_of(data["kind"]) if f.writable and f.name not in done), None
+    )
+
+
+async def _ask_field(message: Message, state: FSMContext, user: User, runtime: Runtime) -> None:
+    """Ask the next field; when all are answered, vet the target and go on to the name."""
+    data = await state.get_data()
+    declared = _pending_field(data)
+    if declared is not None:
+        await state.set_state(AddMonitor.field)
+        await message.answer(
+            field_question(declared), reply_markup=keyboards.field_answers(declared)
+        )
+        return
+    module = kinds.kind_module(data["kind"])
+    values = {f.name: f.initial() for f in module.FIELDS if not f.required} | data["values"]
+    try:
+        host = await module.vet(values, runtime.allow_private(user.telegram_id), runtime.resolve)
+    except (TargetError, rules.RuleError) as error:
+        # Where the check goes was refused: ask for it again.
+        again = set(module.TARGET_FIELDS)
+        await state.update_data(
+            values={k: v for k, v in data["values"].items() if k not in again},
+            done=[name for name in data["done"] if name not in again],
+        )
+        await message.answer(rule_message(error))
+        await _ask_field(message, state, user, runtime)
+        return
+    await state.update_data(name=host)
+    await state.set_state(AddMonitor.name)
+    await message.answer(
+        _("Name it, or skip to call it {host}.").format(host=esc(host)),
+        reply_markup=keyboards.skip(),
+    )
+
+
+async def _answer_field(
+    message: Message, state: FSMContext, user: User, runtime: Runtime, raw: Any
+) -> None:
+    """Parse an answer with the field's rule: re-ask with the reason, or store it and go
+    on. `raw` None: the field keeps its default (or stays unset, if optional)."""
+    data = await state.get_data()
+    declared = _pending_field(data)
+    if declared is None:
+        return
+    values = dict(data["values"])
+    if raw is not None:
+        try:
+            values[declared.name] = declared.parse(raw)
+        except (TargetError, rules.RuleError) as error:
+            await message.answer(rule_message(error))
+            return
+    await state.update_data(values=values, done=[*data["done"], declared.name])
+    await _ask_field(message, state, user, runtime)
+
+
+async def got_field(message: Message, state: FSMContext, user: User, runtime: Runtime) -> None:
+    await forget_secret(message, _pending_field(await state.get_data()))
+    await _answer_field(message, state, user, runtime, message.text)
+
+
+async def pressed_field(
+    callback: CallbackQuery, callback_data: AddCb, state: FSMContext, user: User, runtime: Runtime
+) -> None:
+    """A choice, "use the default" or "skip" under a field's question."""
+    await callback.answer()
+    declared = _pending_field(await state.get_data())
+    if declared is None:
+        return
+    if callback_data.step == "choice":
+        raw = callback_data.value
+    elif declared.required or (callback_data.step == "skip" and not declared.optional):
+        await callback.message.answer(_("This one is needed: please send it, or /cancel."))
+        return
+    else:
+        raw = None
+    await _answer_field(callback.message, state, user, runtime, raw)
 
 
 async def add_command(
@@ -59,6 +222,11 @@ async def add_command(
     refusal = await _quota_refusal(user, runtime.settings)
     if refusal:
         await message.answer(refusal)
+        return
+    if kinds.recognise(command.args):  # `/add db.example.com:5432`: offer the kind
+        await state.clear()
+        await state.set_state(AddMonitor.kind)
+        await pasted_at_kind(message, state, user, runtime, command.args)
         return
     try:
         monitor = await create_monitor(runtime, user, command.args)
@@ -144,6 +312,9 @@ async def _set_interval(
         await message.answer(rule_message(error))
         return
     await state.update_data(interval_seconds=interval)
+    if (await state.get_data()).get("kind", kinds.DEFAULT_KIND) != kinds.DEFAULT_KIND:
+        await _summary(message, state)  # a kind's own fields were asked before the name
+        return
     await state.set_state(AddMonitor.advanced)
     await message.answer(
         _("Keep the default rules (HTTP 200-399 means up), or set your own?"),
@@ -247,12 +418,16 @@ async def chose_method(callback: CallbackQuery, callback_data: AddCb, state: FSM
 async def _summary(message: Message, state: FSMContext) -> None:
     data = await state.get_data()
     await state.set_state(AddMonitor.confirm)
-    lines = [
-        _("<b>New monitor</b>"),
-        _("Name: {name}").format(name=esc(data["name"])),
-        _("Address: {url}").format(url=esc(data["url"])),
-        _("Every {interval}").format(interval=fmt_duration(data["interval_seconds"], locale())),
-    ]
+    kind = data.get("kind", kinds.DEFAULT_KIND)
+    lines = [_("<b>New monitor</b>"), _("Name: {name}").format(name=esc(data["name"]))]
+    if kind == kinds.DEFAULT_KIND:
+        lines.append(_("Address: {url}").format(url=esc(data["url"])))
+    else:
+        lines.append(f"<b>{esc(str(kinds.kind_module(kind).LABEL))}</b>")
+        lines += field_lines(kind, data["values"])
+    lines.append(
+        _("Every {interval}").format(interval=fmt_duration(data["interval_seconds"], locale()))
+    )
     if "accepted_status_codes" in data:
         lines.append(_("Up when HTTP {codes}").format(codes=data["accepted_status_codes"]))
     if "latency_threshold_ms" in data:
@@ -285,10 +460,13 @@ async def save(callback: CallbackQuery, state: FSMContext, user: User, runtime: 
         await callback.answer()
         await callback.message.answer(refusal)
         return
-    url, name = data.pop("url"), data.pop("name")
+    name, kind = data.pop("name"), data.pop("kind", None)
+    options = data.pop("values", {}) if kind is not None else {"url": data.pop("url")}
+    for bookkeeping in ("done", "pasted"):
+        data.pop(bookkeeping, None)
     data["timeout_seconds"] = rules.default_timeout(data["interval_seconds"])
     try:
-        monitor = await create_monitor(runtime, user, url, name=name, **data)
+        monitor = await create_monitor(runtime, user, name=name, kind=kind, **(options | data))
     except (TargetError, rules.RuleError) as error:
         await callback.answer()
         await callback.message.answer(rule_message(error))
@@ -312,6 +490,8 @@ async def expected_a_button(message: Message) -> None:
 
 
 TEXT_STEPS = (
+    AddMonitor.kind,
+    AddMonitor.field,
     AddMonitor.url,
     AddMonitor.name,
     AddMonitor.custom_interval,
@@ -334,6 +514,13 @@ def create_router() -> Router:
     router = Router(name="add")
     router.message.register(add_command, Command("add"))
     router.callback_query.register(add_from_menu, MenuCb.filter(F.item == "add"))
+    router.callback_query.register(chose_kind, AddMonitor.kind, AddCb.filter(F.step == "kind"))
+    router.callback_query.register(chose_pasted, AddMonitor.kind, AddCb.filter(F.step == "pasted"))
+    router.message.register(pasted_at_kind, AddMonitor.kind, TEXT_INPUT)
+    router.message.register(got_field, AddMonitor.field, TEXT_INPUT)
+    router.callback_query.register(
+        pressed_field, AddMonitor.field, AddCb.filter(F.step.in_({"choice", "default", "skip"}))
+    )
     router.message.register(got_url, AddMonitor.url, TEXT_INPUT)
     router.message.register(got_name, AddMonitor.name, TEXT_INPUT)
     router.callback_query.register(skip_name, AddMonitor.name, AddCb.filter(F.step == "skip"))

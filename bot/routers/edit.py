@@ -13,8 +13,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import keyboards
 from bot.callbacks import MonitorCb
 from bot.filters import TEXT_INPUT
-from bot.messages import pressed_monitor
-from bot.render import card_uptime, monitor_card, rule_message
+from bot.messages import forget_secret, pressed_monitor
+from bot.render import card_uptime, field_question, monitor_card, rule_message
+from core import kinds
 from core import monitor_rules as rules
 from core.i18n import _
 from core.monitors import update_monitor
@@ -25,7 +26,7 @@ from db.models import Monitor, User
 
 
 class EditCb(CallbackData, prefix="ed"):
-    field: str  # a short key of FIELDS
+    field: str  # a field the monitor's kind may edit (core.monitors.editable_fields)
     id: int
     value: str = ""  # for choices; "-" clears an optional rule
 
@@ -34,73 +35,64 @@ class EditMonitor(StatesGroup):
     value = State()
 
 
-# Short key (callback data stays small) -> model field.
-FIELDS = {
-    "n": "name",
-    "u": "url",
-    "i": "interval_seconds",
-    "c": "accepted_status_codes",
-    "l": "latency_threshold_ms",
-    "k": "keyword",
-    "km": "keyword_mode",
-    "d": "cert_warning_days",
-    "m": "method",
-    "f": "failure_threshold",
-    "s": "success_threshold",
-}
-CHOICES = {"km": ("present", "absent"), "m": ("GET", "HEAD", "POST")}
-CLEARABLE = {"l", "k"}
+# The fields every kind shares that the menu offers (the kind's own come from its
+# declaration, core/kinds).
+COMMON = ("name", "interval_seconds", "cert_warning_days", "failure_threshold", "success_threshold")
 
 
-def labels() -> dict[str, str]:
+def common_labels() -> dict[str, str]:
     return {
-        "n": _("Name"),
-        "u": _("Address"),
-        "i": _("Interval"),
-        "c": _("Status codes"),
-        "l": _("Latency threshold"),
-        "k": _("Keyword"),
-        "km": _("Keyword mode"),
-        "d": _("Certificate warnings"),
-        "m": _("Method"),
-        "f": _("Failures before down"),
-        "s": _("Successes before up"),
+        "name": _("Name"),
+        "interval_seconds": _("Interval"),
+        "cert_warning_days": _("Certificate warnings"),
+        "failure_threshold": _("Failures before down"),
+        "success_threshold": _("Successes before up"),
     }
 
 
-def questions() -> dict[str, str]:
+def common_questions() -> dict[str, str]:
     return {
-        "n": _("Send the new name."),
-        "u": _("Send the new address."),
-        "i": _("Send the interval, for example 90s, 10m or 2h."),
-        "c": _("Which HTTP status codes mean up? For example 200-299,301 (default 200-399)."),
-        "l": _("Latency threshold in ms: slower answers count as failures (e.g. 2000)."),
-        "k": _("A keyword to look for in the page (plain text, case-sensitive)."),
-        "d": _("Days before certificate expiry to warn at (default 14,7,3,1)."),
-        "f": _("How many failed checks in a row make the monitor down (1-20)?"),
-        "s": _("How many good checks in a row make it up again (1-20)?"),
+        "name": _("Send the new name."),
+        "interval_seconds": _("Send the interval, for example 90s, 10m or 2h."),
+        "cert_warning_days": _("Days before certificate expiry to warn at (default 14,7,3,1)."),
+        "failure_threshold": _("How many failed checks in a row make the monitor down (1-20)?"),
+        "success_threshold": _("How many good checks in a row make it up again (1-20)?"),
     }
+
+
+def menu_fields(kind: str) -> dict[str, str]:
+    """The fields a monitor of `kind` offers to edit, each with its label: the name, the
+    kind's writable fields, then the other common ones."""
+    common = common_labels()
+    own = {f.name: str(f.label) for f in kinds.fields_of(kind) if f.writable}
+    return {"name": common.pop("name"), **own, **common}
 
 
 def fields_keyboard(monitor: Monitor) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    for key, label in labels().items():
-        kb.button(text=label, callback_data=EditCb(field=key, id=monitor.id))
+    for field, label in menu_fields(monitor.kind).items():
+        kb.button(text=label, callback_data=EditCb(field=field, id=monitor.id))
     kb.button(text=_("⬅️ Back"), callback_data=MonitorCb(action="open", id=monitor.id))
     kb.adjust(2)
     return kb.as_markup()
 
 
-def value_keyboard(key: str, monitor: Monitor) -> InlineKeyboardMarkup | None:
+def value_keyboard(declared: kinds.Field | None, monitor: Monitor) -> InlineKeyboardMarkup | None:
+    """A kind field's choices, and "remove" for an optional one; None for plain text."""
+    if declared is None or not (declared.choices or declared.optional):
+        return None
     kb = InlineKeyboardBuilder()
-    for choice in CHOICES.get(key, ()):
-        kb.button(text=choice, callback_data=EditCb(field=key, id=monitor.id, value=choice))
-    if key in CLEARABLE:
+    for value, label in declared.choices:
         kb.button(
-            text=_("Remove this rule"), callback_data=EditCb(field=key, id=monitor.id, value="-")
+            text=str(label), callback_data=EditCb(field=declared.name, id=monitor.id, value=value)
+        )
+    if declared.optional:
+        kb.button(
+            text=_("Remove this rule"),
+            callback_data=EditCb(field=declared.name, id=monitor.id, value="-"),
         )
     kb.adjust(3)
-    return kb.as_markup() if (key in CHOICES or key in CLEARABLE) else None
+    return kb.as_markup()
 
 
 async def open_editor(
@@ -123,26 +115,32 @@ async def choose_field(
     is_admin: bool,
     runtime: Runtime,
 ) -> None:
-    if callback_data.field not in FIELDS:
-        await callback.answer(_("Monitor not found."), show_alert=True)
-        return
     monitor = await pressed_monitor(callback, user, callback_data.id, is_admin)
     if monitor is None:
         return
-    key = callback_data.field
+    field = callback_data.field
+    if field not in menu_fields(monitor.kind):  # forged, or another kind's field
+        await callback.answer(_("Monitor not found."), show_alert=True)
+        return
+    declared = kinds.field_of(monitor.kind, field)
     if callback_data.value:  # a choice, or "-" to clear an optional rule
         await callback.answer()
-        raw = None if callback_data.value == "-" and key in CLEARABLE else callback_data.value
-        await _apply(runtime, callback.message, state, monitor, key, raw)
+        clear = callback_data.value == "-" and declared is not None and declared.optional
+        await _apply(
+            runtime, callback.message, state, monitor, field, None if clear else callback_data.value
+        )
         return
     await callback.answer()
-    if key in CHOICES:
-        await callback.message.answer(labels()[key], reply_markup=value_keyboard(key, monitor))
+    if declared is not None and declared.choices:
+        await callback.message.answer(
+            str(declared.label), reply_markup=value_keyboard(declared, monitor)
+        )
         return
     await state.set_state(EditMonitor.value)
-    await state.update_data(edit_id=monitor.id, edit_field=key)
+    await state.update_data(edit_id=monitor.id, edit_field=field)
+    question = field_question(declared) if declared is not None else common_questions()[field]
     await callback.message.answer(
-        questions()[key] + "\n/cancel", reply_markup=value_keyboard(key, monitor)
+        question + "\n/cancel", reply_markup=value_keyboard(declared, monitor)
     )
 
 
@@ -155,6 +153,7 @@ async def got_value(
         await state.clear()
         await message.answer(_("Monitor not found."))
         return
+    await forget_secret(message, kinds.field_of(monitor.kind, data["edit_field"]))
     await _apply(runtime, message, state, monitor, data["edit_field"], message.text)
 
 
@@ -163,11 +162,11 @@ async def _apply(
     message: Message,
     state: FSMContext,
     monitor: Monitor,
-    key: str,
+    field: str,
     raw: str | None,
 ) -> None:
     try:
-        await update_monitor(runtime, monitor, FIELDS[key], raw)
+        await update_monitor(runtime, monitor, field, raw)
     except (rules.RuleError, TargetError) as error:
         await message.answer(rule_message(error))
         return

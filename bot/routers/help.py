@@ -18,9 +18,10 @@ def intro() -> str:
 def topic_text(topic: str) -> str:
     texts = {
         "add": _(
-            "<b>Adding monitors</b>\n/add starts a guided flow: address, name, how often to "
-            "check, and optional rules. /add https://example.com adds one with defaults at "
-            "once. /monitors lists them; tap one to check it now, pause or delete it."
+            "<b>Adding monitors</b>\n/add starts a guided flow: the kind (a website, a TCP "
+            "port...), its address, name, how often to check, and optional rules. "
+            "/add https://example.com adds one with defaults at once. /monitors lists them; "
+            "tap one to check it now, pause or delete it."
         ),
         "alerts": _(
             "<b>Alert rules</b>\nA monitor is down after 3 failed checks in a row (checked "

@@ -13,6 +13,9 @@ A kind is one module here that exports:
   normalise `values` in place); returns the default name;
 - MESSAGES (optional): {code: lazy gettext string}, the reasons its fields' rules give
   (RuleError codes, with {params});
+- `recognise(text) -> values | None` (optional): the kind's fields read from what a
+  person pastes, when the text unambiguously points at this kind (the bot's /add offers
+  the kind then);
 - `async check(spec, probe) -> ProbeResult`: one check; it may raise, Probe.check turns
   an exception into a failed result.
 Adding a kind is that module, one line in KINDS and the catalog words of its texts.
@@ -72,6 +75,17 @@ def checker_of(spec: Any) -> Callable:
 def kind_messages() -> dict[str, Any]:
     """The kinds' reasons for refused input, by RuleError code (core/rule_texts.py)."""
     return {code: text for m in KINDS.values() for code, text in getattr(m, "MESSAGES", {}).items()}
+
+
+def recognise(text: str) -> dict[str, dict[str, Any]]:
+    """The kinds that understand a pasted text, with the fields it gives them."""
+    found = {}
+    for name, module in KINDS.items():
+        reader = getattr(module, "recognise", None)
+        values = reader(text) if reader is not None else None
+        if values:
+            found[name] = values
+    return found
 
 
 def claim_columns() -> tuple[str, ...]:

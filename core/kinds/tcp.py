@@ -117,6 +117,17 @@ def target(values: Mapping[str, Any]) -> str:
     return f"{'tls' if values.get('tls') else 'tcp'}://{netloc}"
 
 
+def recognise(text: str) -> dict[str, Any] | None:
+    """`host:port` (an IPv6 address in brackets) pasted as is; not a URL."""
+    host, colon, port = text.strip().rpartition(":")
+    if not colon or "/" in text:
+        return None
+    try:
+        return {"host": parse_host(host), "port": parse_port(port)}
+    except (RuleError, TargetError):
+        return None
+
+
 async def vet(values: dict[str, Any], allow_private: bool, resolver: Resolver) -> str:
     await check_address(values["host"], values["port"], allow_private, resolver=resolver)
     return values["host"]
