@@ -32,6 +32,7 @@ from core.targets import (
     MAX_PORT,
     MIN_PORT,
     Resolver,
+    TargetError,
     check_address,
 )
 
