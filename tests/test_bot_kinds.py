@@ -231,7 +231,7 @@ async def test_edit_of_a_tcp_monitor_offers_its_own_fields(telegram: FakeTelegra
 @dataclass(frozen=True)
 class _EchoSpec:
     host: str
-    count: int = 3
+    copies: int = 3
     note: str | None = None
     token: str | None = None
     timeout: float = 10.0
@@ -249,11 +249,11 @@ async def _vet(values: dict[str, Any], allow_private: bool, resolver: Any) -> st
 
 
 ECHO = SimpleNamespace(
-    LABEL=__("Ping"),
-    HELP=__("Ping"),
+    LABEL="Echo",  # a made-up kind: its words are in no catalog
+    HELP="Echo",
     FIELDS=(
         Field("host", {"type": "string"}, tcp.parse_host, prompt=__("Host"), label=__("Host")),
-        Field("count", {"type": "integer"}, _count, default=3, prompt=__("Port"), label="n"),
+        Field("copies", {"type": "integer"}, _count, default=3, prompt=__("Port"), label="n"),
         Field("note", {"type": "string"}, str, default=None, optional=True, prompt="note?"),
         Field(
             "token", {"type": "string"}, str, default=None, optional=True, secret=True, label="t"
@@ -273,7 +273,7 @@ async def test_a_new_kind_is_asked_from_its_declaration_alone(
     me = telegram.user(76, language_code="en")
     await me.send("/add")
     await me.next_reply()
-    await me.press("Ping")
+    await me.press("Echo")
     await me.next_reply()
     await me.send(PUBLIC_IP)
     count_question = await me.next_reply()
@@ -297,4 +297,4 @@ async def test_a_new_kind_is_asked_from_its_declaration_alone(
     await me.next_reply()
     monitor = await Monitor.get(owner__telegram_id=76)
     assert (monitor.kind, monitor.url) == ("echo", f"echo://{PUBLIC_IP}")
-    assert monitor.params == {"host": PUBLIC_IP, "count": 3, "note": None, "token": "s3cret"}
+    assert monitor.params == {"host": PUBLIC_IP, "copies": 3, "note": None, "token": "s3cret"}
