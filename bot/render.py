@@ -108,9 +108,12 @@ def check_result(monitor: Monitor, result: ProbeResult) -> str:
     loc = locale()
     head = f"{state_emoji(monitor.state)} <b>{esc(cut(monitor.name, 128))}</b>"
     if result.ok:
-        body = _("✅ OK: HTTP {status} in {latency} ms").format(
-            status=result.status_code, latency=result.latency_ms
-        )
+        if result.status_code is not None:
+            body = _("✅ OK: HTTP {status} in {latency} ms").format(
+                status=result.status_code, latency=result.latency_ms
+            )
+        else:  # kinds without a status (tcp, dns, ping)
+            body = _("✅ OK in {latency} ms").format(latency=result.latency_ms)
     else:
         body = _("❌ Failed: {kind}").format(kind=error_kind_name(result.error_kind))
         if result.error_message:
