@@ -137,3 +137,20 @@ async def telegram(db, settings: Settings, probe: Probe) -> AsyncIterator[FakeTe
     )
     async with running_bot(strict, probe) as fake:
         yield fake
+
+
+@pytest.fixture
+def drawn_charts(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Every chart core.charts draws during the test (its core.charts.Chart: what was
+    drawn, labels included), in order."""
+    from core import charts
+
+    drawn: list[charts.Chart] = []
+    real = charts.draw
+
+    def spy(*args, **kwargs):
+        drawn.append(real(*args, **kwargs))
+        return drawn[-1]
+
+    monkeypatch.setattr(charts, "draw", spy)
+    return drawn

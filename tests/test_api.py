@@ -746,17 +746,8 @@ async def test_the_chart_endpoint_serves_a_png(api) -> None:
     assert bad.status == 400 and "kind" in bad.error["fields"]
 
 
-async def test_the_chart_endpoint_draws_in_the_zone_asked_for(api, monkeypatch) -> None:
-    from core import charts
-
-    drawn: list[charts.Chart] = []
-    real = charts.draw
-
-    def spy(*args):
-        drawn.append(real(*args))
-        return drawn[-1]
-
-    monkeypatch.setattr(charts, "draw", spy)
+async def test_the_chart_endpoint_draws_in_the_zone_asked_for(api, drawn_charts) -> None:
+    drawn = drawn_charts
     ann, key = await user_with_key(1)
     monitor = await monitor_of(ann)
     await record_results([(monitor.id, ProbeResult(checked_at=datetime.now(UTC), ok=True))])

@@ -101,18 +101,9 @@ async def test_stats_of_someone_elses_monitor_is_not_found(telegram: FakeTelegra
 
 
 async def test_the_chart_is_drawn_in_the_readers_time_zone(
-    telegram: FakeTelegram, monkeypatch
+    telegram: FakeTelegram, drawn_charts: list
 ) -> None:
-    from core import charts
-
-    drawn: list[charts.Chart] = []
-    real = charts.draw
-
-    def spy(*args):
-        drawn.append(real(*args))
-        return drawn[-1]
-
-    monkeypatch.setattr(charts, "draw", spy)
+    drawn = drawn_charts
     monitor = await seeded(1)
     await User.filter(telegram_id=1).update(timezone="Asia/Tokyo")
     me = telegram.user(1, language_code="en")

@@ -293,18 +293,11 @@ async def test_a_new_monitors_first_checks_show_on_its_latency_chart(db) -> None
     assert any(abs(r - 47) < 50 and abs(g - 111) < 50 and b > 180 for r, g, b in right)
 
 
-async def test_chart_png_draws_in_the_zone_it_is_given(db, monkeypatch) -> None:
+async def test_chart_png_draws_in_the_zone_it_is_given(db, drawn_charts) -> None:
     monitor = await make_monitor()
     await CheckLog.create(monitor=monitor, checked_at=datetime.now(UTC) - timedelta(hours=2),
                           ok=True, latency_ms=120)  # fmt: skip
-    drawn: list[charts.Chart] = []
-    real = charts.draw
-
-    def spy(*args):
-        drawn.append(real(*args))
-        return drawn[-1]
-
-    monkeypatch.setattr(charts, "draw", spy)
+    drawn = drawn_charts
     png = await chart_png(monitor, "latency", "24h", "es", tz=ZoneInfo("America/New_York"))
     assert drawn[0].png == png and drawn[0].x_label == "Hora (America/New York)"
     await chart_png(monitor, "uptime", "24h", "en")
