@@ -1,9 +1,11 @@
-"""A minimal HTTP + HTTPS target for benchmarks, run in its own process.
+"""A minimal HTTP + HTTPS + DNS target for benchmarks, run in its own process.
 
 `start_target_process()` forks a process serving `GET /...` with a short body on one
-plain and one TLS port (a certificate made with trustme), and returns the ports and the
-CA file a client must trust. Kept apart from the measured process so its CPU is not
-counted as the app's.
+plain and one TLS port (a certificate made with trustme), and a UDP DNS server (the dns
+kind's test server, dnslib) answering `DNS_NAME` with an A record `DNS_ADDRESS`; it
+returns the ports and the CA file a client must trust. Kept apart from the measured
+process so its CPU is not counted as the app's. The plain port is also the tcp kind's
+target (a connection opened and closed).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BODY = b"ok " * 100
+DNS_NAME = "bench.test"
+DNS_ADDRESS = "192.0.2.1"
 
 
 @dataclass
@@ -23,6 +27,7 @@ class TargetProcess:
     process: mp.Process
     http_port: int
     https_port: int
+    dns_resolver: str  # "127.0.0.1:port"
     ca_file: str
 
     def stop(self) -> None:
@@ -33,6 +38,8 @@ class TargetProcess:
 def _serve(conn, ca_dir: str) -> None:  # runs in the child process
     import trustme
     from aiohttp import web
+
+    from tests.support.dns_server import dns_server
 
     try:
         import uvloop
@@ -50,7 +57,7 @@ def _serve(conn, ca_dir: str) -> None:  # runs in the child process
     async def handler(request: web.Request) -> web.Response:
         return web.Response(body=BODY, content_type="text/plain")
 
-    async def main() -> None:
+    async def main(dns_resolver: str) -> None:
         app = web.Application()
         app.router.add_get("/{tail:.*}", handler)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -63,12 +70,14 @@ def _serve(conn, ca_dir: str) -> None:  # runs in the child process
             (
                 plain._server.sockets[0].getsockname()[1],
                 secure._server.sockets[0].getsockname()[1],
+                dns_resolver,
                 ca_file,
             )
         )
         await asyncio.Event().wait()
 
-    asyncio.run(main())
+    with dns_server([f"{DNS_NAME}. 60 IN A {DNS_ADDRESS}"]) as (dns_resolver, _):
+        asyncio.run(main(dns_resolver))
 
 
 def start_target_process() -> TargetProcess:
@@ -79,5 +88,4 @@ def start_target_process() -> TargetProcess:
     if not parent.poll(30):
         process.terminate()
         raise RuntimeError("the target server did not start")
-    http_port, https_port, ca_file = parent.recv()
-    return TargetProcess(process, http_port, https_port, ca_file)
+    return TargetProcess(process, *parent.recv())

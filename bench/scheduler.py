@@ -1,20 +1,28 @@
 """Benchmark of the real scheduler against PostgreSQL and a local target server.
 
     python -m bench.scheduler --monitors 30000 --interval 60 --duration 120 \
-        [--https-share 0.2] [--concurrency 100] [--restart] [--uvloop]
+        [--kind http|tcp|dns] [--https-share 0.2] [--concurrency 100] [--restart] [--uvloop]
 
 Creates a throw-away database on the server of DATABASE_URL (default: the local
-test server), fills it with N monitors spread evenly over one interval, runs the engine
-with its APScheduler jobs exactly as run.py does for D seconds, then measures a plain
-aiohttp loop (fresh connections, same concurrency, same target, no database) for
-comparison. Prints one JSON line:
+test server), fills it with N monitors of one kind spread evenly over one interval,
+runs the engine with its APScheduler jobs exactly as run.py does for D seconds, then
+measures a plain loop of the same requests (fresh connections, same concurrency, same
+target, no database) for comparison. The kinds' targets are the local target process's:
+http GETs its HTTP/HTTPS ports (--https-share of them HTTPS), tcp opens and closes a
+connection to its plain port, dns asks its DNS server for an A record and expects the
+address. Prints one JSON line:
+
+  kind                              the monitors' kind
 
   checks_per_s / demanded_per_s     achieved and asked-for check rates
   lag_p50_s / lag_p99_s             actual start minus due time
-  cpu_s_per_1000_checks             CPU of this (the app) process
+  cpu_ms_per_1000_checks            CPU of this (the app) process, in ms per 1,000
+  cpu_s_per_1000_checks             checks started (the same figure in seconds)
   db_cpu_s_per_1000_checks          CPU of the PostgreSQL server processes, same window
+  failed_checks                     checks recorded as down in the window (0 expected:
+                                    the CPU figures are those of successful checks)
   rss_peak_mb                       peak resident memory of this process
-  raw_checks_per_s                  the plain loop's rate
+  raw_checks_per_s                  the plain loop's rate (the same kind of request)
   ratio_to_raw                      checks_per_s / min(raw_checks_per_s, demanded_per_s):
                                     the share of what a plain loop could deliver for
                                     this demand (1.0 = no overhead visible)
@@ -39,6 +47,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
+import dns.asyncresolver
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -51,13 +60,22 @@ from bench._database import (  # noqa: E402
     drop_database,
     percentile,
 )
-from bench._target_server import start_target_process  # noqa: E402
+from bench._target_server import (  # noqa: E402
+    DNS_ADDRESS,
+    DNS_NAME,
+    TargetProcess,
+    start_target_process,
+)
+from core.kinds import KINDS  # noqa: E402
+
+BENCH_KINDS = ("http", "tcp", "dns")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--monitors", type=int, default=30000)
     parser.add_argument("--interval", type=int, default=60)
+    parser.add_argument("--kind", choices=BENCH_KINDS, default="http")
     parser.add_argument("--duration", type=float, default=120)
     parser.add_argument("--https-share", type=float, default=0.2)
     parser.add_argument("--concurrency", type=int, default=100)
@@ -110,8 +128,30 @@ def peak_rss_mb() -> float:
     return 0.0
 
 
-async def fill(url: str, args: argparse.Namespace, http_port: int, https_port: int) -> None:
+def kind_params(kind: str, target: TargetProcess) -> dict | None:
+    """The `params` of a benchmark monitor of `kind` (None for http: its URL says it all)."""
+    if kind == "tcp":
+        return {"host": "127.0.0.1", "port": target.http_port, "tls": False}
+    if kind == "dns":
+        return {
+            "host": DNS_NAME,
+            "record_type": "A",
+            "expected": [DNS_ADDRESS],
+            "resolver": target.dns_resolver,
+        }
+    return None
+
+
+async def fill(url: str, args: argparse.Namespace, target: TargetProcess) -> None:
     """N monitors spread evenly over one interval, starting a few seconds from now."""
+    params = kind_params(args.kind, target)
+    if params is None:  # http: a path per monitor, --https-share of them HTTPS
+        https_url = f"https://127.0.0.1:{target.https_port}"
+        http_url = f"http://127.0.0.1:{target.http_port}"
+        https_every = round(1 / args.https_share) if args.https_share > 0 else 0
+    else:  # every monitor of another kind has the same target
+        https_url = http_url = KINDS[args.kind].target(params)
+        https_every = 0
     conn = await connect(url)
     try:
         owner = await conn.fetchval(
@@ -119,16 +159,17 @@ async def fill(url: str, args: argparse.Namespace, http_port: int, https_port: i
             " blocked_bot, telegram_alerts, email_alerts, reminder_interval_minutes, created_at)"
             " VALUES (1, 'bench', false, 0, false, true, true, 0, now()) RETURNING id"
         )
-        https_every = round(1 / args.https_share) if args.https_share > 0 else 0
         await conn.execute(
             """
-            INSERT INTO monitors (owner_id, name, url, method, headers, interval_seconds,
-                retry_interval_seconds, timeout_seconds, accepted_status_codes, keyword_mode,
+            INSERT INTO monitors (owner_id, kind, params, name, url, method, headers,
+                interval_seconds, retry_interval_seconds, timeout_seconds,
+                accepted_status_codes, keyword_mode,
                 cert_warning_days, failure_threshold, success_threshold, paused, state,
                 consecutive_failures, consecutive_successes, next_check_at, created_at,
                 updated_at)
-            SELECT $1, 'm' || g,
-                CASE WHEN $6 > 0 AND g % $6 = 0 THEN $4 ELSE $5 END || '/m/' || g,
+            SELECT $1, $7::text, $8::jsonb, 'm' || g,
+                CASE WHEN $6 > 0 AND g % $6 = 0 THEN $4 ELSE $5 END
+                    || CASE WHEN $7::text = 'http' THEN '/m/' || g ELSE '' END,
                 'GET', '{}', $2, $2, 10, '200-399', 'present', '[14, 7, 3, 1]', 3, 2,
                 false, 'unknown', 0, 0,
                 now() + interval '3 seconds' + make_interval(secs => g::float8 * $2::int / $3::int),
@@ -138,9 +179,11 @@ async def fill(url: str, args: argparse.Namespace, http_port: int, https_port: i
             owner,
             args.interval,
             args.monitors,
-            f"https://127.0.0.1:{https_port}",
-            f"http://127.0.0.1:{http_port}",
+            https_url,
+            http_url,
             https_every,
+            args.kind,
+            None if params is None else json.dumps(params),
         )
         await conn.execute("ANALYZE")
     finally:
@@ -159,6 +202,17 @@ async def first_checks_after(moment: datetime) -> tuple[int, datetime]:
         [moment],
     )
     return rows[0]["n"], rows[0]["last_first"]
+
+
+async def failed_checks_after(moment: datetime) -> int:
+    """Checks recorded as down since `moment`: a benchmark of failing checks would
+    measure error paths, not the kind's check."""
+    from db.connection import current_connection
+
+    _, rows = await current_connection().execute_query(
+        "SELECT count(*) AS n FROM check_logs WHERE checked_at >= $1 AND NOT ok", [moment]
+    )
+    return rows[0]["n"]
 
 
 async def busiest_second(moment: datetime, interval: int) -> int:
@@ -210,6 +264,7 @@ async def run_engine(args: argparse.Namespace, url: str, ca_file: str) -> dict:
     runtime.freeze_startup_objects()  # as run.py does once started
     await asyncio.sleep(3)  # the first monitors come due three seconds after filling
     cpu0, db0, t0 = own_cpu_seconds(), postgres_cpu_seconds(), time.monotonic()
+    window_start = datetime.now(UTC)
     started0 = engine.started_checks
     lags: list[float] = []
     engine.lags.clear()
@@ -241,6 +296,7 @@ async def run_engine(args: argparse.Namespace, url: str, ca_file: str) -> dict:
     cpu = own_cpu_seconds() - cpu0
     db_cpu = postgres_cpu_seconds() - db0
     await stop(engine, scheduler)
+    figures["failed_checks"] = await failed_checks_after(window_start)
     await probe.close()
     await close_database()
     per_1000 = 1000 / max(started, 1)
@@ -249,6 +305,7 @@ async def run_engine(args: argparse.Namespace, url: str, ca_file: str) -> dict:
         # Timers may fire up to the clock's resolution early; an early start counts as 0.
         lag_p50_s=round(max(0.0, statistics.median(lags)), 4) if lags else None,
         lag_p99_s=round(max(0.0, percentile(lags, 0.99)), 4),
+        cpu_ms_per_1000_checks=round(cpu * per_1000 * 1000, 1),
         cpu_s_per_1000_checks=round(cpu * per_1000, 3),
         db_cpu_s_per_1000_checks=round(db_cpu * per_1000, 3),
         checks=started,
@@ -257,30 +314,49 @@ async def run_engine(args: argparse.Namespace, url: str, ca_file: str) -> dict:
     return figures
 
 
-async def raw_loop(
-    args: argparse.Namespace, http_port: int, https_port: int, ca_file: str
-) -> float:
-    """A plain aiohttp loop: fresh connections, same concurrency, same URL mix."""
+async def raw_loop(args: argparse.Namespace, target: TargetProcess) -> float:
+    """A plain loop of the kind's request: fresh connections, same concurrency, same
+    targets (for http the same URL mix), no scheduler, no database."""
     from core.probe import make_ssl_context
 
     https_every = round(1 / args.https_share) if args.https_share > 0 else 0
-    connector = aiohttp.TCPConnector(limit=0, force_close=True, ssl=make_ssl_context(ca_file))
-    done = 0
-    deadline = time.monotonic() + args.raw_seconds
+    connector = aiohttp.TCPConnector(
+        limit=0, force_close=True, ssl=make_ssl_context(target.ca_file)
+    )
+    loop = asyncio.get_running_loop()
+    resolver = dns.asyncresolver.Resolver(configure=False)
+    host, port = target.dns_resolver.rsplit(":", 1)
+    resolver.nameservers, resolver.port = [host], int(port)
 
     async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def http_request(g: int) -> None:
+            scheme, port = (
+                ("https", target.https_port)
+                if https_every and g % https_every == 0
+                else ("http", target.http_port)
+            )
+            async with session.get(f"{scheme}://127.0.0.1:{port}/m/{g}") as resp:
+                await resp.read()
+
+        async def tcp_request(g: int) -> None:
+            transport, _ = await loop.create_connection(
+                asyncio.Protocol, host="127.0.0.1", port=target.http_port
+            )
+            transport.abort()
+
+        async def dns_request(g: int) -> None:
+            await resolver.resolve(DNS_NAME, "A", search=False)
+
+        request = {"http": http_request, "tcp": tcp_request, "dns": dns_request}[args.kind]
+        done = 0
+        deadline = time.monotonic() + args.raw_seconds
 
         async def worker(offset: int) -> None:
             nonlocal done
             g = offset
             while time.monotonic() < deadline:
-                scheme, port = (
-                    ("https", https_port)
-                    if https_every and g % https_every == 0
-                    else ("http", http_port)
-                )
-                async with session.get(f"{scheme}://127.0.0.1:{port}/m/{g}") as resp:
-                    await resp.read()
+                await request(g)
                 done += 1
                 g += args.concurrency
 
@@ -302,14 +378,15 @@ async def main_async(args: argparse.Namespace) -> dict:
         from db.migrate import upgrade
 
         await upgrade(url)
-        await fill(url, args, target.http_port, target.https_port)
+        await fill(url, args, target)
         figures = await run_engine(args, url, target.ca_file)
-        raw = await raw_loop(args, target.http_port, target.https_port, target.ca_file)
+        raw = await raw_loop(args, target)
     finally:
         target.stop()
         await drop_database(server_url, url)
     demanded = args.monitors / args.interval
     figures.update(
+        kind=args.kind,
         demanded_per_s=round(demanded, 1),
         raw_checks_per_s=round(raw, 1),
         ratio_to_raw=round(figures["checks_per_s"] / min(raw, demanded), 3),
@@ -317,7 +394,7 @@ async def main_async(args: argparse.Namespace) -> dict:
         rss_peak_mb=round(peak_rss_mb(), 1),
         monitors=args.monitors,
         interval_s=args.interval,
-        https_share=args.https_share,
+        https_share=args.https_share if args.kind == "http" else None,
         concurrency=args.concurrency,
         loop="uvloop" if args.uvloop else "asyncio",
         cpus=os.cpu_count(),
