@@ -79,7 +79,9 @@ async def test_two_replicas_check_every_monitor_once_per_interval(
         assert match, replica.text
         assert match[1] == match[2]  # everything started was written
         started.append(int(match[1]))
-    assert min(started) > 0.25 * sum(started), started  # both replicas took part
+    # Both replicas took part. Not an even split: which replica's jittered tick comes
+    # first varies with the machine's load (24% for one of them was seen on a busy CI).
+    assert min(started) > 0.1 * sum(started), started
 
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(fresh_db_url))
