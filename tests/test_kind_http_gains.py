@@ -286,3 +286,92 @@ async def test_the_engine_runs_the_new_fields_from_its_claim(api, strict, target
     assert logs["must stay down"] and all(log.ok for log in logs["must stay down"])
     kept = logs["redirect kept"]
     assert kept and kept[0].ok and kept[0].status_code == 302
+
+
+# --- what the request carries: headers, a body with its content type, credentials ---
+
+
+@pytest.mark.parametrize(
+    ("fields", "query", "expected"),
+    [
+        ({"headers": {"X-Probe": "yes", "Accept": "application/json"}},
+         'headers."X-Probe"', "yes"),
+        ({"headers": {"Accept": "application/json"}}, "headers.Accept", "application/json"),
+        ({"auth_type": "basic", "auth_secret": "user:pw"}, "headers.Authorization",
+         "Basic dXNlcjpwdw=="),
+        ({"auth_type": "bearer", "auth_secret": "t0ken", "headers": {"Authorization": "x"}},
+         "headers.Authorization", "Bearer t0ken"),
+        ({"method": "POST", "body": '{"a": 1}', "content_type": "application/json"},
+         'headers."Content-Type"', "application/json"),
+        ({"method": "POST", "body": '{"a": 1}', "content_type": "application/json"},
+         "body", '{"a": 1}'),
+        ({"method": "POST", "body": "x=1", "content_type": "text/plain",
+          "headers": {"Content-Type": "application/x-www-form-urlencoded"}},
+         'headers."Content-Type"', "application/x-www-form-urlencoded"),
+    ],
+)  # fmt: skip
+async def test_the_request_carries_headers_body_and_credentials(
+    probe: Probe, http: Site, fields, query, expected
+) -> None:
+    """/echo answers with what it received; the JSON rule reads it back."""
+    result = await probe.check(
+        spec(http.url("/echo"), json_query=query, json_expected=expected, **fields)
+    )
+    assert result.ok, result.error_message
+
+
+async def test_credentials_are_write_only_through_the_api(api) -> None:
+    key = await _user_key(7)
+    reply = await api.call("POST", f"{V1}/monitors", key, {
+        "url": "http://public.test/", "method": "POST", "headers": {"X-Team": "ops"},
+        "body": '{"ping": true}', "content_type": "application/json",
+        "auth_type": "bearer", "auth_secret": "s3cret-token"})  # fmt: skip
+    assert reply.status == 201, reply.body
+    made = reply.body
+    assert made["headers"] == {"X-Team": "ops"} and made["body"] == '{"ping": true}'
+    assert made["content_type"] == "application/json" and made["auth_type"] == "bearer"
+    assert made["auth_secret_set"] is True and "auth_secret" not in made
+    read = await api.get(f"{V1}/monitors/{made['id']}", key)
+    assert "s3cret-token" not in str(read.body) and read.body["auth_secret_set"] is True
+    listed = await api.get(f"{V1}/monitors", key)
+    assert "s3cret-token" not in str(listed.body)
+    cleared = await api.call("PATCH", f"{V1}/monitors/{made['id']}", key, {
+        "auth_secret": None, "headers": {}})  # fmt: skip
+    assert cleared.status == 200, cleared.body
+    assert cleared.body["auth_secret_set"] is False and cleared.body["headers"] == {}
+
+
+@pytest.mark.parametrize(
+    ("fields", "code", "field", "params"),
+    [
+        ({"headers": {"X-A": "a\r\nX-Injected: 1"}}, "header_value_invalid", "headers",
+         {"name": "X-A"}),
+        ({"headers": {f"X-{n}": "v" for n in range(21)}}, "headers_too_many", "headers",
+         {"max": 20}),
+        ({"headers": {"Host": "intranet"}}, "header_forbidden", "headers", {"name": "Host"}),
+        ({"headers": {"Transfer-Encoding": "chunked"}}, "header_forbidden", "headers",
+         {"name": "Transfer-Encoding"}),
+        ({"headers": {"Bad Name": "v"}}, "header_name_invalid", "headers", {"name": "Bad Name"}),
+        ({"headers": {"X-Big": "v" * 1025}}, "header_value_too_long", "headers",
+         {"name": "X-Big", "max": 1024}),
+        ({"headers": {"X-N": 5}}, "field_type", "headers", None),
+        ({"auth_secret": "x" * 1025}, "auth_secret_too_long", "auth_secret", {"max": 1024}),
+        ({"auth_secret": "user:pw\r\n"}, "auth_secret_invalid", "auth_secret", {}),
+        ({"auth_type": "digest"}, "auth_type_invalid", "auth_type",
+         {"allowed": "basic, bearer"}),
+        ({"content_type": "json\nX: 1"}, "content_type_invalid", "content_type", {}),
+        ({"body": "x" * (16 * 1024 + 1)}, "body_too_long", "body", {"max": 16384}),
+    ],
+)  # fmt: skip
+async def test_bad_request_settings_get_a_translated_422_and_save_nothing(
+    api, fields, code, field, params
+) -> None:
+    key = await _user_key(7)
+    body = {"url": "http://public.test/", **fields}
+    reply = await api.call("POST", f"{V1}/monitors", key, body, headers={"Accept-Language": "es"})
+    assert reply.status == 422 and reply.error["code"] == code, reply.body
+    assert field in reply.error["fields"]
+    if params is not None:
+        with use_locale("es"):
+            assert reply.error["message"] == rule_text(RuleError(code, params))
+    assert await Monitor.all().count() == 0

@@ -13,7 +13,7 @@ import aiohttp
 
 from core import monitor_rules as rules
 from core.i18n import __
-from core.kinds import json_rule
+from core.kinds import http_request, json_rule
 from core.kinds.fields import Field
 from core.kinds.tcp import parse_switch
 from core.probe import (
@@ -41,6 +41,19 @@ MESSAGES = {
     "json_operator_invalid": __("The JSON operator must be one of: {allowed}."),
     "json_expected_too_long": __("The expected JSON value must be at most {max} characters."),
     "json_expected_invalid": __("The expected JSON value must be one line."),
+    "header_line_invalid": __("Send each header as Name: value (this line is not: {line})."),
+    "headers_too_many": __("At most {max} headers."),
+    "header_name_invalid": __("{name} is not a valid header name."),
+    "header_forbidden": __("The {name} header cannot be set: it is the check's own."),
+    "header_repeated": __("The {name} header is given twice."),
+    "header_value_invalid": __("The {name} header's value must be one line of text."),
+    "header_value_too_long": __("The {name} header's value must be at most {max} characters."),
+    "body_too_long": __("The body must be at most {max} bytes."),
+    "content_type_invalid": __("Send a content type such as application/json."),
+    "auth_type_invalid": __("The authentication must be one of: {allowed}."),
+    "auth_secret_empty": __("Send the credentials."),
+    "auth_secret_too_long": __("The credentials must be at most {max} characters."),
+    "auth_secret_invalid": __("The credentials must be one line of text."),
 }
 _YES_NO = (("no", __("No")), ("yes", __("Yes")))
 
@@ -63,8 +76,30 @@ FIELDS = (
         label=__("Method"),
         choices=tuple((m, m) for m in ("GET", "HEAD", "POST")),
     ),
-    Field("headers", {"type": "object"}, default={}, column="headers"),
-    Field("body", {"type": "string"}, default=None, column="body"),
+    Field(
+        "headers",
+        {
+            "type": "object",
+            "maxProperties": http_request.MAX_HEADERS,
+            "additionalProperties": {"type": "string", "maxLength": http_request.MAX_HEADER_VALUE},
+            "description": "Request headers; not Host, hop-by-hop or Content-Length",
+        },
+        http_request.parse_headers,
+        default={},
+        column="headers",
+        prompt=__("Send the request headers, one per line as Name: value."),
+        label=__("Headers"),
+    ),
+    Field(
+        "body",
+        {"type": "string", "maxLength": http_request.MAX_BODY_LENGTH},
+        http_request.parse_body,
+        default=None,
+        column="body",
+        optional=True,
+        prompt=__("Send the request body (sent with methods other than GET and HEAD)."),
+        label=__("Body"),
+    ),
     Field(
         "accepted_status_codes",
         {"type": "string", "description": "Ranges and codes: 200-299,301"},
@@ -105,6 +140,43 @@ FIELDS = (
         choices=(("present", __("present")), ("absent", __("absent"))),
     ),
     # The fields below live in the `params` JSON column.
+    Field(
+        "content_type",
+        {
+            "type": "string",
+            "maxLength": http_request.MAX_CONTENT_TYPE,
+            "description": "The body's Content-Type, e.g. application/json",
+        },
+        http_request.parse_content_type,
+        default=None,
+        optional=True,
+        prompt=__("The body's content type, for example application/json."),
+        label=__("Content type"),
+    ),
+    Field(
+        "auth_type",
+        {"enum": list(http_request.AUTH_TYPES)},
+        http_request.parse_auth_type,
+        default=None,
+        optional=True,
+        prompt=__("Which credentials should the request carry?"),
+        label=__("Authentication"),
+        choices=(("basic", __("Basic")), ("bearer", __("Bearer token"))),
+    ),
+    Field(
+        "auth_secret",
+        {
+            "type": "string",
+            "maxLength": http_request.MAX_SECRET,
+            "description": "user:password (basic) or the token (bearer); write-only",
+        },
+        http_request.parse_auth_secret,
+        default=None,
+        optional=True,
+        secret=True,
+        prompt=__("Send user:password for basic, or the token for bearer. I delete your message."),
+        label=__("Credentials"),
+    ),
     Field(
         "json_query",
         {
@@ -191,6 +263,9 @@ class Spec:
     latency_threshold_ms: int | None = None
     keyword: str | None = None
     keyword_mode: str = "present"
+    content_type: str | None = None
+    auth_type: str | None = None
+    auth_secret: str | None = None
     json_query: str | None = None
     json_operator: str | None = None
     json_expected: str | None = None
@@ -251,7 +326,13 @@ async def _request(spec: Spec, probe: Probe) -> ProbeResult:
     async with probe.session.request(
         spec.method,
         spec.url,
-        headers=dict(spec.headers),
+        headers=http_request.request_headers(
+            spec.headers,
+            spec.body if data else None,
+            spec.content_type,
+            spec.auth_type,
+            spec.auth_secret,
+        ),
         data=data,
         timeout=timeout,
         allow_redirects=spec.follow_redirects and spec.max_redirects > 0,
