@@ -116,6 +116,12 @@ def strings(value: Any) -> list[str]:
     return [string(v) for v in value]
 
 
+def string_map(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise Refused("field_type")
+    return value
+
+
 def nullable(kind: Kind) -> Kind:
     return lambda value: None if value is None else kind(value)
 

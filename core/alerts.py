@@ -53,6 +53,9 @@ def cause_words(kind: str | None) -> str:
         ErrorKind.UNREACHABLE: _("host unreachable"),
         ErrorKind.PACKET_LOSS: _("packet loss"),
         ErrorKind.PING_NOT_PERMITTED: _("ping not permitted on the server"),
+        ErrorKind.JSON_INVALID: _("answer is not JSON"),
+        ErrorKind.JSON_QUERY_FAILED: _("JSON check failed"),
+        ErrorKind.UNEXPECTED_UP: _("reachable, but should not be"),
     }
     return names.get(kind or "", esc(kind) if kind else _("unknown"))
 

@@ -62,6 +62,9 @@ class ErrorKind(StrEnum):
     UNREACHABLE = "unreachable"  # ping: no echo reply came back at all
     PACKET_LOSS = "packet_loss"  # ping: more replies lost than the monitor allows
     PING_NOT_PERMITTED = "ping_not_permitted"  # the OS forbids unprivileged ICMP
+    JSON_INVALID = "json_invalid"  # http: the body is not JSON (a JSON rule is set)
+    JSON_QUERY_FAILED = "json_query_failed"  # http: the JSON rule does not hold
+    UNEXPECTED_UP = "unexpected_up"  # an upside-down check succeeded
     INTERNAL = "internal"  # a bug of ours; recorded as a failed check, never a crash
 
 
@@ -153,6 +156,15 @@ class TimedSSLContext(ssl.SSLContext):
         return ssl_object
 
 
+def make_insecure_ssl_context() -> ssl.SSLContext:
+    """A context that accepts any certificate (a monitor's `ignore_tls_errors`); it
+    still reports timing and keeps the certificate, whose expiry is still watched."""
+    ctx = TimedSSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
 def make_ssl_context(cafile: str | None = None) -> ssl.SSLContext:
     """A verifying client context (system CAs, or `cafile`) that also reports timing."""
     ctx = TimedSSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -218,11 +230,47 @@ def peer_cert_expiry(timing: Timing) -> datetime | None:
         return None
     try:
         cert = timing.ssl_object.getpeercert()
+        der = None if cert else timing.ssl_object.getpeercert(binary_form=True)
     except ValueError:  # handshake not completed
         return None
+    if der:  # not verified (ignore_tls_errors): Python parses only verified certificates
+        return der_not_after(der)
     if not cert or "notAfter" not in cert:
         return None
     return datetime.fromtimestamp(ssl.cert_time_to_seconds(cert["notAfter"]), UTC)
+
+
+def _der_items(data: bytes, start: int, end: int) -> list[tuple[int, int, int]]:
+    """The DER elements between `start` and `end`: (tag, content start, content end)."""
+    items = []
+    while start < end:
+        tag, length = data[start], data[start + 1]
+        start += 2
+        if length & 0x80:
+            size = length & 0x7F
+            length = int.from_bytes(data[start : start + size], "big")
+            start += size
+        items.append((tag, start, start + length))
+        start += length
+    return items
+
+
+def der_not_after(der: bytes) -> datetime | None:
+    """The end of validity of a DER certificate (Certificate -> tbsCertificate ->
+    validity, the fifth element after the optional [0] version), or None if unreadable."""
+    try:
+        (_tag, start, end), *_ = _der_items(der, 0, len(der))
+        (_tag, start, end), *_ = _der_items(der, start, end)
+        fields = _der_items(der, start, end)
+        if fields[0][0] == 0xA0:  # explicit version
+            fields = fields[1:]
+        _tag, start, end = fields[3]
+        _before, (tag, start, end) = _der_items(der, start, end)[:2]
+        text = der[start:end].decode("ascii")
+        pattern = "%y%m%d%H%M%SZ" if tag == 0x17 else "%Y%m%d%H%M%SZ"  # UTCTime, GeneralizedTime
+        return datetime.strptime(text, pattern).replace(tzinfo=UTC)
+    except (ValueError, IndexError):
+        return None
 
 
 class Probe:
@@ -247,6 +295,7 @@ class Probe:
         self._resolver = resolver
         self.max_body_bytes = max_body_bytes
         self._session: aiohttp.ClientSession | None = None
+        self.insecure_ssl_context = make_insecure_ssl_context()
 
     async def start(self) -> None:
         if self._session is not None:
@@ -301,10 +350,7 @@ class Probe:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            result = ProbeResult(checked_at=checked_at, ok=False)
-            result.error_kind, result.error_message = _classify(exc, timing)
-            fill_timing(result, timing, time.perf_counter())
-            return result
+            return failed_result(exc, checked_at)
         finally:
             _allow_private.reset(allow)
             _timing.reset(token)
@@ -332,6 +378,15 @@ def _default_resolver() -> AbstractResolver:
     from aiohttp.resolver import DefaultResolver
 
     return DefaultResolver()
+
+
+def failed_result(exc: Exception, checked_at: datetime) -> ProbeResult:
+    """The failed result of a check that raised `exc` (inside Probe.check)."""
+    timing = current_timing()
+    result = ProbeResult(checked_at=checked_at, ok=False)
+    result.error_kind, result.error_message = _classify(exc, timing)
+    fill_timing(result, timing, time.perf_counter())
+    return result
 
 
 def current_timing() -> Timing:

@@ -26,6 +26,7 @@ from api.params import (
     query_int,
     require,
     string,
+    string_map,
     strings,
 )
 from api.serialize import check_json, monitor_json
@@ -58,7 +59,13 @@ CORE_NAMES = {
 }
 API_NAMES = {core: api for api, core in CORE_NAMES.items()}
 STATES = tuple(state.value for state in MonitorState)
-_JSON_TYPES = {"string": string, "integer": integer, "number": number, "boolean": boolean}
+_JSON_TYPES = {
+    "string": string,
+    "integer": integer,
+    "number": number,
+    "boolean": boolean,
+    "object": string_map,
+}
 
 
 def json_type(declared: kinds.Field) -> Kind:

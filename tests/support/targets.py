@@ -26,6 +26,16 @@ GATE = web.AppKey("gate", asyncio.Event)
 GATED = web.AppKey("gated", dict)
 
 
+JSON_DOCUMENT = {
+    "status": "ok",
+    "count": 42,
+    "ratio": 0.5,
+    "flag": True,
+    "tags": ["blue", "green"],
+    "items": [{"id": 1, "name": "first"}, {"id": 2, "name": "second"}],
+}
+
+
 def target_app() -> web.Application:
     routes = web.RouteTableDef()
     app = web.Application()
@@ -59,6 +69,11 @@ def target_app() -> web.Application:
                 "body": await request.text(),
             }
         )
+
+    @routes.get("/json")
+    async def json_document(request: web.Request) -> web.Response:
+        """A JSON API's answer, for the http kind's JSON rule."""
+        return web.json_response(JSON_DOCUMENT)
 
     @routes.get("/status/{code}")
     async def status(request: web.Request) -> web.Response:
