@@ -64,6 +64,7 @@ def rule_text(error: RuleError | TargetError) -> str:
         "field_invalid": _("That value is not valid."),
         "field_missing": _("This field is required."),
         "kind_invalid": _("Choose a kind of monitor: {allowed}."),
+        "switch_invalid": _("Answer yes or no."),
         "kind_immutable": _(
             "The kind of a monitor cannot change. Add a new monitor of the other kind."
         ),

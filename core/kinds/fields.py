@@ -15,6 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.i18n import __
+from core.monitor_rules import RuleError
+
 REQUIRED = object()  # the default of a field a new monitor must be given
 
 
@@ -52,3 +55,21 @@ class Field:
 
     def api_schema(self) -> dict:
         return {"anyOf": [self.schema, {"type": "null"}]} if self.optional else self.schema
+
+
+# Words a yes/no field takes (the API sends a JSON boolean); "tls" and "plain" read
+# naturally for a TCP monitor's TLS switch.
+_YES = {"true", "yes", "on", "1", "tls"}
+_NO = {"false", "no", "off", "0", "plain"}
+# The buttons the bot offers for a yes/no field.
+YES_NO = (("no", __("No")), ("yes", __("Yes")))
+
+
+def parse_switch(raw: Any) -> bool:
+    """A yes/no field's value: a boolean, or one of the words above (any case)."""
+    if isinstance(raw, bool):
+        return raw
+    text = raw.strip().lower() if isinstance(raw, str) else ""
+    if text in _YES or text in _NO:
+        return text in _YES
+    raise RuleError("switch_invalid")

@@ -14,8 +14,7 @@ import aiohttp
 from core import monitor_rules as rules
 from core.i18n import __
 from core.kinds import http_request, json_rule
-from core.kinds.fields import Field
-from core.kinds.tcp import parse_switch
+from core.kinds.fields import YES_NO, Field, parse_switch
 from core.probe import (
     DEFAULT_MAX_REDIRECTS,
     MAX_BODY_BYTES,
@@ -55,7 +54,6 @@ MESSAGES = {
     "auth_secret_too_long": __("The credentials must be at most {max} characters."),
     "auth_secret_invalid": __("The credentials must be one line of text."),
 }
-_YES_NO = (("no", __("No")), ("yes", __("Yes")))
 
 FIELDS = (
     Field(
@@ -224,7 +222,7 @@ FIELDS = (
         default=False,
         prompt=__("Upside down: count the monitor as up when the check fails?"),
         label=__("Upside down"),
-        choices=_YES_NO,
+        choices=YES_NO,
     ),
     Field(
         "follow_redirects",
@@ -233,7 +231,7 @@ FIELDS = (
         default=True,
         prompt=__("Follow redirects?"),
         label=__("Follow redirects"),
-        choices=_YES_NO,
+        choices=YES_NO,
     ),
     Field(
         "ignore_tls_errors",
@@ -242,7 +240,7 @@ FIELDS = (
         default=False,
         prompt=__("Ignore TLS certificate errors? Expiry warnings still go out."),
         label=__("Ignore TLS errors"),
-        choices=_YES_NO,
+        choices=YES_NO,
     ),
 )
 # The fields that say where the check goes: a change is vetted like a new monitor.

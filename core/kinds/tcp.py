@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.i18n import __
-from core.kinds.fields import Field
+from core.kinds.fields import YES_NO, Field, parse_switch
 from core.kinds.hosts import MAX_HOST_LENGTH, parse_host
 from core.monitor_rules import RuleError
 from core.probe import (
@@ -36,9 +36,6 @@ from core.targets import (
     check_address,
 )
 
-_YES = {"true", "yes", "on", "1", "tls"}
-_NO = {"false", "no", "off", "0", "plain"}
-
 
 def parse_port(raw: Any) -> int:
     """1 to 65535, as a JSON integer or ASCII digits."""
@@ -56,15 +53,6 @@ def parse_port(raw: Any) -> int:
     return raw
 
 
-def parse_switch(raw: Any) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    text = raw.strip().lower() if isinstance(raw, str) else ""
-    if text in _YES or text in _NO:
-        return text in _YES
-    raise RuleError("switch_invalid")
-
-
 LABEL = __("TCP port")
 HELP = __("A host and port: up when a connection opens (optionally with TLS).")
 MESSAGES = {
@@ -72,7 +60,6 @@ MESSAGES = {
     "host_invalid": __("That does not look like a host name or an IP address."),
     "port_invalid": __("Send the port as a number, for example 5432."),
     "port_range": __("The port must be a number from {min} to {max}."),
-    "switch_invalid": __("Answer yes or no."),
 }
 
 FIELDS = (
@@ -97,7 +84,7 @@ FIELDS = (
         default=False,
         prompt=__("Open TLS on the connection (and watch its certificate)?"),
         label=__("TLS"),
-        choices=(("no", __("No")), ("yes", __("Yes"))),
+        choices=YES_NO,
     ),
 )
 TARGET_FIELDS = ("host", "port")
