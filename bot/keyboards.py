@@ -190,10 +190,10 @@ def advanced_choice() -> InlineKeyboardMarkup:
 
 
 def monitor_kinds() -> InlineKeyboardMarkup:
-    """/add's first question: one button per registered kind."""
+    """/add's first question: one button per registered kind and per preset."""
     kb = InlineKeyboardBuilder()
-    for name, module in kinds.KINDS.items():
-        kb.button(text=str(module.LABEL), callback_data=AddCb(step="kind", value=name))
+    for value, label, _help in kinds.add_choices():
+        kb.button(text=str(label), callback_data=AddCb(step="kind", value=value))
     kb.adjust(2)
     return kb.as_markup()
 

@@ -1,12 +1,13 @@
 """/add: the guided flow and `/add <url>`, which creates a monitor with defaults in one
 message.
 
-The flow asks for the kind first (a button per registered kind, core/kinds). The http
-kind keeps its own steps (address, name, interval, optional rules); every other kind is
-asked its declared fields one by one (the prompt, choices and default a Field declares,
-its parse as the rule), then the name and interval. Text sent at the kind step is read
-as an address: one a kind recognises (`host:port`) offers that kind, anything else is
-the default kind's address, as before kinds existed.
+The flow asks for the kind first (a button per registered kind and per preset, such as
+"Keyword" or "JSON API", core/kinds). The http kind's own button keeps its steps
+(address, name, interval, optional rules); every other kind, and every preset, is asked
+its declared fields one by one (the prompt, choices and default a Field declares, its
+parse as the rule; a preset only the fields it names), then the name and interval. Text
+sent at the kind step is read as an address: one a kind recognises (`host:port`) offers
+that kind, anything else is the default kind's address, as before kinds existed.
 
 Every step re-asks with the translated reason when the input breaks a rule; nothing is
 written before Save, and the quota is checked when the flow starts and again at Save.
@@ -67,7 +68,9 @@ async def _begin(message: Message, state: FSMContext, user: User, settings: Sett
             "https://example.com or db.example.com:5432."
         )
     ]
-    lines += [f"<b>{esc(str(m.LABEL))}</b>: {esc(str(m.HELP))}" for m in kinds.KINDS.values()]
+    lines += [
+        f"<b>{esc(str(label))}</b>: {esc(str(hint))}" for _value, label, hint in kinds.add_choices()
+    ]
     lines.append(_("/cancel to stop."))
     await message.answer("\n".join(lines), reply_markup=keyboards.monitor_kinds())
 
@@ -75,12 +78,13 @@ async def _begin(message: Message, state: FSMContext, user: User, settings: Sett
 async def chose_kind(
     callback: CallbackQuery, callback_data: AddCb, state: FSMContext, user: User, runtime: Runtime
 ) -> None:
-    if callback_data.value not in kinds.KINDS:
-        refusal = rules.RuleError("kind_invalid", {"allowed": ", ".join(kinds.KINDS)})
+    try:
+        kind, asks = kinds.choice_of(callback_data.value)
+    except rules.RuleError as refusal:
         await callback.answer(rule_text(refusal), show_alert=True)
         return
     await callback.answer()
-    await _start_kind(callback.message, state, user, runtime, callback_data.value, {})
+    await _start_kind(callback.message, state, user, runtime, kind, {}, asks)
 
 
 async def _start_kind(
@@ -90,15 +94,17 @@ async def _start_kind(
     runtime: Runtime,
     kind: str,
     values: dict[str, Any],
+    asks: tuple[str, ...] | None = None,
 ) -> None:
-    """Begin a kind's own steps; `values` are fields already known (from a paste)."""
-    if kind == kinds.DEFAULT_KIND:
+    """Begin a kind's own steps; `values` are fields already known (from a paste), `asks`
+    the only fields a preset asks (None: all the kind's)."""
+    if kind == kinds.DEFAULT_KIND and asks is None:
         await state.set_state(AddMonitor.url)
         await message.answer(
             _("Send the address to monitor, for example https://example.com\n/cancel to stop.")
         )
         return
-    await state.update_data(kind=kind, values=values, done=list(values))
+    await state.update_data(kind=kind, values=values, done=list(values), asks=asks)
     await _ask_field(message, state, user, runtime)
 
 
@@ -131,11 +137,13 @@ async def chose_pasted(
 
 
 def _pending_field(data: dict[str, Any]) -> kinds.Field | None:
-    """The next field of the kind being added that has no answer yet."""
+    """The next field of the kind being added (of its preset, if one was chosen) that has
+    no answer yet."""
     done = set(data.get("done", ()))
-    return next(
-        (f for f in kinds.fields_of(data["kind"]) if f.writable and f.name not in done), None
-    )
+    asks = data.get("asks")
+    declared = {f.name: f for f in kinds.fields_of(data["kind"]) if f.writable}
+    names = declared if asks is None else [name for name in asks if name in declared]
+    return next((declared[name] for name in names if name not in done), None)
 
 
 async def _ask_field(message: Message, state: FSMContext, user: User, runtime: Runtime) -> None:
@@ -312,7 +320,7 @@ async def _set_interval(
         await message.answer(rule_message(error))
         return
     await state.update_data(interval_seconds=interval)
-    if (await state.get_data()).get("kind", kinds.DEFAULT_KIND) != kinds.DEFAULT_KIND:
+    if "values" in await state.get_data():
         await _summary(message, state)  # a kind's own fields were asked before the name
         return
     await state.set_state(AddMonitor.advanced)
@@ -420,7 +428,7 @@ async def _summary(message: Message, state: FSMContext) -> None:
     await state.set_state(AddMonitor.confirm)
     kind = data.get("kind", kinds.DEFAULT_KIND)
     lines = [_("<b>New monitor</b>"), _("Name: {name}").format(name=esc(data["name"]))]
-    if kind == kinds.DEFAULT_KIND:
+    if "values" not in data:
         lines.append(_("Address: {url}").format(url=esc(data["url"])))
     else:
         lines.append(f"<b>{esc(str(kinds.kind_module(kind).LABEL))}</b>")
@@ -462,7 +470,7 @@ async def save(callback: CallbackQuery, state: FSMContext, user: User, runtime: 
         return
     name, kind = data.pop("name"), data.pop("kind", None)
     options = data.pop("values", {}) if kind is not None else {"url": data.pop("url")}
-    for bookkeeping in ("done", "pasted"):
+    for bookkeeping in ("done", "pasted", "asks"):
         data.pop(bookkeeping, None)
     data["timeout_seconds"] = rules.default_timeout(data["interval_seconds"])
     try:

@@ -16,6 +16,8 @@ A kind is one module here that exports:
 - `recognise(text) -> values | None` (optional): the kind's fields read from what a
   person pastes, when the text unambiguously points at this kind (the bot's /add offers
   the kind then);
+- PRESETS (optional): `Preset`s, ready-made uses of the kind that /add offers as buttons
+  of their own, each asking only some of the fields;
 - `async check(spec, probe) -> ProbeResult`: one check; it may raise, Probe.check turns
   an exception into a failed result.
 Adding a kind is that module, one line in KINDS and the catalog words of its texts.
@@ -34,7 +36,7 @@ from types import ModuleType
 from typing import Any
 
 from core.kinds import dns, http, ping, tcp
-from core.kinds.fields import REQUIRED, Field
+from core.kinds.fields import REQUIRED, Field, Preset
 from core.monitor_rules import RuleError
 
 KINDS: dict[str, ModuleType] = {
@@ -45,7 +47,17 @@ KINDS: dict[str, ModuleType] = {
 }
 DEFAULT_KIND = "http"
 
-__all__ = ["DEFAULT_KIND", "KINDS", "REQUIRED", "Field", "checker_of", "kind_module"]
+__all__ = [
+    "DEFAULT_KIND",
+    "KINDS",
+    "REQUIRED",
+    "Field",
+    "Preset",
+    "add_choices",
+    "checker_of",
+    "choice_of",
+    "kind_module",
+]
 
 
 def kind_module(kind: str | None) -> ModuleType:
@@ -54,6 +66,30 @@ def kind_module(kind: str | None) -> ModuleType:
     if module is None:
         raise RuleError("kind_invalid", {"allowed": ", ".join(KINDS)}, field="kind")
     return module
+
+
+def add_choices() -> list[tuple[str, Any, Any]]:
+    """/add's first question: (value, label, help) for each kind, each followed by its
+    presets (value "<kind>.<preset>")."""
+    choices = []
+    for name, module in KINDS.items():
+        choices.append((name, module.LABEL, module.HELP))
+        for preset in getattr(module, "PRESETS", ()):
+            choices.append((f"{name}.{preset.name}", preset.label, preset.help))
+    return choices
+
+
+def choice_of(value: str) -> tuple[str, tuple[str, ...] | None]:
+    """The kind of an /add choice, and the fields its preset asks (None: a plain kind,
+    all its fields); RuleError("kind_invalid") for a value no kind offers."""
+    kind, _, preset_name = value.partition(".")
+    module = kind_module(kind)
+    if not preset_name:
+        return kind, None
+    for preset in getattr(module, "PRESETS", ()):
+        if preset.name == preset_name:
+            return kind, preset.asks
+    raise RuleError("kind_invalid", {"allowed": ", ".join(KINDS)}, field="kind")
 
 
 def fields_of(kind: str) -> tuple[Field, ...]:

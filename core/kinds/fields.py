@@ -73,3 +73,15 @@ def parse_switch(raw: Any) -> bool:
     if text in _YES or text in _NO:
         return text in _YES
     raise RuleError("switch_invalid")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A ready-made use of a kind that /add offers as a button of its own (an HTTP check
+    for a keyword, or for a JSON API's value): it asks only `asks`, in that order, and the
+    kind's other fields keep their defaults."""
+
+    name: str  # the button's value: "<kind>.<name>"
+    label: Any  # lazy gettext strings, as a kind's LABEL and HELP
+    help: Any
+    asks: tuple[str, ...]

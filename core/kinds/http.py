@@ -14,7 +14,7 @@ import aiohttp
 from core import monitor_rules as rules
 from core.i18n import __
 from core.kinds import http_request, json_rule
-from core.kinds.fields import YES_NO, Field, parse_switch
+from core.kinds.fields import YES_NO, Field, Preset, parse_switch
 from core.probe import (
     DEFAULT_MAX_REDIRECTS,
     MAX_BODY_BYTES,
@@ -245,6 +245,21 @@ FIELDS = (
 )
 # The fields that say where the check goes: a change is vetted like a new monitor.
 TARGET_FIELDS = ("url",)
+# /add's buttons for the two HTTP checks people ask for by name.
+PRESETS = (
+    Preset(
+        "keyword",
+        __("Keyword"),
+        __("A page that must (or must not) contain a word."),
+        ("url", "keyword", "keyword_mode"),
+    ),
+    Preset(
+        "json",
+        __("JSON API"),
+        __("An API whose JSON answer must hold a value, e.g. status == ok."),
+        ("url", "json_query", "json_operator", "json_expected"),
+    ),
+)
 
 
 @dataclass(frozen=True)
