@@ -7,12 +7,14 @@ import re
 
 from aiohttp import web
 
-from api import health, metrics, openapi
-from api.app_keys import RUNTIME_KEY, SETTINGS_KEY
+from api import health, metrics, openapi, ping
+from api.app_keys import PING_INTAKE_KEY, PING_LIMITS_KEY, RUNTIME_KEY, SETTINGS_KEY
 from api.auth import auth_middleware
 from api.errors import json_errors
-from api.params import PATH_ID_MAX
+from api.params import PATH_ID_MAX, PATH_TEXT_PARAMS
 from api.v1 import checks, incidents, maintenance, monitors, stats, users
+from core.ping_intake import PingIntake
+from core.rate_limits import TokenBuckets
 from core.runtime import Runtime
 
 MAX_BODY_BYTES = 64 * 1024
@@ -28,11 +30,21 @@ def create_app(runtime: Runtime) -> web.Application:
     )
     app[SETTINGS_KEY] = settings
     app[RUNTIME_KEY] = runtime
+    app[PING_INTAKE_KEY] = PingIntake()
+    app[PING_LIMITS_KEY] = TokenBuckets(ping.RATE_PER_SECOND, ping.BURST)
+    app.cleanup_ctx.append(_ping_intake)
     for module in (health, metrics, openapi, users, monitors, checks, incidents, maintenance,
-                   stats):  # fmt: skip
+                   stats, ping):  # fmt: skip
         app.add_routes(module.routes)
     _check_path_parameters(app)
     return app
+
+
+async def _ping_intake(app: web.Application):
+    """The ping writer runs while the app serves; at shutdown it writes what waits."""
+    app[PING_INTAKE_KEY].start()
+    yield
+    await app[PING_INTAKE_KEY].stop()
 
 
 def _check_path_parameters(app: web.Application) -> None:
@@ -40,5 +52,5 @@ def _check_path_parameters(app: web.Application) -> None:
     route whose parameter it does not know could not read it (a KeyError, a 500)."""
     for resource in app.router.resources():
         for name in re.findall(r"{(\w+)", resource.canonical):
-            if name not in PATH_ID_MAX:
+            if name not in PATH_ID_MAX and name not in PATH_TEXT_PARAMS:
                 raise RuntimeError(f"{resource.canonical}: no id range for {{{name}}}")

@@ -56,6 +56,9 @@ def cause_words(kind: str | None) -> str:
         ErrorKind.JSON_INVALID: _("answer is not JSON"),
         ErrorKind.JSON_QUERY_FAILED: _("JSON check failed"),
         ErrorKind.UNEXPECTED_UP: _("reachable, but should not be"),
+        ErrorKind.MISSED: _("no ping in time"),
+        ErrorKind.REPORTED_FAILURE: _("the job reported a failure"),
+        ErrorKind.NEVER_FINISHED: _("started, never finished"),
     }
     return names.get(kind or "", esc(kind) if kind else _("unknown"))
 

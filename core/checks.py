@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import Q
 
-from core.kinds import monitor_spec
+from core.kinds import kind_module, monitor_spec
 from core.monitor_rules import RuleError
 from core.recording import RecordedCheck, record_results
 from core.runtime import Runtime
@@ -16,6 +16,11 @@ from db.models import Monitor
 MANUAL_CHECK_GAP = 10.0
 
 
+def refuse_unprobed(monitor: Monitor) -> None:
+    if not getattr(kind_module(monitor.kind), "PROBED", True):
+        raise RuleError("not_probed")
+
+
 async def claim_check_by_hand(monitor: Monitor, min_gap: float) -> None:
     """Claim the one check by hand `min_gap` seconds allow, or raise
     RuleError("check_too_soon") with the seconds left.
@@ -23,7 +28,9 @@ async def claim_check_by_hand(monitor: Monitor, min_gap: float) -> None:
     The claim is a conditional UPDATE of the monitor's row (hand_check_at, checked
     against the last check of any kind too), so of many requests at once (double
     taps, parallel API calls, several replicas) the database lets exactly one through:
-    reading last_check_at first and probing after would let them all pass."""
+    reading last_check_at first and probing after would let them all pass. A kind
+    nobody probes (push) is refused: RuleError("not_probed")."""
+    refuse_unprobed(monitor)
     now = datetime.now(UTC)
     cutoff = now - timedelta(seconds=min_gap)
     claimed = await Monitor.filter(
@@ -49,6 +56,7 @@ async def check_now(runtime: Runtime, monitor: Monitor, min_gap: float = 0.0) ->
     that answer before probing claim it themselves with claim_check_by_hand). The
     probe runs in one of the owner's share of the check slots (core/check_slots.py).
     """
+    refuse_unprobed(monitor)
     if min_gap:
         await claim_check_by_hand(monitor, min_gap)
     await monitor.fetch_related("owner")

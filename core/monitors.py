@@ -82,10 +82,20 @@ async def _new_monitor(
         host = await module.vet(values, runtime.allow_private(owner.telegram_id), runtime.resolve)
     with _about("name"):
         clean_name = rules.parse_name(host if name is None else name)
+    probed = getattr(module, "PROBED", True)
+    shared = getattr(module, "SHARED_DEFAULTS", {})
     with _about("interval_seconds"):
-        interval = rules.parse_interval(
-            options.pop("interval_seconds", max(60, settings.min_interval_seconds)), settings
-        )
+        if not probed:  # nobody probes it: its rhythm is the kind's own
+            if "interval_seconds" in options:
+                raise rules.RuleError("field_invalid")
+            interval = shared["interval_seconds"]
+        else:
+            interval = rules.parse_interval(
+                options.pop("interval_seconds", max(60, settings.min_interval_seconds)), settings
+            )
+    for name, value in shared.items():
+        if name not in ("interval_seconds", "retry_interval_seconds"):
+            options.setdefault(name, value)
     monitor = Monitor(
         owner=owner,
         kind=kind_name,
@@ -94,11 +104,15 @@ async def _new_monitor(
         name=clean_name,
         interval_seconds=interval,
         # Failing monitors are rechecked sooner, but never below the minimum interval.
-        retry_interval_seconds=max(settings.min_interval_seconds, min(interval, 20)),
+        retry_interval_seconds=shared.get(
+            "retry_interval_seconds", max(settings.min_interval_seconds, min(interval, 20))
+        ),
         timeout_seconds=rules.default_timeout(interval),
-        next_check_at=None if paused else first_check_at(now, interval),
+        next_check_at=first_check_at(now, interval) if probed and not paused else None,
     )
     kinds.store(monitor, values)
+    if hasattr(module, "on_create"):  # the kind completes its new monitor (a push token)
+        module.on_create(monitor)
     if paused:
         monitor.paused = True
         monitor.state = MonitorState.PAUSED
@@ -167,7 +181,11 @@ async def resume_monitor(monitor: Monitor) -> None:
     monitor.paused = False
     monitor.state = MonitorState.UNKNOWN
     monitor.state_since = now
-    monitor.next_check_at = first_check_at(now, monitor.interval_seconds, max_jitter_s=5)
+    probed = getattr(kinds.kind_module(monitor.kind), "PROBED", True)
+    # A kind nobody probes (push) waits for its next report instead.
+    monitor.next_check_at = (
+        first_check_at(now, monitor.interval_seconds, max_jitter_s=5) if probed else None
+    )
     await monitor.save(update_fields=_STATE_FIELDS)
 
 
@@ -186,7 +204,9 @@ INTERVAL_FIELDS = ("interval_seconds", "retry_interval_seconds")
 def editable_fields(kind: str) -> tuple[str, ...]:
     """What a user may change on a monitor of `kind`."""
     own = tuple(f.name for f in kinds.fields_of(kind) if f.writable)
-    return ("name", *own, *INTERVAL_FIELDS, *tuple(COMMON_FIELDS)[1:])
+    unused = getattr(kinds.kind_module(kind), "UNUSED_SHARED_FIELDS", ())
+    shared = (*INTERVAL_FIELDS, *tuple(COMMON_FIELDS)[1:])
+    return ("name", *own, *(name for name in shared if name not in unused))
 
 
 def parse_field(kind: str, field: str, raw: Any) -> Any:
@@ -223,7 +243,7 @@ async def _clean_all(runtime: Runtime, monitor: Monitor, changes: dict[str, Any]
         with _about(moved[0]):
             await module.vet(target, runtime.allow_private(monitor.owner.telegram_id),
                              runtime.resolve)  # fmt: skip
-        values |= {name: target[name] for name in moved}
+        values |= {name: target[name] for name in module.TARGET_FIELDS}
     interval = values.get("interval_seconds", monitor.interval_seconds)
     if "timeout_seconds" in values:
         if values["timeout_seconds"] > interval:
@@ -249,6 +269,10 @@ async def apply_changes(runtime: Runtime, monitor: Monitor, changes: dict[str, A
     if own and "url" not in changed and target != monitor.url:
         monitor.url = target
         changed.append("url")
+    rescheduled = getattr(kinds.kind_module(monitor.kind), "rescheduled", None)
+    if own and rescheduled is not None and not monitor.paused:  # a push monitor's deadline
+        monitor.next_check_at = rescheduled(kinds.monitor_values(monitor))
+        changed.append("next_check_at")
     if "interval_seconds" in values:
         soon = datetime.now(UTC) + timedelta(seconds=values["interval_seconds"])
         if monitor.next_check_at is not None and monitor.next_check_at > soon:

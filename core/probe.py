@@ -65,6 +65,9 @@ class ErrorKind(StrEnum):
     JSON_INVALID = "json_invalid"  # http: the body is not JSON (a JSON rule is set)
     JSON_QUERY_FAILED = "json_query_failed"  # http: the JSON rule does not hold
     UNEXPECTED_UP = "unexpected_up"  # an upside-down check succeeded
+    MISSED = "missed"  # push: no success ping by the due time plus grace
+    REPORTED_FAILURE = "reported_failure"  # push: a /fail ping or a non-zero exit code
+    NEVER_FINISHED = "never_finished"  # push: a /start with no end within the grace
     INTERNAL = "internal"  # a bug of ours; recorded as a failed check, never a crash
 
 
@@ -82,6 +85,9 @@ class ProbeResult:
     error_message: str | None = None
     cert_expires_at: datetime | None = None
     final_url: str | None = None
+    # When the monitor is next due, for a kind whose schedule the result decides (a push
+    # monitor's next deadline); None: the scheduler's own rhythm.
+    next_due_at: datetime | None = None
 
 
 class BlockedAddressError(Exception):
@@ -335,9 +341,10 @@ class Probe:
             raise RuntimeError("Probe.start() was not called")
         return self._ssl_context
 
-    async def check(self, spec: Any) -> ProbeResult:
+    async def check(self, spec: Any) -> ProbeResult | None:
         """Run one check of any kind (the kind's checker, core/kinds). Never raises
-        (except CancelledError): failures are results."""
+        (except CancelledError): failures are results. None: nothing to judge yet (a
+        push monitor claimed before its deadline); nothing is recorded."""
         from core.kinds import checker_of  # the kinds build on this module
 
         checked_at = self.clock.now()

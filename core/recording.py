@@ -19,10 +19,11 @@ check) is logged but does not move the state backwards.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.evaluation import Effects, apply_result, is_failing
@@ -166,75 +167,90 @@ async def record_results(
     """Persist results and everything they cause, in one transaction (see module doc)."""
     if not items:
         return []
+    async with in_transaction(current_connection().connection_name) as conn:
+        recorded, committed = await record_results_in(conn, items, now)
+    committed()
+    return recorded
+
+
+async def record_results_in(
+    conn: BaseDBAsyncClient,
+    items: Sequence[tuple[int, ProbeResult]],
+    now: datetime | None = None,
+) -> tuple[list[RecordedCheck], Callable[[], None]]:
+    """record_results inside the caller's transaction `conn` (the ping intake writes
+    the pings and the results they cause in one). Returns what was recorded and what
+    to do once the transaction has committed (count the checks, log the incidents)."""
+    if not items:
+        return [], lambda: None
     batch = _Batch(now or datetime.now(UTC))
     ordered = sorted(items, key=lambda item: item[1].checked_at)
     ids = sorted({monitor_id for monitor_id, _ in ordered})
     recorded: list[RecordedCheck] = []
-    async with in_transaction(current_connection().connection_name) as conn:
-        monitors = {m.id: m for m in await select_by_ids(conn, Monitor, ids, for_update=True)}
-        owner_ids = sorted({m.owner_id for m in monitors.values()})
-        owners = {u.id: u for u in await select_by_ids(conn, User, owner_ids)}
-        windows = await windows_overlapping(
-            conn,
-            MaintenanceWindow,
-            list(monitors),
-            owner_ids,
-            ordered[0][1].checked_at,
-            ordered[-1][1].checked_at,
+    monitors = {m.id: m for m in await select_by_ids(conn, Monitor, ids, for_update=True)}
+    owner_ids = sorted({m.owner_id for m in monitors.values()})
+    owners = {u.id: u for u in await select_by_ids(conn, User, owner_ids)}
+    windows = await windows_overlapping(
+        conn,
+        MaintenanceWindow,
+        list(monitors),
+        owner_ids,
+        ordered[0][1].checked_at,
+        ordered[-1][1].checked_at,
+    )
+    down = [m.id for m in monitors.values() if m.state == MonitorState.DOWN]
+    incidents = (
+        {i.monitor_id: i for i in await Incident.filter(monitor_id__in=down, resolved_at=None)}
+        if down
+        else {}
+    )
+    for monitor_id, result in ordered:
+        monitor = monitors.get(monitor_id)
+        if monitor is None:
+            recorded.append(RecordedCheck(monitor_id, result, False, None, None))
+            continue
+        in_maintenance = _covered(windows, monitor, result.checked_at)
+        batch.logs.append(_log_row(monitor_id, result, in_maintenance))
+        stale = monitor.last_check_at is not None and result.checked_at < monitor.last_check_at
+        if monitor.paused or stale:
+            recorded.append(RecordedCheck(monitor_id, result, in_maintenance, monitor.state, None))
+            continue
+        owner = owners[monitor.owner_id]
+        effects = apply_result(
+            monitor,
+            result,
+            in_maintenance=in_maintenance,
+            reminder_minutes=reminder_minutes(monitor, owner),
         )
-        down = [m.id for m in monitors.values() if m.state == MonitorState.DOWN]
-        incidents = (
-            {i.monitor_id: i for i in await Incident.filter(monitor_id__in=down, resolved_at=None)}
-            if down
-            else {}
-        )
-        for monitor_id, result in ordered:
-            monitor = monitors.get(monitor_id)
-            if monitor is None:
-                recorded.append(RecordedCheck(monitor_id, result, False, None, None))
-                continue
-            in_maintenance = _covered(windows, monitor, result.checked_at)
-            batch.logs.append(_log_row(monitor_id, result, in_maintenance))
-            stale = monitor.last_check_at is not None and result.checked_at < monitor.last_check_at
-            if monitor.paused or stale:
-                recorded.append(
-                    RecordedCheck(monitor_id, result, in_maintenance, monitor.state, None)
-                )
-                continue
-            owner = owners[monitor.owner_id]
-            effects = apply_result(
-                monitor,
-                result,
-                in_maintenance=in_maintenance,
-                reminder_minutes=reminder_minutes(monitor, owner),
-            )
+        if result.next_due_at is not None:  # the kind's own schedule (a push deadline)
+            monitor.next_check_at = result.next_due_at
+        else:
             _schedule_retry(monitor, result)
-            batch.changed[monitor.id] = monitor
-            await _apply_effects(batch, monitor, owner, result, effects, incidents)
-            recorded.append(
-                RecordedCheck(monitor_id, result, in_maintenance, monitor.state, effects)
-            )
+        batch.changed[monitor.id] = monitor
+        await _apply_effects(batch, monitor, owner, result, effects, incidents)
+        recorded.append(RecordedCheck(monitor_id, result, in_maintenance, monitor.state, effects))
 
-        await insert_rows(conn, "check_logs", CHECK_LOG_COLUMNS, batch.logs)
-        await update_rows(
-            conn,
-            "monitors",
-            MONITOR_STATE_COLUMNS,
-            [
-                (m.id, [getattr(m, name) for name, _ in MONITOR_STATE_COLUMNS])
-                for m in batch.changed.values()
-            ],
-        )
-        for incident in batch.dirty_incidents.values():
-            await incident.save(
-                update_fields=["resolved_at", "last_error", "failed_checks", "cause"]
-            )
-        if batch.notifications:
-            await Notification.bulk_create(batch.notifications, ignore_conflicts=True)
-    count_checks(result for _monitor_id, result in ordered)  # committed: counted once
-    for line, args in batch.incident_lines:
-        log.info(line, *args)
-    return recorded
+    await insert_rows(conn, "check_logs", CHECK_LOG_COLUMNS, batch.logs)
+    await update_rows(
+        conn,
+        "monitors",
+        MONITOR_STATE_COLUMNS,
+        [
+            (m.id, [getattr(m, name) for name, _ in MONITOR_STATE_COLUMNS])
+            for m in batch.changed.values()
+        ],
+    )
+    for incident in batch.dirty_incidents.values():
+        await incident.save(update_fields=["resolved_at", "last_error", "failed_checks", "cause"])
+    if batch.notifications:
+        await Notification.bulk_create(batch.notifications, ignore_conflicts=True)
+
+    def committed() -> None:
+        count_checks(result for _monitor_id, result in ordered)  # counted once
+        for line, args in batch.incident_lines:
+            log.info(line, *args)
+
+    return recorded, committed
 
 
 def _schedule_retry(monitor: Monitor, result: ProbeResult) -> None:

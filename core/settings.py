@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     api_access_token: SecretStr | None = None
     api_host: str = "127.0.0.1"
     api_port: int = Field(8080, ge=1, le=65535)
+    # Where jobs and browsers reach the web port (ping URLs, public pages); default
+    # http://API_HOST:API_PORT, right only for a local try-out.
+    public_url: str | None = None
     metrics_token: SecretStr | None = None
 
     smtp_host: str | None = None
@@ -114,7 +117,7 @@ class Settings(BaseSettings):
     def _smtp_security(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
 
-    @field_validator("telegram_api_url", "webhook_url")
+    @field_validator("telegram_api_url", "webhook_url", "public_url")
     @classmethod
     def _http_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None or value == "":
@@ -141,6 +144,14 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def public_base_url(self) -> str:
+        """PUBLIC_URL, or this server's own address when it is not set."""
+        if self.public_url:
+            return self.public_url
+        host = f"[{self.api_host}]" if ":" in self.api_host else self.api_host
+        return f"http://{host}:{self.api_port}"
 
     @property
     def dialect(self) -> Literal["postgres", "sqlite"]:

@@ -129,10 +129,13 @@ async def update_rows(
     )
 
 
-def _id_list(conn: BaseDBAsyncClient, ids: Sequence[int], start: int = 1) -> tuple[str, list]:
-    """An `IN`-list condition for ids, and its parameters, for the connection's dialect."""
+def _id_list(
+    conn: BaseDBAsyncClient, ids: Sequence[Any], start: int = 1, pg_type: str = "int"
+) -> tuple[str, list]:
+    """An `IN`-list condition for ids (or other values of `pg_type`), and its
+    parameters, for the connection's dialect."""
     if is_postgres(conn):
-        return f"= ANY(${start}::int[])", [list(ids)]
+        return f"= ANY(${start}::{pg_type}[])", [list(ids)]
     return f"IN ({', '.join('?' for _ in ids)})", list(ids)
 
 
@@ -144,13 +147,27 @@ async def select_by_ids(
     Raw SQL into `_init_from_db`, the ORM's own row loader: the same objects as
     `filter(id__in=...)` without building the query each time.
     """
-    if not ids:
+    return await select_where_in(conn, model, "id", ids, for_update=for_update)
+
+
+async def select_where_in(
+    conn: BaseDBAsyncClient,
+    model: type[Model],
+    column: str,
+    values: Sequence[Any],
+    pg_type: str = "int",
+    *,
+    for_update: bool = False,
+) -> list[Model]:
+    """select_by_ids on another column (`values` of PostgreSQL type `pg_type`), in id
+    order, so that two lockers of overlapping sets cannot deadlock."""
+    if not values:
         return []
-    condition, params = _id_list(conn, ids)
+    condition, params = _id_list(conn, values, pg_type=pg_type)
     lock = " FOR UPDATE" if for_update and is_postgres(conn) else ""
     table = model._meta.db_table
     _, rows = await conn.execute_query(
-        f"SELECT * FROM {table} WHERE id {condition} ORDER BY id{lock}", params
+        f"SELECT * FROM {table} WHERE {column} {condition} ORDER BY id{lock}", params
     )
     return [model._init_from_db(**dict(row)) for row in rows]
 

@@ -164,6 +164,16 @@ class Monitor(Model):
     # The smallest warning threshold (in days) already announced for this certificate.
     cert_warned_days = fields.IntField(null=True)
 
+    # A push monitor's (core/kinds/push.py) token, hashed (SHA-256, hex) so that a dump
+    # of the database hands out no working ping URL, and its first characters to show.
+    push_token_hash = fields.CharField(max_length=64, null=True, unique=True)
+    push_token_prefix = fields.CharField(max_length=8, null=True)
+    # What the pings said lately (core/ping_intake.py writes them with the pings).
+    push_last_ping_at = fields.DatetimeField(null=True)
+    push_last_success_at = fields.DatetimeField(null=True)
+    push_started_at = fields.DatetimeField(null=True)  # a /start not yet ended
+    push_last_body = fields.TextField(null=True)
+
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -360,3 +370,29 @@ class ApiToken(Model):
 
     class Meta:
         table = "api_tokens"
+
+
+class PingKind(StrEnum):
+    SUCCESS = "success"
+    FAIL = "fail"
+    START = "start"
+
+
+class Ping(Model):
+    """One report from a push monitor's job, kept for the card and the history."""
+
+    id = fields.BigIntField(primary_key=True)
+    monitor: fields.ForeignKeyRelation[Monitor] = fields.ForeignKeyField(
+        "models.Monitor", related_name="pings", on_delete=fields.CASCADE
+    )
+    received_at = fields.DatetimeField()
+    kind = fields.CharEnumField(PingKind, max_length=8)
+    exit_status = fields.SmallIntField(null=True)  # /ping/<token>/<0-255>
+    run_ms = fields.BigIntField(null=True)  # from the /start before it
+    body = fields.TextField(null=True)  # the first 10 KB of a POST body
+    user_agent = fields.CharField(max_length=256, null=True)
+    source = fields.CharField(max_length=64, null=True)  # the client's address
+
+    class Meta:
+        table = "pings"
+        indexes = (("monitor_id", "received_at"),)

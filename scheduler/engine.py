@@ -281,6 +281,9 @@ class Engine:
             )
         self._running.pop(claim.monitor_id, None)
         self._avg_duration = 0.9 * self._avg_duration + 0.1 * (time.monotonic() - started)
+        if result is None:  # nothing to judge yet (a push monitor before its deadline)
+            self.slots.give_back()
+            return
         remembered = self._known.get(claim.monitor_id)
         if remembered is not None:
             remembered.failing = not result.ok

@@ -1,0 +1,216 @@
+"""The push kind (heartbeats): nobody probes; a job, script or device reports in.
+
+A push monitor has a secret token (core/push_tokens.py); `/ping/<token>` and its
+variants (api/ping.py) report a success, a failure, a start or an exit status, and the
+ping intake (core/ping_intake.py) writes each report with the check result it causes,
+in one transaction, through the same recording as every other kind.
+
+Silence is judged here, by the scheduler, like any check:
+1. A push monitor's `next_check_at` is its deadline: the next expected ping after the
+   last success (the period later, or the cron expression's next time in `tz`) plus
+   the grace time. Every recorded result sets it (ProbeResult.next_due_at); a new
+   monitor has none, so it waits for its first ping and never alerts before it.
+2. When the claim finds the deadline passed, `check` looks at what the claimed row
+   says: a /start older than the grace with no end is "never finished"; otherwise no
+   success since the deadline is "missed". The first failure is dated at the deadline
+   it judges, so a ping recorded meanwhile (a later time) wins over it, never the
+   reverse; a failure judged again while the silence lasts is dated now (its deadline
+   was judged already) and the next judgement comes at the next deadline after now.
+3. A row claimed before its deadline (an edit or a resume rescheduled it) is not
+   judged: `check` returns None and nothing is recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from core import push_schedule, push_tokens
+from core.i18n import __
+from core.kinds.fields import Field
+from core.probe import ErrorKind, Probe, ProbeResult, cut
+from core.targets import Resolver
+from core.timezones import DEFAULT_ZONE
+
+LABEL = __("Heartbeat (cron job, script)")
+HELP = __("A job pings a URL when it runs: silence past the schedule and grace is the alert.")
+MESSAGES = {
+    "not_probed": __("There is nothing to check now: a heartbeat waits for its job's pings."),
+}
+# Nobody probes a push monitor: "Check now", the interval, the timeout and certificates
+# do not apply to it.
+PROBED = False
+UNUSED_SHARED_FIELDS = (
+    "interval_seconds", "retry_interval_seconds", "timeout_seconds", "cert_warning_days",
+)  # fmt: skip
+# The rhythm at which the scheduler may look at it, and failures count at once: the
+# deadline already includes the grace time.
+SHARED_DEFAULTS = {
+    "interval_seconds": 60,
+    "retry_interval_seconds": 60,
+    "failure_threshold": 1,
+    "success_threshold": 1,
+}
+# The first characters of a ping's body an alert quotes.
+ALERT_BODY_CHARS = 300
+
+FIELDS = (
+    Field(
+        "period",
+        {
+            "type": "integer",
+            "minimum": push_schedule.MIN_PERIOD,
+            "maximum": push_schedule.MAX_PERIOD,
+            "description": "Seconds between runs (or give cron)",
+        },
+        push_schedule.parse_period,
+        default=None,
+        optional=True,
+        prompt=__("How often does the job run? For example 5m, 1h or 1d."),
+        label=__("Period"),
+    ),
+    Field(
+        "cron",
+        {"type": "string", "maxLength": 100, "description": "5 fields: 0 3 * * * (or period)"},
+        push_schedule.parse_cron,
+        default=None,
+        optional=True,
+        prompt=__("A cron expression such as 0 3 * * * (minute hour day month weekday)."),
+        label=__("Cron"),
+    ),
+    Field(
+        "tz",
+        {"type": "string", "maxLength": 64, "description": "The cron's time zone (IANA)"},
+        push_schedule.parse_tz,
+        default=DEFAULT_ZONE,
+        prompt=__("The cron expression's time zone, for example Europe/Berlin."),
+        label=__("Time zone"),
+    ),
+    Field(
+        "grace",
+        {
+            "type": "integer",
+            "minimum": push_schedule.MIN_GRACE,
+            "maximum": push_schedule.MAX_GRACE,
+            "description": "Seconds a run may be late before it counts as missed",
+        },
+        push_schedule.parse_grace,
+        default=3600,
+        prompt=__("How late may a run be before I alert? For example 10m or 1h."),
+        label=__("Grace time"),
+    ),
+    # What the pings said lately: written by the ping intake, read by `check`.
+    Field("last_success_at", {"type": "string", "format": "date-time"},
+          column="push_last_success_at", default=None, optional=True),
+    Field("started_at", {"type": "string", "format": "date-time"},
+          column="push_started_at", default=None, optional=True),
+    Field("last_ping_at", {"type": "string", "format": "date-time"},
+          column="push_last_ping_at", default=None, optional=True),
+    Field("last_body", {"type": "string"},
+          column="push_last_body", default=None, optional=True),
+    Field("last_check_at", {"type": "string", "format": "date-time"},
+          column="last_check_at", default=None, optional=True),
+)  # fmt: skip
+# A push monitor reaches no host; its schedule is vetted as a whole instead.
+TARGET_FIELDS = ("period", "cron")
+
+
+@dataclass(frozen=True)
+class Spec:
+    period: int | None
+    cron: str | None
+    tz: str
+    grace: int
+    last_success_at: datetime | None = None
+    started_at: datetime | None = None
+    last_ping_at: datetime | None = None
+    last_body: str | None = None
+    last_check_at: datetime | None = None  # the last judgement recorded
+    timeout: float = 10.0
+    allow_private: bool = False
+
+
+def schedule_of(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments core/push_schedule needs, from field values or a Spec."""
+    get = values.get if isinstance(values, Mapping) else values.__getattribute__
+    return {"period": get("period"), "cron": get("cron"), "tz": get("tz") or DEFAULT_ZONE}
+
+
+def deadline_after(values: Any, moment: datetime) -> datetime:
+    """When silence after a ping at `moment` becomes a failure."""
+    get = values.get if isinstance(values, Mapping) else values.__getattribute__
+    return push_schedule.deadline(moment, grace=get("grace"), **schedule_of(values))
+
+
+def target(values: Mapping[str, Any]) -> str:
+    """What lists and alerts show: the schedule, compactly (no words to translate)."""
+    if values.get("cron"):
+        return f"cron {values['cron']} ({values.get('tz') or DEFAULT_ZONE})"
+    return f"every {push_schedule.compact(values.get('period') or push_schedule.DEFAULT_PERIOD)}"
+
+
+async def vet(values: dict[str, Any], allow_private: bool, resolver: Resolver) -> str:
+    """The schedule: a cron expression, when set, replaces the period (so one edit
+    switches from one to the other); with neither, the default period."""
+    if values.get("cron"):
+        values["period"] = None
+    else:
+        values["period"] = values.get("period") or push_schedule.DEFAULT_PERIOD
+    return str(__("Heartbeat"))
+
+
+def on_create(monitor: Any) -> None:
+    """A new push monitor's token; the monitor carries it (`ping_token`, not stored) so
+    the creator can be shown its URL once."""
+    issue_token(monitor)
+
+
+def issue_token(monitor: Any) -> str:
+    """A new token for `monitor` (creation, or rotation: the old one stops at once when
+    the row is saved)."""
+    token = push_tokens.new_token()
+    monitor.push_token_hash = push_tokens.token_hash(token)
+    monitor.push_token_prefix = push_tokens.token_prefix(token)
+    monitor.ping_token = token
+    return token
+
+
+def rescheduled(values: Mapping[str, Any]) -> datetime | None:
+    """The deadline after an edit of the schedule: from the last success (or ping);
+    none before the first ping."""
+    anchor = values.get("last_success_at") or values.get("last_ping_at")
+    return deadline_after(values, anchor) if anchor is not None else None
+
+
+async def check(spec: Spec, probe: Probe) -> ProbeResult | None:
+    """Judge silence (module doc, steps 2 and 3)."""
+    now = probe.clock.now()
+    if spec.started_at is not None and (
+        spec.last_ping_at is None or spec.last_ping_at <= spec.started_at
+    ):
+        unfinished_at = spec.started_at + timedelta(seconds=spec.grace)
+        if unfinished_at <= now:
+            return _failure(spec, ErrorKind.NEVER_FINISHED, unfinished_at, now)
+    if spec.last_success_at is None and spec.last_ping_at is None:
+        return None  # waiting for the first ping
+    anchor = spec.last_success_at or spec.last_ping_at
+    due = deadline_after(spec, anchor)
+    if due > now:
+        return None
+    return _failure(spec, ErrorKind.MISSED, due, now)
+
+
+def _failure(spec: Spec, kind: ErrorKind, at: datetime, now: datetime) -> ProbeResult:
+    """A failure dated `at` (now, if `at` was judged already: module doc, step 2); the
+    monitor is next judged at the following deadline."""
+    if spec.last_check_at is not None and at <= spec.last_check_at:
+        at = now
+    return ProbeResult(
+        checked_at=at,
+        ok=False,
+        error_kind=kind,
+        error_message=cut(spec.last_body, ALERT_BODY_CHARS) if spec.last_body else None,
+        next_due_at=deadline_after(spec, now),
+    )

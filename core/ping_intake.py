@@ -1,0 +1,257 @@
+"""Writing push monitors' pings: group commit, so that a ping is durable before it is
+answered and thousands a second cost a few transactions, not thousands.
+
+Each request hands its ping to `PingIntake.submit` and waits. One writer task takes
+everything waiting (at most MAX_BATCH) and, in ONE transaction:
+1. finds the batch's monitors by token hash and locks them (id order, as recording
+   does, so the two cannot deadlock);
+2. walks the pings in arrival order per monitor: a start remembers when the run began;
+   a success or a failure ends it (its run time is the time since the start), and
+   becomes a check result dated at its arrival, whose next deadline it sets
+   (core/kinds/push.py). A paused monitor keeps its pings but judges nothing;
+3. inserts the pings, updates the monitors' push columns (and, where the last word was
+   a start, moves the deadline to the start plus the grace, if sooner), and records the
+   results through core/recording, incidents and alerts included.
+Then it answers every waiting request: True (200), False for a token no push monitor
+has (404), or the database's exception (503: nothing was written, the job may retry).
+While a batch is written, new pings queue for the next one: the busier the endpoint,
+the larger the batches, with no timer to tune.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from core import kinds
+from core.kinds import push
+from core.probe import ErrorKind, ProbeResult, cut
+from core.recording import record_results_in
+from db.bulk import insert_rows, select_where_in, update_rows
+from db.connection import current_connection
+from db.models import Monitor, PingKind
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 1000
+MAX_BODY_BYTES = 10 * 1024  # kept of a ping's body
+MAX_USER_AGENT = 256
+
+PING_COLUMNS = (
+    ("monitor_id", "int"),
+    ("received_at", "timestamptz"),
+    ("kind", "varchar"),
+    ("exit_status", "smallint"),
+    ("run_ms", "bigint"),
+    ("body", "text"),
+    ("user_agent", "varchar"),
+    ("source", "varchar"),
+)
+PUSH_STATE_COLUMNS = (
+    ("push_last_ping_at", "timestamptz"),
+    ("push_last_success_at", "timestamptz"),
+    ("push_started_at", "timestamptz"),
+    ("push_last_body", "text"),
+)
+NEXT_CHECK_COLUMNS = (("next_check_at", "timestamptz"),)
+
+
+def clean_body(raw: bytes) -> str | None:
+    """The first MAX_BODY_BYTES of a body as text (undecodable bytes replaced, NUL
+    removed: PostgreSQL text cannot hold it); None when empty."""
+    text = raw[:MAX_BODY_BYTES].decode("utf-8", errors="replace").replace("\x00", "")
+    return text or None
+
+
+@dataclass
+class IncomingPing:
+    token_hash: str
+    kind: PingKind
+    received_at: datetime
+    exit_status: int | None = None
+    body: str | None = None
+    user_agent: str | None = None
+    source: str | None = None
+    answer: asyncio.Future | None = field(default=None, repr=False)
+
+
+@dataclass
+class _PushState:
+    """One monitor's push columns while a batch is walked (step 2)."""
+
+    monitor: Monitor
+    values: dict[str, Any]
+    last_ping_at: datetime | None
+    last_success_at: datetime | None
+    started_at: datetime | None
+    last_body: str | None
+    results: list[ProbeResult] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, monitor: Monitor) -> _PushState:
+        return cls(
+            monitor,
+            kinds.monitor_values(monitor),
+            monitor.push_last_ping_at,
+            monitor.push_last_success_at,
+            monitor.push_started_at,
+            monitor.push_last_body,
+        )
+
+    def take(self, ping: IncomingPing) -> tuple:
+        """Apply one ping; returns its row for the pings table."""
+        run_ms = None
+        if ping.kind == PingKind.START:
+            self.started_at = ping.received_at
+        else:
+            if self.started_at is not None:
+                run_ms = max(0, round((ping.received_at - self.started_at).total_seconds() * 1000))
+            self.started_at = None
+            ok = ping.kind == PingKind.SUCCESS
+            if ok:
+                self.last_success_at = ping.received_at
+            if not self.monitor.paused:
+                self.results.append(self._result(ping, ok, run_ms))
+        self.last_ping_at = ping.received_at
+        self.last_body = ping.body
+        return (
+            self.monitor.id, ping.received_at, ping.kind.value, ping.exit_status, run_ms,
+            ping.body, ping.user_agent, ping.source,
+        )  # fmt: skip
+
+    def _result(self, ping: IncomingPing, ok: bool, run_ms: int | None) -> ProbeResult:
+        message = None
+        if not ok:
+            said = cut(ping.body, push.ALERT_BODY_CHARS) if ping.body else ""
+            exit_part = f"[exit {ping.exit_status}]" if ping.exit_status is not None else ""
+            message = " ".join(part for part in (exit_part, said) if part) or None
+        return ProbeResult(
+            checked_at=ping.received_at,
+            ok=ok,
+            latency_ms=min(run_ms, 2**31 - 1) if run_ms is not None else None,
+            error_kind=None if ok else ErrorKind.REPORTED_FAILURE,
+            error_message=message,
+            next_due_at=push.deadline_after(self.values, ping.received_at),
+        )
+
+    def start_deadline(self) -> datetime | None:
+        """When a run started and not ended (the batch's last word) becomes a failure."""
+        if self.started_at is None or self.monitor.paused:
+            return None
+        return self.started_at + timedelta(seconds=self.values["grace"])
+
+
+class PingIntake:
+    """The group-commit writer (module doc). `start` it before submitting; `stop`
+    writes what waits and ends the writer."""
+
+    def __init__(self, max_batch: int = MAX_BATCH) -> None:
+        self.max_batch = max_batch
+        self._waiting: list[IncomingPing] = []
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._stopping = False
+        self.written = 0  # pings written since start (bench/pings.py reads it)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._stopping = False
+            self._task = asyncio.create_task(self._run(), name="ping-intake")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wakeup.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    async def submit(self, ping: IncomingPing) -> bool:
+        """Write `ping`; True once it is durable, False for an unknown token. Raises the
+        database's error when the batch could not be written."""
+        if self._task is None or self._stopping:
+            raise RuntimeError("the ping intake is not running")
+        ping.answer = asyncio.get_running_loop().create_future()
+        self._waiting.append(ping)
+        self._wakeup.set()
+        return await ping.answer
+
+    async def _run(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._waiting:
+                batch = self._waiting[: self.max_batch]
+                del self._waiting[: self.max_batch]
+                await self._write_and_answer(batch)
+            if self._stopping:
+                return
+
+    async def _write_and_answer(self, batch: list[IncomingPing]) -> None:
+        try:
+            known = await write_pings(batch)
+        except Exception as exc:  # the database is down or refused: answer 503, lose nothing
+            log.warning("pings not written (%d answered 503): %s", len(batch), exc)
+            for ping in batch:
+                if ping.answer is not None and not ping.answer.done():
+                    ping.answer.set_exception(exc)
+            return
+        self.written += sum(known)
+        for ping, was_known in zip(batch, known, strict=True):
+            if ping.answer is not None and not ping.answer.done():
+                ping.answer.set_result(was_known)
+
+
+async def write_pings(batch: list[IncomingPing]) -> list[bool]:
+    """Write a batch (module doc, steps 1-3); for each ping, whether its token is known."""
+    hashes = sorted({ping.token_hash for ping in batch})
+    async with in_transaction(current_connection().connection_name) as conn:
+        monitors = await select_where_in(
+            conn, Monitor, "push_token_hash", hashes, "varchar", for_update=True
+        )
+        states = {m.push_token_hash: _PushState.of(m) for m in monitors if m.kind == "push"}
+        rows, known = [], []
+        for ping in batch:
+            state = states.get(ping.token_hash)
+            known.append(state is not None)
+            if state is not None:
+                rows.append(state.take(ping))
+        committed = await _write_states(conn, rows, list(states.values()))
+    committed()
+    return known
+
+
+async def _write_states(
+    conn: BaseDBAsyncClient, rows: list[tuple], states: list[_PushState]
+) -> Any:
+    """Step 3; returns what to do once committed."""
+    await insert_rows(conn, "pings", PING_COLUMNS, rows)
+    await update_rows(
+        conn,
+        "monitors",
+        PUSH_STATE_COLUMNS,
+        [
+            (s.monitor.id, [s.last_ping_at, s.last_success_at, s.started_at, s.last_body])
+            for s in states
+        ],
+    )
+    moved = []
+    for state in states:
+        start_due = state.start_deadline()
+        if start_due is None:
+            continue
+        if state.results:  # the run started after the last result: judged at its end
+            last = state.results[-1]
+            last.next_due_at = min(last.next_due_at or start_due, start_due)
+        else:
+            current = state.monitor.next_check_at
+            moved.append((state.monitor.id, [min(current or start_due, start_due)]))
+    await update_rows(conn, "monitors", NEXT_CHECK_COLUMNS, moved)
+    results = [(s.monitor.id, result) for s in states for result in s.results]
+    _recorded, committed = await record_results_in(conn, results)
+    return committed
