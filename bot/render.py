@@ -74,11 +74,19 @@ def monitor_card(monitor: Monitor, uptime_24h: float | None) -> str:
 
 
 def kind_lines(monitor: Monitor) -> list[str]:
-    """The fields of a kind other than http, as its declaration labels them (an http
-    monitor's address line says it all)."""
-    if monitor.kind == kinds.DEFAULT_KIND:
-        return []
-    return field_lines(monitor.kind, kinds.monitor_values(monitor))
+    """A kind's fields, as its declaration labels them. The address line already says
+    where an http monitor goes, and most of its many fields keep their defaults: its
+    card shows the ones changed (a JSON rule, headers, credentials set, ...)."""
+    values = kinds.monitor_values(monitor)
+    if monitor.kind != kinds.DEFAULT_KIND:
+        return field_lines(monitor.kind, values)
+    module = kinds.kind_module(monitor.kind)
+    changed = {
+        f.name: values[f.name]
+        for f in module.FIELDS
+        if f.name not in module.TARGET_FIELDS and values[f.name] != f.initial()
+    }
+    return field_lines(monitor.kind, changed)
 
 
 def field_question(declared: kinds.Field) -> str:
@@ -86,21 +94,31 @@ def field_question(declared: kinds.Field) -> str:
     return str(declared.prompt or declared.label or declared.name)
 
 
+# A field's value on the card is cut to this (a body may be 16 KiB, a message 4,096).
+FIELD_VALUE_SHOWN = 64
+
+
 def field_lines(kind: str, values: dict) -> list[str]:
-    """One "Label: value" line per set field of `kind` (a secret only says it is set):
-    the card and the /add summary show a kind's fields the same way."""
+    """One "Label: value" line per set field of `kind` (a secret only says it is set, a
+    choice shows its words, headers their names): the card and the /add summary show a
+    kind's fields the same way."""
     lines = []
     for declared in kinds.fields_of(kind):
         value = values.get(declared.name)
         if not declared.writable or value is None:
             continue
+        choices = {choice: str(label) for choice, label in declared.choices}
         if declared.secret:
             value = "••••"
         elif isinstance(value, bool):
             value = _("Yes") if value else _("No")
+        elif isinstance(value, str) and value in choices:
+            value = choices[value]
+        elif isinstance(value, dict):
+            value = ", ".join(str(name) for name in value)  # a header's value may be a key
         elif isinstance(value, list | tuple):
             value = ", ".join(str(v) for v in value)
-        lines.append(f"{declared.label}: {esc(str(value))}")
+        lines.append(f"{declared.label}: {esc(cut(str(value), FIELD_VALUE_SHOWN))}")
     return lines
 
 

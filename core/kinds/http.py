@@ -85,7 +85,7 @@ FIELDS = (
         http_request.parse_headers,
         default={},
         column="headers",
-        prompt=__("Send the request headers, one per line as Name: value."),
+        prompt=__("Send the request headers, one per line as Name: value, or - to send none."),
         label=__("Headers"),
     ),
     Field(

@@ -51,6 +51,8 @@ def parse_headers(raw: Any) -> dict[str, str]:
     """A JSON object of name -> value, or lines of `Name: value` (the bot); `-`/empty
     clears."""
     if isinstance(raw, str):
+        if raw.strip() in ("", "-"):
+            return {}
         pairs = []
         for line in raw.strip().splitlines():
             if not line.strip():
