@@ -209,9 +209,9 @@ def pasted_kinds(found: dict[str, dict[str, Any]]) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def field_answers(declared: kinds.Field) -> InlineKeyboardMarkup | None:
+def field_answers(declared: kinds.Field, needed: bool = False) -> InlineKeyboardMarkup | None:
     """The buttons under a field's question: its choices, or "use the default" (with the
-    value) when it has one, and "skip" when it may stay unset."""
+    value) when it has one, and "skip" when it may stay unset (and is not `needed`)."""
     kb = InlineKeyboardBuilder()
     for value, label in declared.choices:
         kb.button(text=str(label), callback_data=AddCb(step="choice", value=value))
@@ -220,7 +220,7 @@ def field_answers(declared: kinds.Field) -> InlineKeyboardMarkup | None:
             text=_("Use the default: {value}").format(value=declared.default),
             callback_data=AddCb(step="default"),
         )
-    if declared.optional:
+    if declared.optional and not needed:
         kb.button(text=_("Skip"), callback_data=AddCb(step="skip"))
     kb.adjust(3)
     return kb.as_markup() if list(kb.buttons) else None

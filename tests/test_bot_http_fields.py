@@ -167,7 +167,11 @@ async def test_json_api_preset_refuses_a_bad_query_then_saves_the_rule(
     assert tr(lang, "A JMESPath expression to evaluate on the JSON answer, e.g. status.") in (
         query_question.plain
     )
-    assert me.buttons(query_question) == [tr(lang, "Skip")]
+    assert me.buttons(query_question) == []  # the preset's point: no Skip
+    await me.press_data(AddCb(step="skip").pack())  # a forged one
+    assert tr(lang, "This one is needed: please send it, or /cancel.") in (
+        (await me.next_reply()).plain
+    )
     for bad, reason in [
         ("foo[", tr(lang, JMESPATH_INVALID)),
         ("a" * 257, tr(lang, "The JSON query must be at most {max} characters.", max=256)),

@@ -79,12 +79,12 @@ async def chose_kind(
     callback: CallbackQuery, callback_data: AddCb, state: FSMContext, user: User, runtime: Runtime
 ) -> None:
     try:
-        kind, asks = kinds.choice_of(callback_data.value)
+        kind, preset = kinds.choice_of(callback_data.value)
     except rules.RuleError as refusal:
         await callback.answer(rule_text(refusal), show_alert=True)
         return
     await callback.answer()
-    await _start_kind(callback.message, state, user, runtime, kind, {}, asks)
+    await _start_kind(callback.message, state, user, runtime, kind, {}, preset)
 
 
 async def _start_kind(
@@ -94,17 +94,23 @@ async def _start_kind(
     runtime: Runtime,
     kind: str,
     values: dict[str, Any],
-    asks: tuple[str, ...] | None = None,
+    preset: kinds.Preset | None = None,
 ) -> None:
-    """Begin a kind's own steps; `values` are fields already known (from a paste), `asks`
-    the only fields a preset asks (None: all the kind's)."""
-    if kind == kinds.DEFAULT_KIND and asks is None:
+    """Begin a kind's own steps; `values` are fields already known (from a paste); a
+    preset asks only its fields, and may not let some be skipped."""
+    if kind == kinds.DEFAULT_KIND and preset is None:
         await state.set_state(AddMonitor.url)
         await message.answer(
             _("Send the address to monitor, for example https://example.com\n/cancel to stop.")
         )
         return
-    await state.update_data(kind=kind, values=values, done=list(values), asks=asks)
+    await state.update_data(
+        kind=kind,
+        values=values,
+        done=list(values),
+        asks=preset.asks if preset else None,
+        requires=preset.requires if preset else (),
+    )
     await _ask_field(message, state, user, runtime)
 
 
@@ -153,7 +159,10 @@ async def _ask_field(message: Message, state: FSMContext, user: User, runtime: R
     if declared is not None:
         await state.set_state(AddMonitor.field)
         await message.answer(
-            field_question(declared), reply_markup=keyboards.field_answers(declared)
+            field_question(declared),
+            reply_markup=keyboards.field_answers(
+                declared, needed=declared.name in data.get("requires", ())
+            ),
         )
         return
     module = kinds.kind_module(data["kind"])
@@ -208,12 +217,14 @@ async def pressed_field(
 ) -> None:
     """A choice, "use the default" or "skip" under a field's question."""
     await callback.answer()
-    declared = _pending_field(await state.get_data())
+    data = await state.get_data()
+    declared = _pending_field(data)
     if declared is None:
         return
+    needed = declared.required or declared.name in data.get("requires", ())
     if callback_data.step == "choice":
         raw = callback_data.value
-    elif declared.required or (callback_data.step == "skip" and not declared.optional):
+    elif needed or (callback_data.step == "skip" and not declared.optional):
         await callback.message.answer(_("This one is needed: please send it, or /cancel."))
         return
     else:
@@ -470,7 +481,7 @@ async def save(callback: CallbackQuery, state: FSMContext, user: User, runtime: 
         return
     name, kind = data.pop("name"), data.pop("kind", None)
     options = data.pop("values", {}) if kind is not None else {"url": data.pop("url")}
-    for bookkeeping in ("done", "pasted", "asks"):
+    for bookkeeping in ("done", "pasted", "asks", "requires"):
         data.pop(bookkeeping, None)
     data["timeout_seconds"] = rules.default_timeout(data["interval_seconds"])
     try:

@@ -79,16 +79,16 @@ def add_choices() -> list[tuple[str, Any, Any]]:
     return choices
 
 
-def choice_of(value: str) -> tuple[str, tuple[str, ...] | None]:
-    """The kind of an /add choice, and the fields its preset asks (None: a plain kind,
-    all its fields); RuleError("kind_invalid") for a value no kind offers."""
+def choice_of(value: str) -> tuple[str, Preset | None]:
+    """The kind of an /add choice, and its preset (None: a plain kind, all its fields);
+    RuleError("kind_invalid") for a value no kind offers."""
     kind, _, preset_name = value.partition(".")
     module = kind_module(kind)
     if not preset_name:
         return kind, None
     for preset in getattr(module, "PRESETS", ()):
         if preset.name == preset_name:
-            return kind, preset.asks
+            return kind, preset
     raise RuleError("kind_invalid", {"allowed": ", ".join(KINDS)}, field="kind")
 
 

@@ -85,3 +85,5 @@ class Preset:
     label: Any  # lazy gettext strings, as a kind's LABEL and HELP
     help: Any
     asks: tuple[str, ...]
+    # Optional fields of the kind that this preset cannot do without (no Skip).
+    requires: tuple[str, ...] = ()

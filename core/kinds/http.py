@@ -252,12 +252,14 @@ PRESETS = (
         __("Keyword"),
         __("A page that must (or must not) contain a word."),
         ("url", "keyword", "keyword_mode"),
+        requires=("keyword",),
     ),
     Preset(
         "json",
         __("JSON API"),
         __("An API whose JSON answer must hold a value, e.g. status == ok."),
         ("url", "json_query", "json_operator", "json_expected"),
+        requires=("json_query",),
     ),
 )
 
