@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from babel.dates import format_datetime as babel_datetime
 from babel.dates import format_timedelta
 from babel.numbers import format_decimal, format_percent
+from babel.units import format_unit
 
 from core.timezones import current_zone, zone_label
 from db.models import MonitorState
@@ -44,6 +45,27 @@ def fmt_duration(seconds: float, locale: str) -> str:
     return format_timedelta(
         timedelta(seconds=max(0, seconds)), threshold=1.5, locale=locale, format="long"
     )
+
+
+_EXACT_UNITS = (
+    (86400, "duration-day"),
+    (3600, "duration-hour"),
+    (60, "duration-minute"),
+    (1, "duration-second"),
+)
+
+
+def fmt_exact_duration(seconds: int, locale: str) -> str:
+    """ "1 day", "1 hour 30 minutes", "365 days": whole seconds exactly, in days, hours,
+    minutes and seconds (a setting such as a period; fmt_duration rounds, so 90 s would
+    read "2 minutes" and 365 days "12 months")."""
+    rest = max(0, int(seconds))
+    parts = []
+    for size, unit in _EXACT_UNITS:
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(format_unit(count, unit, length="long", locale=locale))
+    return " ".join(parts) or format_unit(0, "duration-second", length="long", locale=locale)
 
 
 def fmt_datetime(moment: datetime | None, locale: str, tz: tzinfo | None = None) -> str:

@@ -6,11 +6,15 @@ front ends show these words in the reader's language (the caller sets the locale
 
 from __future__ import annotations
 
-from core.i18n import _, ngettext
+from core.i18n import _, i18n, ngettext
 from core.kinds import kind_messages
 from core.maintenance import MAX_AHEAD, MAX_OPEN_WINDOWS, MAX_WINDOW, WindowError
 from core.monitor_rules import RuleError
+from core.render import fmt_exact_duration
 from core.targets import TargetError
+
+# Codes whose {min} and {max} are seconds, shown as durations ("1 minute", "365 days").
+_DURATION_BOUNDS = frozenset({"push_period_range", "push_grace_range"})
 
 
 def rule_text(error: RuleError | TargetError) -> str:
@@ -154,6 +158,52 @@ def rule_text(error: RuleError | TargetError) -> str:
             'sysctl -w net.ipv4.ping_group_range="0 2147483647"\n'
             '(in Docker: --sysctl net.ipv4.ping_group_range="0 2147483647").'
         ),
+        "push_period_invalid": _("Send the period as a duration such as 5m, 2h or 1d."),
+        "push_period_range": _("The period must be between {min} and {max}."),
+        "push_grace_invalid": _("Send the grace time as a duration such as 5m, 2h or 1d."),
+        "push_grace_range": _("The grace time must be between {min} and {max}."),
+        "cron_empty": _(
+            "Send a cron expression: five fields, minute hour day month weekday, for "
+            "example 0 3 * * * (every day at 03:00)."
+        ),
+        "cron_too_long": ngettext(
+            "The cron expression is too long (at most {max} character).",
+            "The cron expression is too long (at most {max} characters).",
+            most,
+        ),
+        "cron_characters": _(
+            "A cron expression holds only digits, Latin letters, spaces and the signs * , - / @."
+        ),
+        "cron_alias": _(
+            "{value} is not a cron shortcut: use @hourly, @daily, @weekly, @monthly or @yearly."
+        ),
+        "cron_fields": _(
+            "A cron expression has five fields (minute hour day month weekday), but this "
+            "one has {count}."
+        ),
+        "cron_minute_invalid": _(
+            "The minute field of the cron expression is invalid: {value}. Minutes run from 0 to 59."
+        ),
+        "cron_hour_invalid": _(
+            "The hour field of the cron expression is invalid: {value}. Hours run from 0 to 23."
+        ),
+        "cron_day_invalid": _(
+            "The day-of-month field of the cron expression is invalid: {value}. Days run "
+            "from 1 to 31."
+        ),
+        "cron_month_invalid": _(
+            "The month field of the cron expression is invalid: {value}. Months run from "
+            "1 to 12, or jan to dec."
+        ),
+        "cron_weekday_invalid": _(
+            "The weekday field of the cron expression is invalid: {value}. Weekdays run "
+            "from 0 to 7 (0 and 7 are Sunday), or sun to sat."
+        ),
+        "cron_never": _(
+            "The cron expression {value} never fires: its months do not have its day of "
+            "the month (February has at most 29 days; April, June, September and "
+            "November have 30)."
+        ),
         "quota": ngettext(
             "You have reached your limit of {limit} monitor. Delete it or ask an admin "
             "for a higher quota.",
@@ -165,6 +215,9 @@ def rule_text(error: RuleError | TargetError) -> str:
     text = messages.get(error.code) or str(
         kind_messages().get(error.code, _("That value is not valid."))
     )
+    if error.code in _DURATION_BOUNDS:
+        locale = i18n.current_locale
+        params = {**params, **{k: fmt_exact_duration(params[k], locale) for k in ("min", "max")}}
     return text.format(**params)
 
 
