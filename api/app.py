@@ -31,7 +31,9 @@ def create_app(runtime: Runtime) -> web.Application:
     app[SETTINGS_KEY] = settings
     app[RUNTIME_KEY] = runtime
     app[PING_INTAKE_KEY] = PingIntake()
-    app[PING_LIMITS_KEY] = TokenBuckets(ping.RATE_PER_SECOND, ping.BURST)
+    app[PING_LIMITS_KEY] = TokenBuckets(
+        ping.RATE_PER_SECOND, ping.BURST, monotonic=runtime.probe.clock.monotonic
+    )
     app.cleanup_ctx.append(_ping_intake)
     for module in (health, metrics, openapi, users, monitors, checks, incidents, maintenance,
                    stats, ping):  # fmt: skip

@@ -31,7 +31,7 @@ from tortoise.transactions import in_transaction
 
 from core import kinds
 from core.kinds import push
-from core.probe import ErrorKind, ProbeResult, cut
+from core.probe import ErrorKind, ProbeResult
 from core.recording import record_results_in
 from db.bulk import insert_rows, select_where_in, update_rows
 from db.connection import current_connection
@@ -128,9 +128,8 @@ class _PushState:
     def _result(self, ping: IncomingPing, ok: bool, run_ms: int | None) -> ProbeResult:
         message = None
         if not ok:
-            said = cut(ping.body, push.ALERT_BODY_CHARS) if ping.body else ""
             exit_part = f"[exit {ping.exit_status}]" if ping.exit_status is not None else ""
-            message = " ".join(part for part in (exit_part, said) if part) or None
+            message = " ".join(p for p in (exit_part, push.said(ping.body)) if p) or None
         return ProbeResult(
             checked_at=ping.received_at,
             ok=ok,

@@ -35,7 +35,7 @@ from enum import Enum
 from types import ModuleType
 from typing import Any
 
-from core.kinds import dns, http, ping, tcp
+from core.kinds import dns, http, ping, push, tcp
 from core.kinds.fields import REQUIRED, Field, Preset
 from core.monitor_rules import RuleError
 
@@ -44,6 +44,7 @@ KINDS: dict[str, ModuleType] = {
     "tcp": tcp,
     "dns": dns,
     "ping": ping,
+    "push": push,
 }
 DEFAULT_KIND = "http"
 

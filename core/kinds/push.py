@@ -30,7 +30,8 @@ from typing import Any
 from core import push_schedule, push_tokens
 from core.i18n import __
 from core.kinds.fields import Field
-from core.probe import ErrorKind, Probe, ProbeResult, cut
+from core.probe import ErrorKind, Probe, ProbeResult
+from core.render import cut
 from core.targets import Resolver
 from core.timezones import DEFAULT_ZONE
 
@@ -53,6 +54,7 @@ SHARED_DEFAULTS = {
     "failure_threshold": 1,
     "success_threshold": 1,
 }
+DEFAULT_PERIOD = 86400  # a daily job, when neither a period nor a cron is given
 # The first characters of a ping's body an alert quotes.
 ALERT_BODY_CHARS = 300
 
@@ -144,11 +146,24 @@ def deadline_after(values: Any, moment: datetime) -> datetime:
     return push_schedule.deadline(moment, grace=get("grace"), **schedule_of(values))
 
 
+def said(body: str | None) -> str | None:
+    """What an alert quotes of a ping's body: its first ALERT_BODY_CHARS characters."""
+    return cut(body.strip(), ALERT_BODY_CHARS) if body and body.strip() else None
+
+
 def target(values: Mapping[str, Any]) -> str:
     """What lists and alerts show: the schedule, compactly (no words to translate)."""
     if values.get("cron"):
         return f"cron {values['cron']} ({values.get('tz') or DEFAULT_ZONE})"
-    return f"every {push_schedule.compact(values.get('period') or push_schedule.DEFAULT_PERIOD)}"
+    return f"every {_compact(values.get('period') or DEFAULT_PERIOD)}"
+
+
+def _compact(seconds: int) -> str:
+    """90 -> 90s, 300 -> 5m, 86400 -> 1d: the largest unit that divides it."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 async def vet(values: dict[str, Any], allow_private: bool, resolver: Resolver) -> str:
@@ -157,7 +172,7 @@ async def vet(values: dict[str, Any], allow_private: bool, resolver: Resolver) -
     if values.get("cron"):
         values["period"] = None
     else:
-        values["period"] = values.get("period") or push_schedule.DEFAULT_PERIOD
+        values["period"] = values.get("period") or DEFAULT_PERIOD
     return str(__("Heartbeat"))
 
 
@@ -211,6 +226,6 @@ def _failure(spec: Spec, kind: ErrorKind, at: datetime, now: datetime) -> ProbeR
         checked_at=at,
         ok=False,
         error_kind=kind,
-        error_message=cut(spec.last_body, ALERT_BODY_CHARS) if spec.last_body else None,
+        error_message=said(spec.last_body),
         next_due_at=deadline_after(spec, now),
     )
