@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +19,10 @@ from db.connection import current_connection
 from db.models import Incident, Monitor, MonitorState, User
 
 log = logging.getLogger(__name__)
+
+# A kind's field of this name is a time zone: a new monitor not given one takes its
+# owner's (User.timezone), as the owner reads and types times.
+ZONE_FIELD = "tz"
 
 
 async def create_monitor(
@@ -72,24 +76,28 @@ async def _new_monitor(
     module = kinds.kind_module(kind)
     kind_name = kind or kinds.DEFAULT_KIND
     values = {f.name: f.initial() for f in module.FIELDS if not f.required}
+    given = {}
     for declared in module.FIELDS:
         if declared.name in options:
             with _about(declared.name):
-                values[declared.name] = _parse(declared, options.pop(declared.name))
+                given[declared.name] = _parse(declared, options.pop(declared.name))
         elif declared.required:
             raise rules.RuleError("field_missing", field=declared.name)
+    values |= given | kinds.exclusive_clears(kind_name, given)
+    zone = kinds.field_of(kind_name, ZONE_FIELD)
+    if zone is not None and zone.writable and ZONE_FIELD not in given and owner.timezone:
+        with suppress(rules.RuleError):  # a zone zoneinfo no longer knows: the default
+            values[ZONE_FIELD] = zone.parse(owner.timezone)
     with _about(module.TARGET_FIELDS[0]):
         host = await module.vet(values, runtime.allow_private(owner.telegram_id), runtime.resolve)
     with _about("name"):
         clean_name = rules.parse_name(host if name is None else name)
     probed = getattr(module, "PROBED", True)
     shared = getattr(module, "SHARED_DEFAULTS", {})
-    with _about("interval_seconds"):
-        if not probed:  # nobody probes it: its rhythm is the kind's own
-            if "interval_seconds" in options:
-                raise rules.RuleError("field_invalid")
-            interval = shared["interval_seconds"]
-        else:
+    if not probed:  # nobody probes it: its rhythm is the kind's own (and an interval
+        interval = shared["interval_seconds"]  # given is refused with the unused fields)
+    else:
+        with _about("interval_seconds"):
             interval = rules.parse_interval(
                 options.pop("interval_seconds", max(60, settings.min_interval_seconds)), settings
             )
@@ -230,11 +238,16 @@ async def _clean_all(runtime: Runtime, monitor: Monitor, changes: dict[str, Any]
     field saying where the check goes changed (its `url` column follows), and the timeout
     kept within the interval: one given explicitly must be; a default one follows a
     shorter one."""
+    module = kinds.kind_module(monitor.kind)
+    unused = getattr(module, "UNUSED_SHARED_FIELDS", ())
     values: dict[str, Any] = {}
     for field, raw in changes.items():
         with _about(field):
+            if field in unused:
+                raise rules.RuleError("field_unused")
             values[field] = await _clean(runtime, monitor, field, raw)
-    module = kinds.kind_module(monitor.kind)
+    own = {name: value for name, value in values.items() if kinds.field_of(monitor.kind, name)}
+    values |= kinds.exclusive_clears(monitor.kind, own)
     moved = [name for name in module.TARGET_FIELDS if name in values]
     if moved:
         target = kinds.monitor_values(monitor) | {n: values[n] for n in module.TARGET_FIELDS
@@ -281,6 +294,23 @@ async def apply_changes(runtime: Runtime, monitor: Monitor, changes: dict[str, A
     if changed:
         await monitor.save(update_fields=[*changed, "updated_at"])
     return changed
+
+
+def refuse_without_pings(monitor: Monitor) -> None:
+    """RuleError("not_push") unless the monitor's kind is pinged (has a ping token)."""
+    if not hasattr(kinds.kind_module(monitor.kind), "issue_token"):
+        raise rules.RuleError("not_push")
+
+
+async def rotate_push_token(monitor: Monitor) -> str:
+    """A new ping token for a push monitor, saved at once: the old one stops working
+    (pings are matched by the token's hash). Returns the token, which the monitor also
+    carries as `ping_token` (the only time it is known); RuleError("not_push") for a
+    kind that is not pinged."""
+    refuse_without_pings(monitor)
+    token = kinds.kind_module(monitor.kind).issue_token(monitor)
+    await monitor.save(update_fields=["push_token_hash", "push_token_prefix", "updated_at"])
+    return token
 
 
 async def update_monitor(runtime: Runtime, monitor: Monitor, field: str, raw: Any) -> None:

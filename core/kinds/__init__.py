@@ -20,6 +20,14 @@ A kind is one module here that exports:
   of their own, each asking only some of the fields;
 - `async check(spec, probe) -> ProbeResult`: one check; it may raise, Probe.check turns
   an exception into a failed result.
+Optional too:
+- EXCLUSIVE_FIELDS: {(field, field, ...): code}, fields of which at most one is set:
+  two given in one creation or edit are refused (RuleError `code`), one given clears the
+  others (`exclusive_clears`);
+- READ_ONLY_JSON and `extra_json(monitor, settings) -> dict`: what the API shows of a
+  monitor besides its writable fields (READ_ONLY_JSON: each key's JSON Schema);
+- PROBED = False, UNUSED_SHARED_FIELDS, SHARED_DEFAULTS, `on_create(monitor)`,
+  `rescheduled(values)`: a kind nobody probes (push: core/kinds/push.py).
 Adding a kind is that module, one line in KINDS and the catalog words of its texts.
 
 What is not a kind's own (name, intervals, timeout, thresholds, certificate warnings,
@@ -112,6 +120,20 @@ def checker_of(spec: Any) -> Callable:
 def kind_messages() -> dict[str, Any]:
     """The kinds' reasons for refused input, by RuleError code (core/rule_texts.py)."""
     return {code: text for m in KINDS.values() for code, text in getattr(m, "MESSAGES", {}).items()}
+
+
+def exclusive_clears(kind: str, given: Mapping[str, Any]) -> dict[str, None]:
+    """The kind's EXCLUSIVE_FIELDS applied to the values of one creation or edit: a
+    RuleError (the group's code, naming the later field) when two of a group are given
+    (not None); otherwise the other fields of each group one was given in, cleared."""
+    clears: dict[str, None] = {}
+    for group, code in getattr(kind_module(kind), "EXCLUSIVE_FIELDS", {}).items():
+        chosen = [name for name in group if given.get(name) is not None]
+        if len(chosen) > 1:
+            raise RuleError(code, field=chosen[1])
+        if chosen:
+            clears |= {name: None for name in group if name not in chosen}
+    return clears
 
 
 def recognise(text: str) -> dict[str, dict[str, Any]]:
