@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from enum import Enum
 from types import ModuleType
 from typing import Any
@@ -167,6 +168,10 @@ def claim_columns() -> tuple[str, ...]:
     return tuple(columns)
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
 def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
@@ -175,8 +180,9 @@ def values_of(
     kind: str, column: Callable[[str], Any], params: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     """The values of a kind's fields, from a reader of columns and the params column
-    (a stored monitor, or a claimed row). A JSON column read as text is decoded; a
-    field a row does not hold yet has its default."""
+    (a stored monitor, or a claimed row). A JSON column read as text is decoded, and a
+    time read as text (raw SQL on SQLite) becomes an aware datetime; a field a row
+    does not hold yet has its default."""
     params = params or {}
     values = {}
     for declared in fields_of(kind):
@@ -189,6 +195,10 @@ def values_of(
                 "array",
             ):
                 value = json.loads(value)
+            elif isinstance(value, str) and declared.schema.get("format") == "date-time":
+                value = _utc(datetime.fromisoformat(value))
+            elif isinstance(value, datetime):
+                value = _utc(value)
         if value is None and not declared.optional and not declared.required:
             value = declared.initial()
         values[declared.name] = _plain(value)
