@@ -256,7 +256,15 @@ async def _clean_all(runtime: Runtime, monitor: Monitor, changes: dict[str, Any]
 async def apply_changes(runtime: Runtime, monitor: Monitor, changes: dict[str, Any]) -> list[str]:
     """Validate every change with the creation rules, then save them together: a
     refused change (RuleError or TargetError, naming its field) leaves the monitor as
-    it was. `None` clears an optional rule. Returns the columns written."""
+    it was. `None` clears an optional rule; a field set clears the fields it `replaces`
+    unless they are changed too (a push monitor's period, its cron). Returns the
+    columns written."""
+    changes = dict(changes)
+    for name, raw in list(changes.items()):
+        declared = kinds.field_of(monitor.kind, name)
+        if declared is not None and raw is not None:
+            for replaced in declared.replaces:
+                changes.setdefault(replaced, None)
     values = await _clean_all(runtime, monitor, changes)
     own = {name: value for name, value in values.items() if kinds.field_of(monitor.kind, name)}
     changed = kinds.store(monitor, own)
@@ -286,6 +294,20 @@ async def apply_changes(runtime: Runtime, monitor: Monitor, changes: dict[str, A
 async def update_monitor(runtime: Runtime, monitor: Monitor, field: str, raw: Any) -> None:
     """One field, as the bot edits them (see apply_changes)."""
     await apply_changes(runtime, monitor, {field: raw})
+
+
+async def rotate_push_token(monitor: Monitor) -> str:
+    """A new ping URL for a push monitor: a new token (core.kinds.push.issue_token)
+    saved in place of the old one, which stops working at once (the ping endpoint finds
+    monitors by the token's hash). Returns the new token, which is known only now.
+    RuleError("not_push") for a monitor of another kind."""
+    module = kinds.kind_module(monitor.kind)
+    issue = getattr(module, "issue_token", None)
+    if issue is None:
+        raise rules.RuleError("not_push")
+    token = issue(monitor)
+    await monitor.save(update_fields=["push_token_hash", "push_token_prefix", "updated_at"])
+    return token
 
 
 PAGE_SIZE = 10

@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery
 from bot import keyboards
 from bot.callbacks import AlertCb, GroupCb
 from bot.messages import edit, pressed_monitor
-from bot.render import card_uptime, locale, monitor_card
+from bot.render import card, locale
 from bot.routers.monitors import manual_check
 from core.alerts import deep_link, render_unnamed_page
 from core.i18n import _
@@ -39,7 +39,7 @@ async def alert_action(
     if callback_data.action == "open":
         await callback.answer()
         await callback.message.answer(
-            monitor_card(monitor, await card_uptime(monitor)),
+            await card(monitor, runtime.settings),
             reply_markup=keyboards.monitor_card(monitor),
         )
     elif callback_data.action == "check":

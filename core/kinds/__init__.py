@@ -18,6 +18,10 @@ A kind is one module here that exports:
   the kind then);
 - PRESETS (optional): `Preset`s, ready-made uses of the kind that /add offers as buttons
   of their own, each asking only some of the fields;
+- ASKS (optional): what the bot's /add asks for the kind's own button, in order (see
+  `add_steps`): field names, names of its QUESTIONS (`Question`s that set several
+  fields from one answer) and NAME_STEP, the monitor's name asked at that point (its
+  default DEFAULT_NAME, a lazy string); without it, every writable field, then the name;
 - `async check(spec, probe) -> ProbeResult`: one check; it may raise, Probe.check turns
   an exception into a failed result.
 Adding a kind is that module, one line in KINDS and the catalog words of its texts.
@@ -37,7 +41,7 @@ from types import ModuleType
 from typing import Any
 
 from core.kinds import dns, http, ping, push, tcp
-from core.kinds.fields import REQUIRED, Field, Preset
+from core.kinds.fields import REQUIRED, Field, Preset, Question
 from core.monitor_rules import RuleError
 
 KINDS: dict[str, ModuleType] = {
@@ -48,14 +52,19 @@ KINDS: dict[str, ModuleType] = {
     "push": push,
 }
 DEFAULT_KIND = "http"
+# In a kind's ASKS: the monitor's name (not a field of the kind).
+NAME_STEP = "name"
 
 __all__ = [
     "DEFAULT_KIND",
     "KINDS",
+    "NAME_STEP",
     "REQUIRED",
     "Field",
     "Preset",
+    "Question",
     "add_choices",
+    "add_steps",
     "checker_of",
     "choice_of",
     "kind_module",
@@ -92,6 +101,29 @@ def choice_of(value: str) -> tuple[str, Preset | None]:
         if preset.name == preset_name:
             return kind, preset
     raise RuleError("kind_invalid", {"allowed": ", ".join(KINDS)}, field="kind")
+
+
+def questions_of(kind: str) -> dict[str, Field | Question]:
+    """What the bot's /add can ask for a monitor of `kind`, by name: its writable fields
+    and its questions."""
+    module = kind_module(kind)
+    asked: dict[str, Field | Question] = {f.name: f for f in module.FIELDS if f.writable}
+    return asked | {q.name: q for q in getattr(module, "QUESTIONS", ())}
+
+
+def add_steps(kind: str, preset: Preset | None = None) -> tuple[str, ...]:
+    """The bot's /add steps for `kind`, in order: a preset's `asks`, else the kind's
+    ASKS, else every writable field; names of questions_of(kind), and NAME_STEP where
+    the kind asks the name before its fields (otherwise the name comes after them,
+    with the default its `vet` gives)."""
+    asked = questions_of(kind)
+    if preset is not None:
+        steps: tuple[str, ...] = preset.asks
+    else:
+        steps = getattr(kind_module(kind), "ASKS", None) or tuple(
+            f.name for f in fields_of(kind) if f.writable
+        )
+    return tuple(step for step in steps if step in asked or step == NAME_STEP)
 
 
 def fields_of(kind: str) -> tuple[Field, ...]:
