@@ -276,7 +276,7 @@ async def test_the_openapi_monitor_schema_is_one_of_by_kind(api) -> None:
     schemas = doc["components"]["schemas"]
     kinds = [v["properties"]["kind"]["const"] for v in schemas["Monitor"]["oneOf"]]
     assert (
-        kinds == ["http", "tcp", "dns", "ping"]
+        kinds == ["http", "tcp", "dns", "ping", "push"]
         and schemas["Monitor"]["discriminator"]["propertyName"] == "kind"
     )
     tcp = next(v for v in schemas["MonitorCreate"]["oneOf"]
