@@ -115,12 +115,14 @@ def monitor_card(monitor: Monitor, page: int = 0) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def alert_buttons(monitor_id: int, *, mute: bool) -> InlineKeyboardMarkup:
-    """Under an alert: open the monitor's card, check it now, and (for a monitor that
-    is down) pause its alerts for an hour with a quick maintenance window."""
+def alert_buttons(monitor_id: int, *, mute: bool, check: bool = True) -> InlineKeyboardMarkup:
+    """Under an alert: open the monitor's card, check it now (`check`: not for a kind
+    nobody probes), and (for a monitor that is down) pause its alerts for an hour with a
+    quick maintenance window."""
     kb = InlineKeyboardBuilder()
     kb.button(text=_("📋 Open monitor"), callback_data=AlertCb(action="open", id=monitor_id))
-    kb.button(text=_("🔄 Check now"), callback_data=AlertCb(action="check", id=monitor_id))
+    if check:
+        kb.button(text=_("🔄 Check now"), callback_data=AlertCb(action="check", id=monitor_id))
     if mute:
         kb.button(
             text=_("🔕 Pause alerts 1 h"), callback_data=AlertCb(action="mute", id=monitor_id)
