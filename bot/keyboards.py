@@ -97,7 +97,11 @@ def monitor_card(monitor: Monitor, page: int = 0) -> InlineKeyboardMarkup:
     def button(text: str, action: str) -> None:
         kb.button(text=text, callback_data=MonitorCb(action=action, id=monitor.id, page=page))
 
-    button(_("🔄 Check now"), "check")
+    module = kinds.kind_module(monitor.kind)
+    if getattr(module, "PROBED", True):  # a heartbeat waits for pings: nothing to check
+        button(_("🔄 Check now"), "check")
+    if hasattr(module, "issue_token"):  # a heartbeat's ping URL
+        button(_("🔑 New ping URL"), "new_url")
     if monitor.paused or monitor.state == MonitorState.PAUSED:
         button(_("▶️ Resume"), "resume")
     else:
@@ -111,12 +115,14 @@ def monitor_card(monitor: Monitor, page: int = 0) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def alert_buttons(monitor_id: int, *, mute: bool) -> InlineKeyboardMarkup:
-    """Under an alert: open the monitor's card, check it now, and (for a monitor that
-    is down) pause its alerts for an hour with a quick maintenance window."""
+def alert_buttons(monitor_id: int, *, mute: bool, check: bool = True) -> InlineKeyboardMarkup:
+    """Under an alert: open the monitor's card, check it now (`check`: not for a kind
+    nobody probes), and (for a monitor that is down) pause its alerts for an hour with a
+    quick maintenance window."""
     kb = InlineKeyboardBuilder()
     kb.button(text=_("📋 Open monitor"), callback_data=AlertCb(action="open", id=monitor_id))
-    kb.button(text=_("🔄 Check now"), callback_data=AlertCb(action="check", id=monitor_id))
+    if check:
+        kb.button(text=_("🔄 Check now"), callback_data=AlertCb(action="check", id=monitor_id))
     if mute:
         kb.button(
             text=_("🔕 Pause alerts 1 h"), callback_data=AlertCb(action="mute", id=monitor_id)
@@ -168,6 +174,19 @@ def confirm_delete(monitor: Monitor, page: int) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
+def confirm_new_url(monitor: Monitor, page: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text=_("Yes, make a new URL"),
+        callback_data=MonitorCb(action="new_url_yes", id=monitor.id, page=page),
+    )
+    kb.button(
+        text=_("No, keep it"), callback_data=MonitorCb(action="open", id=monitor.id, page=page)
+    )
+    kb.adjust(2)
+    return kb.as_markup()
+
+
 def intervals(choices: tuple[int, ...]) -> InlineKeyboardMarkup:
     labels = {30: _("30 s"), 60: _("1 min"), 300: _("5 min"), 900: _("15 min")}
     kb = InlineKeyboardBuilder()
@@ -209,13 +228,17 @@ def pasted_kinds(found: dict[str, dict[str, Any]]) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def field_answers(declared: kinds.Field, needed: bool = False) -> InlineKeyboardMarkup | None:
-    """The buttons under a field's question: its choices, or "use the default" (with the
-    value) when it has one, and "skip" when it may stay unset (and is not `needed`)."""
+def field_answers(
+    declared: kinds.Field | kinds.Question, needed: bool = False
+) -> InlineKeyboardMarkup | None:
+    """The buttons under a field's (or a question's) question: its choices or
+    suggestions, else "use the default" (with the value) when it has one, and "skip"
+    when it may stay unset (and is not `needed`)."""
     kb = InlineKeyboardBuilder()
-    for value, label in declared.choices:
+    offered = (*declared.choices, *declared.suggestions)
+    for value, label in offered:
         kb.button(text=str(label), callback_data=AddCb(step="choice", value=value))
-    if not declared.choices and not declared.required and declared.default is not None:
+    if not offered and not declared.required and declared.default is not None:
         kb.button(
             text=_("Use the default: {value}").format(value=declared.default),
             callback_data=AddCb(step="default"),

@@ -6,16 +6,33 @@ from datetime import UTC, datetime, timedelta
 
 from aiogram.utils.i18n import get_i18n
 
-from core import kinds
+from core import kinds, push_schedule, push_tokens
 from core.alerts import cause_words
 from core.i18n import _
+from core.kinds import push
 from core.monitor_rules import RuleError
 from core.probe import ProbeResult
-from core.render import cut, esc, fmt_ago, fmt_datetime, fmt_duration, fmt_percent, state_emoji
+from core.render import (
+    cut,
+    esc,
+    fmt_ago,
+    fmt_datetime,
+    fmt_duration,
+    fmt_exact_duration,
+    fmt_percent,
+    state_emoji,
+)
 from core.rule_texts import rule_text
+from core.settings import Settings
 from core.stats import LastIncident, WindowStats, uptime_since
 from core.targets import TargetError
 from db.models import Monitor, MonitorState
+
+# Push monitors (core/kinds/push.py): nobody checks them, jobs ping their URL. Their
+# card shows what the pings said instead of checks.
+HEARTBEAT = "push"
+# The characters of a ping's body a card quotes.
+BODY_SHOWN = push.ALERT_BODY_CHARS
 
 
 def locale() -> str:
@@ -40,20 +57,29 @@ def rule_message(error: RuleError | TargetError) -> str:
     return esc(rule_text(error))
 
 
-def monitor_card(monitor: Monitor, uptime_24h: float | None) -> str:
+def monitor_card(monitor: Monitor, uptime_24h: float | None, public_url: str = "") -> str:
+    """The card; `public_url` is where jobs reach the web port (a heartbeat's URL)."""
     loc = locale()
+    heartbeat = monitor.kind == HEARTBEAT
     lines = [
         f"{state_emoji(monitor.state)} <b>{esc(cut(monitor.name, 128))}</b>",
-        f"🔗 {esc(monitor.url)}",
-        *kind_lines(monitor),
+        f"🔗 {esc(masked_url(monitor, public_url) if heartbeat else monitor.url)}",
+        *(heartbeat_schedule(monitor) if heartbeat else kind_lines(monitor)),
         _("State: {state}, since {since}").format(
             state=state_name(monitor.state), since=fmt_ago(monitor.state_since, loc)
         )
         if monitor.state_since
         else _("State: {state}").format(state=state_name(monitor.state)),
-        _("Checked every {interval}").format(interval=fmt_duration(monitor.interval_seconds, loc)),
     ]
-    if monitor.last_check_at is not None:
+    if heartbeat:
+        lines += heartbeat_lines(monitor)
+    else:
+        lines.append(
+            _("Checked every {interval}").format(
+                interval=fmt_duration(monitor.interval_seconds, loc)
+            )
+        )
+    if monitor.last_check_at is not None and not heartbeat:
         status = (
             str(monitor.last_status_code)
             if monitor.last_status_code is not None
@@ -71,6 +97,123 @@ def monitor_card(monitor: Monitor, uptime_24h: float | None) -> str:
         )
     lines.append(_("Uptime 24 h: {uptime}").format(uptime=fmt_percent(uptime_24h, loc)))
     return "\n".join(lines)
+
+
+async def card(monitor: Monitor, settings: Settings) -> str:
+    """The card as the bot shows it: uptime over 24 hours, a heartbeat's URL."""
+    return monitor_card(monitor, await card_uptime(monitor), settings.public_base_url)
+
+
+def masked_url(monitor: Monitor, public_url: str) -> str:
+    """A heartbeat's ping URL as cards show it: its token's first characters."""
+    return push_tokens.masked_ping_url(public_url, monitor.push_token_prefix or "")
+
+
+def _schedule_of(values: dict) -> dict:
+    """The schedule core/push_schedule reads (a period by default, when a row has none)."""
+    schedule = push.schedule_of(values)
+    if schedule["cron"] is None and schedule["period"] is None:
+        schedule["period"] = push.DEFAULT_PERIOD
+    return schedule
+
+
+def heartbeat_schedule(monitor: Monitor) -> list[str]:
+    loc = locale()
+    values = kinds.monitor_values(monitor)
+    return [
+        _("Schedule: {schedule}").format(
+            schedule=esc(push_schedule.describe(locale=loc, **_schedule_of(values)))
+        ),
+        _("Grace time: {grace}").format(grace=fmt_exact_duration(values["grace"], loc)),
+    ]
+
+
+def heartbeat_lines(monitor: Monitor) -> list[str]:
+    """The last ping (when, and what it said), the next one expected, the last run time."""
+    loc = locale()
+    if monitor.push_last_ping_at is None:
+        return [_("Waiting for the first ping: no alert before it.")]
+    values = kinds.monitor_values(monitor)
+    lines = [
+        _("Last ping: {when} ({ago})").format(
+            when=fmt_datetime(monitor.push_last_ping_at, loc),
+            ago=fmt_ago(monitor.push_last_ping_at, loc),
+        )
+    ]
+    if monitor.push_started_at is not None:
+        lines.append(
+            _("Running since {when}: no end reported yet.").format(
+                when=fmt_datetime(monitor.push_started_at, loc)
+            )
+        )
+    anchor = monitor.push_last_success_at or monitor.push_last_ping_at
+    if not monitor.paused:
+        expected = push_schedule.next_expected(anchor, **_schedule_of(values))
+        lines.append(
+            _("Next ping expected: {when}, late after {deadline}").format(
+                when=fmt_datetime(expected, loc),
+                deadline=fmt_datetime(expected + timedelta(seconds=values["grace"]), loc),
+            )
+        )
+    if monitor.last_latency_ms is not None:  # only a run (/start, then its end) has one
+        lines.append(
+            _("Last run time: {duration}").format(duration=run_time(monitor.last_latency_ms))
+        )
+    said = push.said(monitor.push_last_body)
+    if said:
+        lines.append(_("The last ping said:") + f"\n<pre>{esc(cut(said, BODY_SHOWN))}</pre>")
+    return lines
+
+
+def run_time(ms: int) -> str:
+    """A run's length: milliseconds under 10 s, else whole seconds and up."""
+    if ms < 10_000:
+        return _("{latency} ms").format(latency=ms)
+    return fmt_exact_duration(round(ms / 1000), locale())
+
+
+def crontab_schedule(values: dict) -> str:
+    """The schedule of a crontab line for a heartbeat's example: its cron expression, or
+    one for its period where cron can say it, else a daily run."""
+    if values.get("cron"):
+        return values["cron"]
+    period = values.get("period") or push.DEFAULT_PERIOD
+    if period < 3600 and period % 60 == 0 and 3600 % period == 0:
+        return "* * * * *" if period == 60 else f"*/{period // 60} * * * *"
+    if period < 86400 and period % 3600 == 0 and 86400 % period == 0:
+        return "0 * * * *" if period == 3600 else f"0 */{period // 3600} * * *"
+    return "0 3 * * *"
+
+
+def ping_instructions(monitor: Monitor, token: str, public_url: str) -> str:
+    """A heartbeat's full ping URL, known only when made, with copy-ready examples."""
+    url = esc(push_tokens.ping_url(public_url, token))
+    schedule = esc(crontab_schedule(kinds.monitor_values(monitor)))
+    return "\n".join(
+        [
+            _("🔑 The ping URL of <b>{name}</b>:").format(name=esc(cut(monitor.name, 128))),
+            f"<code>{url}</code>",
+            _(
+                "I show it in full only now, so copy it. The card shows its first "
+                "characters; its 🔑 New ping URL button makes a new one."
+            ),
+            "",
+            _("Ping it each time the job succeeds:"),
+            f"<pre>curl -fsS -m 10 --retry 5 {url}</pre>",
+            _("In a crontab, after the job:"),
+            f"<pre>{schedule} /backup.sh &amp;&amp; curl -fsS {url}</pre>",
+            _("Report a failure at once:"),
+            f"<pre>/backup.sh || curl -fsS {url}/fail</pre>",
+            _("Or send the job's exit code (0 is a success, anything else a failure):"),
+            f"<pre>/backup.sh; curl -fsS {url}/$?</pre>",
+            _("Measure the run time: ping /start as the job begins, the URL when it ends:"),
+            f"<pre>curl -fsS {url}/start\n/backup.sh &amp;&amp; curl -fsS {url}</pre>",
+            _(
+                "A POST body (its first 10 KB, such as the job's last lines of output) is "
+                "kept and quoted in the alert."
+            ),
+        ]
+    )
 
 
 def kind_lines(monitor: Monitor) -> list[str]:
@@ -107,9 +250,13 @@ def field_lines(kind: str, values: dict) -> list[str]:
         value = values.get(declared.name)
         if not declared.writable or value is None:
             continue
+        if declared.shown_with is not None and values.get(declared.shown_with) is None:
+            continue
         choices = {choice: str(label) for choice, label in declared.choices}
         if declared.secret:
             value = "••••"
+        elif declared.show is not None:
+            value = declared.show(value, locale())
         elif isinstance(value, bool):
             value = _("Yes") if value else _("No")
         elif isinstance(value, str) and value in choices:

@@ -20,10 +20,6 @@ from db.models import Incident, Monitor, MonitorState, User
 
 log = logging.getLogger(__name__)
 
-# A kind's field of this name is a time zone: a new monitor not given one takes its
-# owner's (User.timezone), as the owner reads and types times.
-ZONE_FIELD = "tz"
-
 
 async def create_monitor(
     runtime: Runtime,
@@ -83,11 +79,13 @@ async def _new_monitor(
                 given[declared.name] = _parse(declared, options.pop(declared.name))
         elif declared.required:
             raise rules.RuleError("field_missing", field=declared.name)
-    values |= given | kinds.exclusive_clears(kind_name, given)
-    zone = kinds.field_of(kind_name, ZONE_FIELD)
-    if zone is not None and zone.writable and ZONE_FIELD not in given and owner.timezone:
-        with suppress(rules.RuleError):  # a zone zoneinfo no longer knows: the default
-            values[ZONE_FIELD] = zone.parse(owner.timezone)
+    kinds.refuse_together(kind_name, given)
+    values |= given
+    for declared in module.FIELDS:  # what a new monitor takes from its owner (a zone)
+        owned = getattr(owner, declared.from_owner) if declared.from_owner else None
+        if owned is not None and declared.name not in given and declared.writable:
+            with suppress(rules.RuleError):  # e.g. a zone zoneinfo no longer knows
+                values[declared.name] = declared.parse(owned)
     with _about(module.TARGET_FIELDS[0]):
         host = await module.vet(values, runtime.allow_private(owner.telegram_id), runtime.resolve)
     with _about("name"):
@@ -246,8 +244,7 @@ async def _clean_all(runtime: Runtime, monitor: Monitor, changes: dict[str, Any]
             if field in unused:
                 raise rules.RuleError("field_unused")
             values[field] = await _clean(runtime, monitor, field, raw)
-    own = {name: value for name, value in values.items() if kinds.field_of(monitor.kind, name)}
-    values |= kinds.exclusive_clears(monitor.kind, own)
+    kinds.refuse_together(monitor.kind, values)
     moved = [name for name in module.TARGET_FIELDS if name in values]
     if moved:
         target = kinds.monitor_values(monitor) | {n: values[n] for n in module.TARGET_FIELDS
@@ -269,7 +266,15 @@ async def _clean_all(runtime: Runtime, monitor: Monitor, changes: dict[str, Any]
 async def apply_changes(runtime: Runtime, monitor: Monitor, changes: dict[str, Any]) -> list[str]:
     """Validate every change with the creation rules, then save them together: a
     refused change (RuleError or TargetError, naming its field) leaves the monitor as
-    it was. `None` clears an optional rule. Returns the columns written."""
+    it was. `None` clears an optional rule; a field set clears the fields it `replaces`
+    unless they are changed too (a push monitor's period, its cron). Returns the
+    columns written."""
+    changes = dict(changes)
+    for name, raw in list(changes.items()):
+        declared = kinds.field_of(monitor.kind, name)
+        if declared is not None and raw is not None:
+            for replaced in declared.replaces:
+                changes.setdefault(replaced, None)
     values = await _clean_all(runtime, monitor, changes)
     own = {name: value for name, value in values.items() if kinds.field_of(monitor.kind, name)}
     changed = kinds.store(monitor, own)
@@ -302,20 +307,20 @@ def refuse_without_pings(monitor: Monitor) -> None:
         raise rules.RuleError("not_push")
 
 
+async def update_monitor(runtime: Runtime, monitor: Monitor, field: str, raw: Any) -> None:
+    """One field, as the bot edits them (see apply_changes)."""
+    await apply_changes(runtime, monitor, {field: raw})
+
+
 async def rotate_push_token(monitor: Monitor) -> str:
-    """A new ping token for a push monitor, saved at once: the old one stops working
-    (pings are matched by the token's hash). Returns the token, which the monitor also
-    carries as `ping_token` (the only time it is known); RuleError("not_push") for a
-    kind that is not pinged."""
+    """A new ping URL for a push monitor: a new token (core.kinds.push.issue_token)
+    saved in place of the old one, which stops working at once (the ping endpoint finds
+    monitors by the token's hash). Returns the new token, which is known only now.
+    RuleError("not_push") for a monitor of another kind."""
     refuse_without_pings(monitor)
     token = kinds.kind_module(monitor.kind).issue_token(monitor)
     await monitor.save(update_fields=["push_token_hash", "push_token_prefix", "updated_at"])
     return token
-
-
-async def update_monitor(runtime: Runtime, monitor: Monitor, field: str, raw: Any) -> None:
-    """One field, as the bot edits them (see apply_changes)."""
-    await apply_changes(runtime, monitor, {field: raw})
 
 
 PAGE_SIZE = 10

@@ -27,6 +27,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.evaluation import Effects, apply_result, is_failing
+from core.kinds import kind_module
 from core.metrics import count_checks
 from core.probe import ProbeResult
 from db.bulk import (
@@ -146,6 +147,8 @@ class _Batch:
         incident: Incident | None = None,
     ) -> None:
         base = {"monitor_id": monitor.id, "name": monitor.name, "url": monitor.url}
+        if not getattr(kind_module(monitor.kind), "PROBED", True):
+            base["probed"] = False  # no Check now under its alert (a push monitor)
         for channel in alert_channels(owner):
             self.notifications.append(
                 Notification(

@@ -401,7 +401,11 @@ class OutboxWorker:
             return await self.telegram.send(row.telegram_id, unit.html, unit.markup)
         with use_locale(lang):
             if row.kind in GROUPABLE_KINDS and row.monitor_id is not None:
-                markup = alert_buttons(row.monitor_id, mute=row.kind in _MUTABLE_KINDS)
+                markup = alert_buttons(
+                    row.monitor_id,
+                    mute=row.kind in _MUTABLE_KINDS,
+                    check=row.payload.get("probed", True),
+                )
             else:
                 markup = None
         return await self.telegram.send(row.telegram_id, self._render(unit, lang).html, markup)

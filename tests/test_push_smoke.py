@@ -38,7 +38,8 @@ async def test_pings_move_a_push_monitor(db, settings, probe, runtime) -> None:
         incident = await Incident.get(monitor_id=monitor.id)
         assert incident.cause == "reported_failure"
         assert "[exit 3] <b>disk full</b>" in incident.last_error
-        assert await Notification.filter(kind="down").count() >= 1
+        down = await Notification.filter(kind="down").first()
+        assert down.payload["probed"] is False  # no Check now under a heartbeat's alert
         async with http.get(f"{api.base}/ping/{'x' * 32}") as reply:
             assert (reply.status, await reply.text()) == (404, "Not found")
     pings = await Ping.filter(monitor_id=monitor.id).order_by("id")
@@ -49,3 +50,32 @@ async def test_pings_move_a_push_monitor(db, settings, probe, runtime) -> None:
     fresh = await Monitor.get(id=monitor.id)
     spec = kinds.monitor_spec(fresh, False)
     assert isinstance(spec, push.Spec)
+
+
+async def test_a_claimed_push_monitor_is_judged_from_its_row(db, runtime) -> None:
+    """The claim reads the push columns by raw SQL (text on SQLite): they arrive as
+    times, and silence past the deadline is judged "missed"."""
+    from datetime import UTC, datetime
+
+    from core.clock import ManualClock
+    from core.probe import Probe
+    from db.claims import claim_due
+
+    owner = await User.create(telegram_id=502)
+    with use_locale("en"):
+        monitor = await create_monitor(runtime, owner, kind="push", period=3600, grace=600)
+    success = datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
+    await Monitor.filter(id=monitor.id).update(
+        push_last_success_at=success,
+        push_last_ping_at=success,
+        last_check_at=success,
+        next_check_at=success + timedelta(seconds=4200),
+    )
+    now = success + timedelta(seconds=4300)
+    # 100 s late: a backlog, run at its next point on its 60 s grid (db/claims.py).
+    (claim,) = await claim_due(now + timedelta(seconds=60), now, 10)
+    spec = claim.spec(False)
+    assert spec.last_success_at == success
+    clock = ManualClock(now)
+    result = await push.check(spec, Probe(clock=clock))
+    assert result.error_kind == "missed" and result.checked_at == success + timedelta(seconds=4200)

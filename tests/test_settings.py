@@ -25,6 +25,7 @@ ALL_VARIABLES = {
     "API_ACCESS_TOKEN",
     "API_HOST",
     "API_PORT",
+    "PUBLIC_URL",
     "DB_ECHO",
     "LOGLEVEL",
     "LOG_FORMAT",

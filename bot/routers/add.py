@@ -4,10 +4,13 @@ message.
 The flow asks for the kind first (a button per registered kind and per preset, such as
 "Keyword" or "JSON API", core/kinds). The http kind's own button keeps its steps
 (address, name, interval, optional rules); every other kind, and every preset, is asked
-its declared fields one by one (the prompt, choices and default a Field declares, its
-parse as the rule; a preset only the fields it names), then the name and interval. Text
-sent at the kind step is read as an address: one a kind recognises (`host:port`) offers
-that kind, anything else is the default kind's address, as before kinds existed.
+its declared steps one by one (core.kinds.add_steps: the prompt, choices, suggestions
+and default a Field or Question declares, its parse as the rule; a preset only the
+fields it names), then the name (unless the kind asks it first) and the interval (unless
+nobody checks the kind: a heartbeat). Text sent at the kind step is read as an address:
+one a kind recognises (`host:port`) offers that kind, anything else is the default
+kind's address, as before kinds existed. A heartbeat's answer after Save carries its
+ping URL, shown in full only then, with examples.
 
 Every step re-asks with the translated reason when the input breaks a rule; nothing is
 written before Save, and the quota is checked when the flow starts and again at Save.
@@ -27,11 +30,11 @@ from bot.callbacks import AddCb, MenuCb
 from bot.filters import NOT_COMMAND, TEXT_INPUT
 from bot.messages import forget_secret, please_send_text
 from bot.render import (
-    card_uptime,
+    card,
     field_lines,
     field_question,
     locale,
-    monitor_card,
+    ping_instructions,
     rule_message,
 )
 from bot.states import AddMonitor
@@ -104,11 +107,17 @@ async def _start_kind(
             _("Send the address to monitor, for example https://example.com\n/cancel to stop.")
         )
         return
+    # Fields a new monitor takes from its owner (a cron's zone) are not asked.
+    owned = {
+        f.name: getattr(user, f.from_owner)
+        for f in kinds.fields_of(kind)
+        if f.from_owner is not None and f.name not in values
+    }
     await state.update_data(
         kind=kind,
-        values=values,
-        done=list(values),
-        asks=preset.asks if preset else None,
+        values=owned | values,
+        done=[*values, *owned],
+        asks=list(kinds.add_steps(kind, preset)),
         requires=preset.requires if preset else (),
     )
     await _ask_field(message, state, user, runtime)
@@ -142,19 +151,37 @@ async def chose_pasted(
     )
 
 
-def _pending_field(data: dict[str, Any]) -> kinds.Field | None:
-    """The next field of the kind being added (of its preset, if one was chosen) that has
-    no answer yet."""
+def _next_step(data: dict[str, Any]) -> str | None:
+    """The next step of the kind being added (core.kinds.add_steps) with no answer yet."""
     done = set(data.get("done", ()))
-    asks = data.get("asks")
-    declared = {f.name: f for f in kinds.fields_of(data["kind"]) if f.writable}
-    names = declared if asks is None else [name for name in asks if name in declared]
-    return next((declared[name] for name in names if name not in done), None)
+    return next((step for step in data.get("asks", ()) if step not in done), None)
+
+
+def _pending_field(data: dict[str, Any]) -> kinds.Field | kinds.Question | None:
+    """The field (or question) the next step asks; None at the name or at the end."""
+    step = _next_step(data)
+    if step is None or step == kinds.NAME_STEP:
+        return None
+    return kinds.questions_of(data["kind"]).get(step)
+
+
+async def _ask_name(message: Message, state: FSMContext, default: str) -> None:
+    await state.update_data(name=default)
+    await state.set_state(AddMonitor.name)
+    await message.answer(
+        _("Name it, or skip to call it {host}.").format(host=esc(default)),
+        reply_markup=keyboards.skip(),
+    )
 
 
 async def _ask_field(message: Message, state: FSMContext, user: User, runtime: Runtime) -> None:
-    """Ask the next field; when all are answered, vet the target and go on to the name."""
+    """Ask the next step; when all are answered, vet the target and go on to the name
+    (or past it, when the kind asked it first)."""
     data = await state.get_data()
+    module = kinds.kind_module(data["kind"])
+    if _next_step(data) == kinds.NAME_STEP:
+        await _ask_name(message, state, str(module.DEFAULT_NAME))
+        return
     declared = _pending_field(data)
     if declared is not None:
         await state.set_state(AddMonitor.field)
@@ -165,7 +192,6 @@ async def _ask_field(message: Message, state: FSMContext, user: User, runtime: R
             ),
         )
         return
-    module = kinds.kind_module(data["kind"])
     values = {f.name: f.initial() for f in module.FIELDS if not f.required} | data["values"]
     try:
         host = await module.vet(values, runtime.allow_private(user.telegram_id), runtime.resolve)
@@ -179,12 +205,10 @@ async def _ask_field(message: Message, state: FSMContext, user: User, runtime: R
         await message.answer(rule_message(error))
         await _ask_field(message, state, user, runtime)
         return
-    await state.update_data(name=host)
-    await state.set_state(AddMonitor.name)
-    await message.answer(
-        _("Name it, or skip to call it {host}.").format(host=esc(host)),
-        reply_markup=keyboards.skip(),
-    )
+    if kinds.NAME_STEP in data["done"]:
+        await _after_name(message, state, runtime.settings)
+        return
+    await _ask_name(message, state, host)
 
 
 async def _answer_field(
@@ -199,11 +223,12 @@ async def _answer_field(
     values = dict(data["values"])
     if raw is not None:
         try:
-            values[declared.name] = declared.parse(raw)
+            values |= declared.answer(raw)
         except (TargetError, rules.RuleError) as error:
             await message.answer(rule_message(error))
             return
-    await state.update_data(values=values, done=[*data["done"], declared.name])
+    answered = [declared.name, *(name for name in declared.sets if name != declared.name)]
+    await state.update_data(values=values, done=[*data["done"], *answered])
     await _ask_field(message, state, user, runtime)
 
 
@@ -255,7 +280,7 @@ async def add_command(
     await message.answer(
         _("Added. The first check runs within a minute.")
         + "\n\n"
-        + monitor_card(monitor, await card_uptime(monitor)),
+        + await card(monitor, runtime.settings),
         reply_markup=keyboards.monitor_card(monitor),
     )
 
@@ -273,27 +298,44 @@ async def got_url(message: Message, state: FSMContext, user: User, runtime: Runt
     except TargetError as error:
         await message.answer(rule_message(error) + "\n" + _("Send another address or /cancel."))
         return
-    await state.update_data(url=target.url, name=target.host)
-    await state.set_state(AddMonitor.name)
-    await message.answer(
-        _("Name it, or skip to call it {host}.").format(host=esc(target.host)),
-        reply_markup=keyboards.skip(),
-    )
+    await state.update_data(url=target.url)
+    await _ask_name(message, state, target.host)
 
 
-async def got_name(message: Message, state: FSMContext, settings: Settings) -> None:
+async def got_name(message: Message, state: FSMContext, user: User, runtime: Runtime) -> None:
     try:
         name = rules.parse_name(message.text)
     except rules.RuleError as error:
         await message.answer(rule_message(error))
         return
     await state.update_data(name=name)
-    await _ask_interval(message, state, settings)
+    await _named(message, state, user, runtime)
 
 
-async def skip_name(callback: CallbackQuery, state: FSMContext, settings: Settings) -> None:
+async def skip_name(
+    callback: CallbackQuery, state: FSMContext, user: User, runtime: Runtime
+) -> None:
     await callback.answer()
-    await _ask_interval(callback.message, state, settings)
+    await _named(callback.message, state, user, runtime)
+
+
+async def _named(message: Message, state: FSMContext, user: User, runtime: Runtime) -> None:
+    """On from the name: to the kind's fields when it asks the name first, else on."""
+    data = await state.get_data()
+    if "values" in data and _next_step(data) == kinds.NAME_STEP:
+        await state.update_data(done=[*data["done"], kinds.NAME_STEP])
+        await _ask_field(message, state, user, runtime)
+        return
+    await _after_name(message, state, runtime.settings)
+
+
+async def _after_name(message: Message, state: FSMContext, settings: Settings) -> None:
+    """The interval, unless nobody checks the kind (a heartbeat): then the summary."""
+    kind = (await state.get_data()).get("kind")
+    if kind is not None and not getattr(kinds.kind_module(kind), "PROBED", True):
+        await _summary(message, state)
+        return
+    await _ask_interval(message, state, settings)
 
 
 async def _ask_interval(message: Message, state: FSMContext, settings: Settings) -> None:
@@ -444,9 +486,10 @@ async def _summary(message: Message, state: FSMContext) -> None:
     else:
         lines.append(f"<b>{esc(str(kinds.kind_module(kind).LABEL))}</b>")
         lines += field_lines(kind, data["values"])
-    lines.append(
-        _("Every {interval}").format(interval=fmt_duration(data["interval_seconds"], locale()))
-    )
+    if "interval_seconds" in data:  # a heartbeat has none: nobody checks it
+        lines.append(
+            _("Every {interval}").format(interval=fmt_duration(data["interval_seconds"], locale()))
+        )
     if "accepted_status_codes" in data:
         lines.append(_("Up when HTTP {codes}").format(codes=data["accepted_status_codes"]))
     if "latency_threshold_ms" in data:
@@ -483,7 +526,8 @@ async def save(callback: CallbackQuery, state: FSMContext, user: User, runtime: 
     options = data.pop("values", {}) if kind is not None else {"url": data.pop("url")}
     for bookkeeping in ("done", "pasted", "asks", "requires"):
         data.pop(bookkeeping, None)
-    data["timeout_seconds"] = rules.default_timeout(data["interval_seconds"])
+    if "interval_seconds" in data:
+        data["timeout_seconds"] = rules.default_timeout(data["interval_seconds"])
     try:
         monitor = await create_monitor(runtime, user, name=name, kind=kind, **(options | data))
     except (TargetError, rules.RuleError) as error:
@@ -493,9 +537,13 @@ async def save(callback: CallbackQuery, state: FSMContext, user: User, runtime: 
     await state.clear()
     await callback.answer(_("Saved."))
     await callback.message.edit_text(
-        monitor_card(monitor, await card_uptime(monitor)),
-        reply_markup=keyboards.monitor_card(monitor),
+        await card(monitor, runtime.settings), reply_markup=keyboards.monitor_card(monitor)
     )
+    token = getattr(monitor, "ping_token", None)  # a heartbeat's, known only now
+    if token is not None:
+        await callback.message.answer(
+            ping_instructions(monitor, token, runtime.settings.public_base_url)
+        )
 
 
 async def cancel(callback: CallbackQuery, state: FSMContext) -> None:

@@ -16,10 +16,11 @@ from aiogram.types import CallbackQuery
 from bot import keyboards
 from bot.callbacks import AlertCb, GroupCb
 from bot.messages import edit, pressed_monitor
-from bot.render import card_uptime, locale, monitor_card
+from bot.render import card, locale
 from bot.routers.monitors import manual_check
 from core.alerts import deep_link, render_unnamed_page
 from core.i18n import _
+from core.kinds import kind_module
 from core.maintenance import WindowError, pause_alerts
 from core.render import cut, esc, fmt_datetime
 from core.rule_texts import window_message
@@ -39,7 +40,7 @@ async def alert_action(
     if callback_data.action == "open":
         await callback.answer()
         await callback.message.answer(
-            monitor_card(monitor, await card_uptime(monitor)),
+            await card(monitor, runtime.settings),
             reply_markup=keyboards.monitor_card(monitor),
         )
     elif callback_data.action == "check":
@@ -55,7 +56,9 @@ async def alert_action(
         await callback.answer(_("Alerts paused."))
         # The button has done its work: without it a second press cannot stack windows.
         await callback.message.edit_reply_markup(
-            reply_markup=keyboards.alert_buttons(monitor.id, mute=False)
+            reply_markup=keyboards.alert_buttons(
+                monitor.id, mute=False, check=getattr(kind_module(monitor.kind), "PROBED", True)
+            )
         )
         until = fmt_datetime(window.ends_at, locale())
         await callback.message.answer(

@@ -14,11 +14,11 @@ from bot import keyboards
 from bot.callbacks import MonitorCb
 from bot.filters import TEXT_INPUT
 from bot.messages import forget_secret, pressed_monitor
-from bot.render import card_uptime, field_question, monitor_card, rule_message
+from bot.render import card, field_question, rule_message
 from core import kinds
 from core import monitor_rules as rules
 from core.i18n import _
-from core.monitors import update_monitor
+from core.monitors import editable_fields, update_monitor
 from core.runtime import Runtime
 from core.targets import TargetError
 from core.users import monitor_of
@@ -62,8 +62,10 @@ def common_questions() -> dict[str, str]:
 
 def menu_fields(kind: str) -> dict[str, str]:
     """The fields a monitor of `kind` offers to edit, each with its label: the name, the
-    kind's writable fields, then the other common ones."""
-    common = common_labels()
+    kind's writable fields, then the other common ones the kind uses (a heartbeat has
+    no interval nor certificate: core.monitors.editable_fields)."""
+    editable = set(editable_fields(kind))
+    common = {field: label for field, label in common_labels().items() if field in editable}
     own = {f.name: str(f.label) for f in kinds.fields_of(kind) if f.writable}
     return {"name": common.pop("name"), **own, **common}
 
@@ -78,11 +80,12 @@ def fields_keyboard(monitor: Monitor) -> InlineKeyboardMarkup:
 
 
 def value_keyboard(declared: kinds.Field | None, monitor: Monitor) -> InlineKeyboardMarkup | None:
-    """A kind field's choices, and "remove" for an optional one; None for plain text."""
-    if declared is None or not (declared.choices or declared.optional):
+    """A kind field's choices or suggestions, and "remove" for an optional one; None for
+    plain text."""
+    if declared is None or not (declared.choices or declared.suggestions or declared.optional):
         return None
     kb = InlineKeyboardBuilder()
-    for value, label in declared.choices:
+    for value, label in (*declared.choices, *declared.suggestions):
         kb.button(
             text=str(label), callback_data=EditCb(field=declared.name, id=monitor.id, value=value)
         )
@@ -172,7 +175,7 @@ async def _apply(
         return
     await state.clear()
     await message.answer(
-        _("Saved.") + "\n\n" + monitor_card(monitor, await card_uptime(monitor)),
+        _("Saved.") + "\n\n" + await card(monitor, runtime.settings),
         reply_markup=keyboards.monitor_card(monitor),
     )
 

@@ -20,7 +20,9 @@ def topic_text(topic: str) -> str:
         "add": _(
             "<b>Adding monitors</b>\n/add starts a guided flow: the kind (a website, a TCP "
             "port...), its address, name, how often to check, and optional rules. "
-            "/add https://example.com adds one with defaults at once. /monitors lists them; "
+            "/add https://example.com adds one with defaults at once. A heartbeat is the other "
+            "way round: your cron job or script calls its URL each time it runs, and silence "
+            "past its schedule and grace time is the alert. /monitors lists them; "
             "tap one to check it now, pause or delete it."
         ),
         "alerts": _(

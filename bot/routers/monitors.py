@@ -14,13 +14,14 @@ from tortoise.functions import Count
 from bot import keyboards
 from bot.callbacks import MenuCb, MonitorCb, PageCb
 from bot.messages import edit, pressed_monitor
-from bot.render import card_uptime, check_result, monitor_card, rule_text
+from bot.render import card, check_result, rule_text
 from core.checks import MANUAL_CHECK_GAP, check_now, claim_check_by_hand
 from core.i18n import _
 from core.monitor_rules import RuleError
 from core.monitors import monitor_page, pause_monitor, resume_monitor
 from core.render import cut, esc
 from core.runtime import Runtime
+from core.settings import Settings
 from db.models import Monitor, MonitorState, User
 
 # The card's own buttons; Stats and Maintenance belong to their features' routers.
@@ -52,12 +53,10 @@ async def list_page(user: User, page: int) -> tuple[str, InlineKeyboardMarkup | 
     return header, keyboards.monitor_list(monitors, page, pages)
 
 
-async def show_card(callback: CallbackQuery, monitor: Monitor, page: int) -> None:
-    await edit(
-        callback,
-        monitor_card(monitor, await card_uptime(monitor)),
-        keyboards.monitor_card(monitor, page),
-    )
+async def show_card(
+    callback: CallbackQuery, monitor: Monitor, page: int, settings: Settings
+) -> None:
+    await edit(callback, await card(monitor, settings), keyboards.monitor_card(monitor, page))
 
 
 async def manual_check(runtime: Runtime, callback: CallbackQuery, monitor: Monitor) -> str | None:
@@ -100,7 +99,7 @@ async def monitor_action(
     action, page = callback_data.action, callback_data.page
     if action == "open":
         await callback.answer()
-        await show_card(callback, monitor, page)
+        await show_card(callback, monitor, page, runtime.settings)
     elif action == "check":
         text = await manual_check(runtime, callback, monitor)
         if text is not None:
@@ -108,11 +107,11 @@ async def monitor_action(
     elif action == "pause":
         await pause_monitor(monitor)
         await callback.answer(_("Paused."))
-        await show_card(callback, monitor, page)
+        await show_card(callback, monitor, page, runtime.settings)
     elif action == "resume":
         await resume_monitor(monitor)
         await callback.answer(_("Resumed."))
-        await show_card(callback, monitor, page)
+        await show_card(callback, monitor, page, runtime.settings)
     elif action == "delete":
         await callback.answer()
         await edit(

@@ -8,9 +8,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot import keyboards
-from bot.render import card_uptime, monitor_card
+from bot.render import card
 from core.i18n import _
 from core.render import esc
+from core.settings import Settings
 from core.users import monitor_of
 from db.models import User
 
@@ -23,7 +24,12 @@ def welcome(user: User) -> str:
 
 
 async def start(
-    message: Message, command: CommandObject, state: FSMContext, user: User, is_admin: bool
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    user: User,
+    is_admin: bool,
+    settings: Settings,
 ) -> None:
     await state.clear()
     args = (command.args or "").strip()
@@ -33,7 +39,7 @@ async def start(
             await message.answer(_("Monitor not found."))
             return
         await message.answer(
-            monitor_card(monitor, await card_uptime(monitor)),
+            await card(monitor, settings),
             reply_markup=keyboards.monitor_card(monitor),
         )
         return

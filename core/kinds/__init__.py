@@ -18,12 +18,16 @@ A kind is one module here that exports:
   the kind then);
 - PRESETS (optional): `Preset`s, ready-made uses of the kind that /add offers as buttons
   of their own, each asking only some of the fields;
+- ASKS (optional): what the bot's /add asks for the kind's own button, in order (see
+  `add_steps`): field names, names of its QUESTIONS (`Question`s that set several
+  fields from one answer) and NAME_STEP, the monitor's name asked at that point (its
+  default DEFAULT_NAME, a lazy string); without it, every writable field, then the name;
 - `async check(spec, probe) -> ProbeResult`: one check; it may raise, Probe.check turns
   an exception into a failed result.
 Optional too:
-- EXCLUSIVE_FIELDS: {(field, field, ...): code}, fields of which at most one is set:
-  two given in one creation or edit are refused (RuleError `code`), one given clears the
-  others (`exclusive_clears`);
+- EXCLUSIVE_FIELDS: {(field, field, ...): code}, fields that replace one another (see
+  Field.replaces): two given in one creation or edit are refused (RuleError `code`,
+  `refuse_together`);
 - READ_ONLY_JSON and `extra_json(monitor, settings) -> dict`: what the API shows of a
   monitor besides its writable fields (READ_ONLY_JSON: each key's JSON Schema);
 - PROBED = False, UNUSED_SHARED_FIELDS, SHARED_DEFAULTS, `on_create(monitor)`,
@@ -39,12 +43,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from enum import Enum
 from types import ModuleType
 from typing import Any
 
 from core.kinds import dns, http, ping, push, tcp
-from core.kinds.fields import REQUIRED, Field, Preset
+from core.kinds.fields import REQUIRED, Field, Preset, Question
 from core.monitor_rules import RuleError
 
 KINDS: dict[str, ModuleType] = {
@@ -55,14 +60,19 @@ KINDS: dict[str, ModuleType] = {
     "push": push,
 }
 DEFAULT_KIND = "http"
+# In a kind's ASKS: the monitor's name (not a field of the kind).
+NAME_STEP = "name"
 
 __all__ = [
     "DEFAULT_KIND",
     "KINDS",
+    "NAME_STEP",
     "REQUIRED",
     "Field",
     "Preset",
+    "Question",
     "add_choices",
+    "add_steps",
     "checker_of",
     "choice_of",
     "kind_module",
@@ -101,6 +111,29 @@ def choice_of(value: str) -> tuple[str, Preset | None]:
     raise RuleError("kind_invalid", {"allowed": ", ".join(KINDS)}, field="kind")
 
 
+def questions_of(kind: str) -> dict[str, Field | Question]:
+    """What the bot's /add can ask for a monitor of `kind`, by name: its writable fields
+    and its questions."""
+    module = kind_module(kind)
+    asked: dict[str, Field | Question] = {f.name: f for f in module.FIELDS if f.writable}
+    return asked | {q.name: q for q in getattr(module, "QUESTIONS", ())}
+
+
+def add_steps(kind: str, preset: Preset | None = None) -> tuple[str, ...]:
+    """The bot's /add steps for `kind`, in order: a preset's `asks`, else the kind's
+    ASKS, else every writable field; names of questions_of(kind), and NAME_STEP where
+    the kind asks the name before its fields (otherwise the name comes after them,
+    with the default its `vet` gives)."""
+    asked = questions_of(kind)
+    if preset is not None:
+        steps: tuple[str, ...] = preset.asks
+    else:
+        steps = getattr(kind_module(kind), "ASKS", None) or tuple(
+            f.name for f in fields_of(kind) if f.writable
+        )
+    return tuple(step for step in steps if step in asked or step == NAME_STEP)
+
+
 def fields_of(kind: str) -> tuple[Field, ...]:
     return kind_module(kind).FIELDS
 
@@ -122,18 +155,13 @@ def kind_messages() -> dict[str, Any]:
     return {code: text for m in KINDS.values() for code, text in getattr(m, "MESSAGES", {}).items()}
 
 
-def exclusive_clears(kind: str, given: Mapping[str, Any]) -> dict[str, None]:
-    """The kind's EXCLUSIVE_FIELDS applied to the values of one creation or edit: a
-    RuleError (the group's code, naming the later field) when two of a group are given
-    (not None); otherwise the other fields of each group one was given in, cleared."""
-    clears: dict[str, None] = {}
+def refuse_together(kind: str, given: Mapping[str, Any]) -> None:
+    """The kind's EXCLUSIVE_FIELDS in the values of one creation or edit: a RuleError
+    (the group's code, naming the later field) when two of a group are given (not None)."""
     for group, code in getattr(kind_module(kind), "EXCLUSIVE_FIELDS", {}).items():
         chosen = [name for name in group if given.get(name) is not None]
         if len(chosen) > 1:
             raise RuleError(code, field=chosen[1])
-        if chosen:
-            clears |= {name: None for name in group if name not in chosen}
-    return clears
 
 
 def recognise(text: str) -> dict[str, dict[str, Any]]:
@@ -157,6 +185,10 @@ def claim_columns() -> tuple[str, ...]:
     return tuple(columns)
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
 def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
@@ -165,8 +197,9 @@ def values_of(
     kind: str, column: Callable[[str], Any], params: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     """The values of a kind's fields, from a reader of columns and the params column
-    (a stored monitor, or a claimed row). A JSON column read as text is decoded; a
-    field a row does not hold yet has its default."""
+    (a stored monitor, or a claimed row). A JSON column read as text is decoded, and a
+    time read as text (raw SQL on SQLite) becomes an aware datetime; a field a row
+    does not hold yet has its default."""
     params = params or {}
     values = {}
     for declared in fields_of(kind):
@@ -179,6 +212,10 @@ def values_of(
                 "array",
             ):
                 value = json.loads(value)
+            elif isinstance(value, str) and declared.schema.get("format") == "date-time":
+                value = _utc(datetime.fromisoformat(value))
+            elif isinstance(value, datetime):
+                value = _utc(value)
         if value is None and not declared.optional and not declared.required:
             value = declared.initial()
         values[declared.name] = _plain(value)

@@ -39,6 +39,18 @@ class Field:
     label: Any = ""
     # Button choices (value, lazy label) the bot offers instead of asking for text.
     choices: tuple[tuple[str, Any], ...] = ()
+    # Buttons with common answers the bot offers beside typing one (value, lazy label).
+    suggestions: tuple[tuple[str, Any], ...] = ()
+    # The value as the card and the bot's /add summary show it, in a locale (None: as is).
+    show: Callable[[Any, str], str] | None = None
+    # Shown only while this other field is set (a cron expression's time zone).
+    shown_with: str | None = None
+    # A new monitor not given this field starts with its owner's value of this User
+    # attribute, unasked (a cron's time zone: the owner's own zone): core.monitors'
+    # create_monitor, for the bot and the API alike.
+    from_owner: str | None = None
+    # Fields an edit setting this one clears (a period replaces a cron expression).
+    replaces: tuple[str, ...] = ()
 
     @property
     def required(self) -> bool:
@@ -55,6 +67,44 @@ class Field:
 
     def api_schema(self) -> dict:
         return {"anyOf": [self.schema, {"type": "null"}]} if self.optional else self.schema
+
+    @property
+    def sets(self) -> tuple[str, ...]:
+        """The fields an answer to this question sets (the bot's /add, as a Question)."""
+        return (self.name,)
+
+    def answer(self, raw: Any) -> dict[str, Any]:
+        """An answer to the bot's question for this field, as clean field values."""
+        assert self.parse is not None
+        return {self.name: self.parse(raw)}
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of the bot's /add that sets several fields of a kind from one answer
+    (a push monitor's schedule: a period, or a cron expression, in the same message). A
+    kind lists its questions in QUESTIONS and names them in ASKS; it is asked like a
+    Field (prompt and suggestions) and must be answered (no Skip)."""
+
+    name: str
+    read: Callable[[Any], dict[str, Any]]  # the answer -> clean values; RuleError as parse
+    fields: tuple[str, ...]  # the fields it sets
+    prompt: Any = ""
+    label: Any = ""
+    suggestions: tuple[tuple[str, Any], ...] = ()
+    # As a Field that has no default and no closed choices, and is not secret.
+    choices: tuple[tuple[str, Any], ...] = ()
+    default: Any = REQUIRED
+    optional: bool = False
+    secret: bool = False
+    required: bool = True
+
+    @property
+    def sets(self) -> tuple[str, ...]:
+        return self.fields
+
+    def answer(self, raw: Any) -> dict[str, Any]:
+        return self.read(raw)
 
 
 # Words a yes/no field takes (the API sends a JSON boolean); "tls" and "plain" read

@@ -29,9 +29,10 @@ from typing import Any
 
 from core import push_schedule, push_tokens
 from core.i18n import __
-from core.kinds.fields import Field
+from core.kinds.fields import Field, Question
+from core.monitor_rules import RuleError
 from core.probe import ErrorKind, Probe, ProbeResult
-from core.render import cut
+from core.render import cut, fmt_exact_duration
 from core.targets import Resolver
 from core.timezones import DEFAULT_ZONE
 
@@ -39,8 +40,8 @@ LABEL = __("Heartbeat (cron job, script)")
 HELP = __("A job pings a URL when it runs: silence past the schedule and grace is the alert.")
 MESSAGES = {
     "not_probed": __("There is nothing to check now: a heartbeat waits for its job's pings."),
+    "not_push": __("Only a heartbeat monitor has a ping URL."),
     "push_period_and_cron": __("Give either a period or a cron expression, not both."),
-    "not_push": __("Only a heartbeat monitor has a ping URL and pings."),
 }
 # Nobody probes a push monitor: "Check now", the interval, the timeout and certificates
 # do not apply to it.
@@ -59,6 +60,9 @@ SHARED_DEFAULTS = {
 DEFAULT_PERIOD = 86400  # a daily job, when neither a period nor a cron is given
 # The first characters of a ping's body an alert quotes.
 ALERT_BODY_CHARS = 300
+# The bot's buttons for a period (or a schedule) and a grace time; others are typed.
+PERIODS = ((str(5 * 60), __("5 min")), (str(3600), __("1 hour")), (str(86400), __("1 day")))
+GRACES = ((str(5 * 60), __("5 min")), (str(15 * 60), __("15 min")), (str(3600), __("1 hour")))
 
 FIELDS = (
     Field(
@@ -74,6 +78,9 @@ FIELDS = (
         optional=True,
         prompt=__("How often does the job run? For example 5m, 1h or 1d."),
         label=__("Period"),
+        suggestions=PERIODS,
+        show=fmt_exact_duration,
+        replaces=("cron",),  # a cron expression replaces a period in `vet`
     ),
     Field(
         "cron",
@@ -96,6 +103,8 @@ FIELDS = (
         default=DEFAULT_ZONE,
         prompt=__("The cron expression's time zone, for example Europe/Berlin."),
         label=__("Time zone"),
+        shown_with="cron",
+        from_owner="timezone",
     ),
     Field(
         "grace",
@@ -109,6 +118,8 @@ FIELDS = (
         default=3600,
         prompt=__("How late may a run be before I alert? For example 10m or 1h."),
         label=__("Grace time"),
+        suggestions=GRACES,
+        show=fmt_exact_duration,
     ),
     # What the pings said lately: written by the ping intake, read by `check`.
     Field("last_success_at", {"type": "string", "format": "date-time"},
@@ -125,7 +136,8 @@ FIELDS = (
 # A push monitor reaches no host; its schedule is vetted as a whole instead.
 TARGET_FIELDS = ("period", "cron")
 # One schedule at a time: both in one creation or edit is refused (the code names the
-# second); one of them given clears the other, so an edit switches from one to the other.
+# second); one given clears the other (a period `replaces` a cron expression, `vet`
+# drops the period for a cron expression), so an edit switches from one to the other.
 EXCLUSIVE_FIELDS = {("period", "cron"): "push_period_and_cron"}
 # The first characters of the last ping's body a monitor's JSON shows (its pings, up to
 # 10 KB each, are listed on their own).
@@ -161,6 +173,43 @@ READ_ONLY_JSON = {
         "(the whole of it: GET /api/v1/monitors/{id}/pings).",
     },
 }
+DEFAULT_NAME = __("Heartbeat")
+
+
+def read_schedule(raw: object) -> dict[str, Any]:
+    """The bot's one schedule question: a text with spaces, or an @alias, is a cron
+    expression (read in the zone the monitor starts with: its owner's); anything else is
+    a period. Words that are no cron expression but a duration ("2 h", "5 мин") are a
+    period too."""
+    text = raw.strip() if isinstance(raw, str) else raw
+    if isinstance(text, str) and (text.startswith("@") or len(text.split()) > 1):
+        try:
+            return {"cron": push_schedule.parse_cron(text), "period": None}
+        except RuleError as refusal:
+            if refusal.code != "cron_fields":
+                raise
+            try:
+                return {"period": push_schedule.parse_period(text), "cron": None}
+            except RuleError:
+                raise refusal from None
+    return {"period": push_schedule.parse_period(raw), "cron": None}
+
+
+# The bot's /add: the name, the schedule (a period or a cron expression), the grace time.
+QUESTIONS = (
+    Question(
+        "schedule",
+        read_schedule,
+        fields=("period", "cron"),
+        prompt=__(
+            "When does the job run? Choose, or send a period such as 10m, 2h or 1d, or a "
+            "cron expression such as 0 3 * * * (read in your time zone, see /settings)."
+        ),
+        label=__("Schedule"),
+        suggestions=PERIODS,
+    ),
+)
+ASKS = ("name", "schedule", "grace")
 
 
 @dataclass(frozen=True)
@@ -217,7 +266,7 @@ async def vet(values: dict[str, Any], allow_private: bool, resolver: Resolver) -
         values["period"] = None
     else:
         values["period"] = values.get("period") or DEFAULT_PERIOD
-    return str(__("Heartbeat"))
+    return str(DEFAULT_NAME)
 
 
 def on_create(monitor: Any) -> None:
