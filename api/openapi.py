@@ -15,6 +15,7 @@ from aiohttp import web
 
 from api.app_keys import SETTINGS_KEY
 from api.params import BIGINT_MAX, DEFAULT_LIMIT, INT_MAX, MAX_JSON_DEPTH, MAX_LIMIT, MAX_TIME
+from api.v1.monitors import DEFAULT_PINGS, MAX_PINGS, unused_fields
 from core import kinds as monitor_kinds
 from core.charts import HEIGHT, KINDS, WIDTH
 from core.checks import MANUAL_CHECK_GAP
@@ -31,7 +32,7 @@ from core.monitor_rules import (
 )
 from core.settings import Settings
 from core.stats import WINDOWS
-from db.models import MonitorState
+from db.models import MonitorState, PingKind
 
 routes = web.RouteTableDef()
 
@@ -167,14 +168,19 @@ def monitor_schemas() -> dict:
                                                         else f.api_schema())
             for f in module.FIELDS if f.writable and f.name != "url"
         }  # fmt: skip
-        read.append(obj({**MONITOR_READ, "kind": _kind_tag(kind), **readable},
-                        [*MONITOR_READ_REQUIRED, "kind", *readable]))  # fmt: skip
+        # What the kind shows read-only; `ping_url` only when its token was just issued.
+        extra = getattr(module, "READ_ONLY_JSON", {})
+        always = [name for name in extra if name != "ping_url"]
+        read.append(obj({**MONITOR_READ, "kind": _kind_tag(kind), **readable, **extra},
+                        [*MONITOR_READ_REQUIRED, "kind", *readable, *always]))  # fmt: skip
         required = [f.name for f in module.FIELDS if f.writable and f.required]
         if kind != monitor_kinds.DEFAULT_KIND:
             required.insert(0, "kind")
-        create.append(obj({**MONITOR_WRITABLE, "owner_telegram_id": CREATE_OWNER,
+        unused = unused_fields(kind)
+        shared = {name: schema for name, schema in MONITOR_WRITABLE.items() if name not in unused}
+        create.append(obj({**shared, "owner_telegram_id": CREATE_OWNER,
                            "kind": _kind_tag(kind), **own}, required))  # fmt: skip
-        patch.append(obj({**MONITOR_WRITABLE, "kind": _kind_tag(kind), **own}))
+        patch.append(obj({**shared, "kind": _kind_tag(kind), **own}))
     discriminator = {"propertyName": "kind"}
     return {
         "Monitor": {"oneOf": read, "discriminator": discriminator},
@@ -196,6 +202,13 @@ SCHEMAS = {
         "error_message": null(STR), "cert_expires_at": null(TIME),
         "in_maintenance": {"type": "boolean"},
     }, ["checked_at", "ok", "status_code", "latency_ms", "error_kind", "error_message"]),
+    "Ping": obj({
+        "received_at": TIME, "kind": {"enum": [k.value for k in PingKind]},
+        "exit_status": null({"type": "integer", "minimum": 0, "maximum": 255}),
+        "run_ms": null({**INT, "description": "Since the /start before it."}),
+        "body": null({**STR, "description": "The first 10 KB of a POST body, as text."}),
+        "user_agent": null(STR), "source": null({**STR, "description": "The client's address."}),
+    }, ["received_at", "kind", "exit_status", "run_ms", "body", "user_agent", "source"]),
     "CheckNow": obj({"check": ref("Check"), "monitor": ref("Monitor")}, ["check", "monitor"]),
     "Incident": obj({
         "id": INT, "monitor_id": INT, "started_at": TIME, "resolved_at": null(TIME),
@@ -238,6 +251,7 @@ SCHEMAS = {
         "longest_incident_seconds", "avg_latency_ms", "p95_latency_ms", "last_check_at"]),
     "MonitorList": listing("Monitor"),
     "CheckList": listing("Check"),
+    "PingList": listing("Ping"),
     "IncidentList": listing("Incident"),
     "WindowList": listing("Window"),
     "UserList": listing("User"),
@@ -288,8 +302,23 @@ PATHS = {
     },
     "/api/v1/monitors/{id}/check": {
         "parameters": [ID],
-        "post": op(f"Check now (at most once every {MANUAL_CHECK_GAP:g} s per monitor)",
-                   {"200": answer("The result", ref("CheckNow"))}, 404, 429),
+        "post": op(f"Check now (at most once every {MANUAL_CHECK_GAP:g} s per monitor; "
+                   "a push monitor is not probed: 422 not_probed)",
+                   {"200": answer("The result", ref("CheckNow"))}, 404, 422, 429),
+    },
+    "/api/v1/monitors/{id}/rotate-token": {
+        "parameters": [ID],
+        "post": op("A push monitor's new ping URL (its ping_url, shown this once); the old "
+                   "one stops at once. Another kind: 422 not_push",
+                   {"200": answer("The monitor, with ping_url", ref("Monitor"))}, 404, 422),
+    },
+    "/api/v1/monitors/{id}/pings": {
+        "parameters": [ID],
+        "get": op("A push monitor's pings, newest first (another kind: 422 not_push)",
+                  listed("PingList"), 400, 404, 422,
+                  params=[param("limit", "query",
+                                {"type": "integer", "minimum": 1, "maximum": MAX_PINGS},
+                                f"Pings per page (default {DEFAULT_PINGS})."), CURSOR]),
     },
     "/api/v1/monitors/{id}/pause": {
         "parameters": [ID],
@@ -391,7 +420,8 @@ def document(min_interval: int) -> dict:
     for schema in ("MonitorCreate", "MonitorPatch"):
         for variant in variants(served["components"]["schemas"][schema]):
             for name in ("interval", "retry_interval"):
-                variant["properties"][name]["minimum"] = min_interval
+                if name in variant["properties"]:  # not for a kind nobody probes
+                    variant["properties"][name]["minimum"] = min_interval
     return served
 
 

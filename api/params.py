@@ -281,11 +281,12 @@ def query_zone(request: web.Request, name: str = "tz") -> tzinfo:
         raise bad_query(name) from None
 
 
-def limit_of(request: web.Request) -> int:
+def limit_of(request: web.Request, default: int = DEFAULT_LIMIT, most: int = MAX_LIMIT) -> int:
+    """The `limit` parameter: items per page, from 1 to `most`."""
     limit = query_int(request, "limit")
     if limit is None:
-        return DEFAULT_LIMIT
-    if not 1 <= limit <= MAX_LIMIT:
+        return default
+    if not 1 <= limit <= most:
         raise bad_query("limit")
     return limit
 

@@ -10,14 +10,14 @@ from core.monitor_rules import quota_of
 from core.probe import ProbeResult
 from core.settings import Settings
 from core.stats import WindowStats
-from db.models import CheckLog, Incident, MaintenanceWindow, Monitor, User
+from db.models import CheckLog, Incident, MaintenanceWindow, Monitor, Ping, User
 
 
 def when(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment is not None else None
 
 
-def monitor_json(monitor: Monitor) -> dict:
+def monitor_json(monitor: Monitor, settings: Settings) -> dict:
     """A monitor; its owner must be loaded (select_related("owner"))."""
     return {
         "id": monitor.id,
@@ -25,7 +25,7 @@ def monitor_json(monitor: Monitor) -> dict:
         "name": monitor.name,
         "kind": monitor.kind,
         "url": monitor.url,
-        **kind_json(monitor),
+        **kind_json(monitor, settings),
         "interval": monitor.interval_seconds,
         "retry_interval": monitor.retry_interval_seconds,
         "timeout": monitor.timeout_seconds,
@@ -43,9 +43,19 @@ def monitor_json(monitor: Monitor) -> dict:
     }
 
 
-def kind_json(monitor: Monitor) -> dict:
+def kind_json(monitor: Monitor, settings: Settings) -> dict:
     """The monitor's own fields, as its kind declares them (a secret only says whether
-    one is set)."""
+    one is set), and what else the kind shows, read-only (its `extra_json`)."""
+    module = kinds.kind_module(monitor.kind)
+    extra = getattr(module, "extra_json", None)
+    shown = {
+        name: when(value) if isinstance(value, datetime) else value
+        for name, value in (extra(monitor, settings) if extra is not None else {}).items()
+    }
+    return _writable_json(monitor) | shown
+
+
+def _writable_json(monitor: Monitor) -> dict:
     values = kinds.monitor_values(monitor)
     shown = {}
     for declared in kinds.fields_of(monitor.kind):
@@ -75,6 +85,19 @@ def check_json(check: CheckLog | ProbeResult, in_maintenance: bool | None = None
         "in_maintenance": (
             check.in_maintenance if isinstance(check, CheckLog) else bool(in_maintenance)
         ),
+    }
+
+
+def ping_json(ping: Ping) -> dict:
+    """A push monitor's ping, as received (its body: the first 10 KB, as text)."""
+    return {
+        "received_at": when(ping.received_at),
+        "kind": str(ping.kind),
+        "exit_status": ping.exit_status,
+        "run_ms": ping.run_ms,
+        "body": ping.body,
+        "user_agent": ping.user_agent,
+        "source": ping.source,
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -72,24 +72,30 @@ async def _new_monitor(
     module = kinds.kind_module(kind)
     kind_name = kind or kinds.DEFAULT_KIND
     values = {f.name: f.initial() for f in module.FIELDS if not f.required}
+    given = {}
     for declared in module.FIELDS:
         if declared.name in options:
             with _about(declared.name):
-                values[declared.name] = _parse(declared, options.pop(declared.name))
+                given[declared.name] = _parse(declared, options.pop(declared.name))
         elif declared.required:
             raise rules.RuleError("field_missing", field=declared.name)
+    kinds.refuse_together(kind_name, given)
+    values |= given
+    for declared in module.FIELDS:  # what a new monitor takes from its owner (a zone)
+        owned = getattr(owner, declared.from_owner) if declared.from_owner else None
+        if owned is not None and declared.name not in given and declared.writable:
+            with suppress(rules.RuleError):  # e.g. a zone zoneinfo no longer knows
+                values[declared.name] = declared.parse(owned)
     with _about(module.TARGET_FIELDS[0]):
         host = await module.vet(values, runtime.allow_private(owner.telegram_id), runtime.resolve)
     with _about("name"):
         clean_name = rules.parse_name(host if name is None else name)
     probed = getattr(module, "PROBED", True)
     shared = getattr(module, "SHARED_DEFAULTS", {})
-    with _about("interval_seconds"):
-        if not probed:  # nobody probes it: its rhythm is the kind's own
-            if "interval_seconds" in options:
-                raise rules.RuleError("field_invalid")
-            interval = shared["interval_seconds"]
-        else:
+    if not probed:  # nobody probes it: its rhythm is the kind's own (and an interval
+        interval = shared["interval_seconds"]  # given is refused with the unused fields)
+    else:
+        with _about("interval_seconds"):
             interval = rules.parse_interval(
                 options.pop("interval_seconds", max(60, settings.min_interval_seconds)), settings
             )
@@ -230,11 +236,15 @@ async def _clean_all(runtime: Runtime, monitor: Monitor, changes: dict[str, Any]
     field saying where the check goes changed (its `url` column follows), and the timeout
     kept within the interval: one given explicitly must be; a default one follows a
     shorter one."""
+    module = kinds.kind_module(monitor.kind)
+    unused = getattr(module, "UNUSED_SHARED_FIELDS", ())
     values: dict[str, Any] = {}
     for field, raw in changes.items():
         with _about(field):
+            if field in unused:
+                raise rules.RuleError("field_unused")
             values[field] = await _clean(runtime, monitor, field, raw)
-    module = kinds.kind_module(monitor.kind)
+    kinds.refuse_together(monitor.kind, values)
     moved = [name for name in module.TARGET_FIELDS if name in values]
     if moved:
         target = kinds.monitor_values(monitor) | {n: values[n] for n in module.TARGET_FIELDS
@@ -291,6 +301,12 @@ async def apply_changes(runtime: Runtime, monitor: Monitor, changes: dict[str, A
     return changed
 
 
+def refuse_without_pings(monitor: Monitor) -> None:
+    """RuleError("not_push") unless the monitor's kind is pinged (has a ping token)."""
+    if not hasattr(kinds.kind_module(monitor.kind), "issue_token"):
+        raise rules.RuleError("not_push")
+
+
 async def update_monitor(runtime: Runtime, monitor: Monitor, field: str, raw: Any) -> None:
     """One field, as the bot edits them (see apply_changes)."""
     await apply_changes(runtime, monitor, {field: raw})
@@ -301,11 +317,8 @@ async def rotate_push_token(monitor: Monitor) -> str:
     saved in place of the old one, which stops working at once (the ping endpoint finds
     monitors by the token's hash). Returns the new token, which is known only now.
     RuleError("not_push") for a monitor of another kind."""
-    module = kinds.kind_module(monitor.kind)
-    issue = getattr(module, "issue_token", None)
-    if issue is None:
-        raise rules.RuleError("not_push")
-    token = issue(monitor)
+    refuse_without_pings(monitor)
+    token = kinds.kind_module(monitor.kind).issue_token(monitor)
     await monitor.save(update_fields=["push_token_hash", "push_token_prefix", "updated_at"])
     return token
 

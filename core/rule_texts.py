@@ -50,6 +50,7 @@ def rule_text(error: RuleError | TargetError) -> str:
         "private_address": _(
             "This address is on a private or local network, which the monitor may not reach."
         ),
+        "field_unused": _("This kind of monitor does not use this setting."),
         "name_empty": _("The name cannot be empty."),
         "name_too_long": name_too_long,
         "name_invalid": hidden_characters,

@@ -1,10 +1,12 @@
-"""Monitors: list, create, get, patch, delete, check now, pause, resume."""
+"""Monitors: list, create, get, patch, delete, check now, pause, resume; a push
+monitor's token rotation and pings."""
 
 from __future__ import annotations
 
 from aiohttp import web
+from tortoise.expressions import Q
 
-from api.app_keys import RUNTIME_KEY
+from api.app_keys import RUNTIME_KEY, SETTINGS_KEY
 from api.auth import caller_of
 from api.params import (
     BIGINT_MAX,
@@ -12,6 +14,7 @@ from api.params import (
     big_integer,
     boolean,
     cursor_id,
+    cursor_time_id,
     encode_cursor,
     field_errors,
     integer,
@@ -29,14 +32,21 @@ from api.params import (
     string_map,
     strings,
 )
-from api.serialize import check_json, monitor_json
+from api.serialize import check_json, monitor_json, ping_json, when
 from api.v1.lookup import monitor_for, owner_for, scoped
 from core import kinds
 from core.checks import MANUAL_CHECK_GAP, check_now
 from core.i18n import _
 from core.monitor_rules import RuleError
-from core.monitors import apply_changes, create_monitor, pause_monitor, resume_monitor
-from db.models import Monitor, MonitorState, User
+from core.monitors import (
+    apply_changes,
+    create_monitor,
+    pause_monitor,
+    refuse_without_pings,
+    resume_monitor,
+    rotate_push_token,
+)
+from db.models import Monitor, MonitorState, Ping, User
 
 routes = web.RouteTableDef()
 
@@ -90,13 +100,33 @@ MONITOR_FIELDS = {
 }
 
 
+def unused_fields(kind: str) -> tuple[str, ...]:
+    """The API names of the shared fields a kind does not use (a push monitor's
+    interval: nobody probes it)."""
+    unused = getattr(kinds.kind_module(kind), "UNUSED_SHARED_FIELDS", ())
+    return tuple(API_NAMES.get(name, name) for name in unused)
+
+
 def _only_the_kinds(body: dict, kind: str) -> None:
-    """422 for fields of other kinds (an http monitor has no port)."""
+    """422 for fields of other kinds (an http monitor has no port), then for shared
+    fields the kind does not use."""
     allowed = {*COMMON_FIELDS, "kind", "owner_telegram_id", *kind_fields(kind)}
     foreign = sorted(set(body) - allowed)
     if foreign:
         raise field_errors("unknown_field", _("Unknown fields: {names}."), foreign,
                            _("Unknown field."))  # fmt: skip
+    unused = sorted(set(body) & set(unused_fields(kind)))
+    if unused:
+        raise field_errors(
+            "field_unused", _("Not used by this kind of monitor: {names}."), unused,
+            _("This kind of monitor does not use this setting."),
+        )  # fmt: skip
+
+
+def _shown(request: web.Request):
+    """The monitor JSON renderer for this app's settings (the ping URL's base)."""
+    settings = request.app[SETTINGS_KEY]
+    return lambda monitor: monitor_json(monitor, settings)
 
 
 def _core_changes(body: dict) -> dict:
@@ -131,7 +161,7 @@ async def list_monitors(request: web.Request) -> web.Response:
     if after is not None:
         rows = rows.filter(id__gt=after)
     found = await rows.limit(limit + 1)
-    return web.json_response(page(found, limit, monitor_json, lambda m: encode_cursor(m.id)))
+    return web.json_response(page(found, limit, _shown(request), lambda m: encode_cursor(m.id)))
 
 
 @routes.post("/api/v1/monitors")
@@ -153,13 +183,13 @@ async def create(request: web.Request) -> web.Response:
             **_core_changes(body),
         )
     )
-    return web.json_response(monitor_json(monitor), status=201)
+    return web.json_response(_shown(request)(monitor), status=201)
 
 
 @routes.get("/api/v1/monitors/{id}")
 async def get_monitor(request: web.Request) -> web.Response:
     monitor = await monitor_for(caller_of(request), path_id(request))
-    return web.json_response(monitor_json(monitor))
+    return web.json_response(_shown(request)(monitor))
 
 
 @routes.patch("/api/v1/monitors/{id}")
@@ -175,7 +205,7 @@ async def patch_monitor(request: web.Request) -> web.Response:
     await _renamed(apply_changes(request.app[RUNTIME_KEY], monitor, changes))
     if "paused" in body and body["paused"] != monitor.paused:
         await (pause_monitor(monitor) if body["paused"] else resume_monitor(monitor))
-    return web.json_response(monitor_json(monitor))
+    return web.json_response(_shown(request)(monitor))
 
 
 @routes.delete("/api/v1/monitors/{id}")
@@ -193,7 +223,7 @@ async def check(request: web.Request) -> web.Response:
     return web.json_response(
         {
             "check": check_json(recorded.result, recorded.in_maintenance),
-            "monitor": monitor_json(monitor),
+            "monitor": _shown(request)(monitor),
         }
     )
 
@@ -203,7 +233,7 @@ async def pause(request: web.Request) -> web.Response:
     monitor = await monitor_for(caller_of(request), path_id(request))
     if not monitor.paused:
         await pause_monitor(monitor)
-    return web.json_response(monitor_json(monitor))
+    return web.json_response(_shown(request)(monitor))
 
 
 @routes.post("/api/v1/monitors/{id}/resume")
@@ -211,4 +241,33 @@ async def resume(request: web.Request) -> web.Response:
     monitor = await monitor_for(caller_of(request), path_id(request))
     if monitor.paused:
         await resume_monitor(monitor)
-    return web.json_response(monitor_json(monitor))
+    return web.json_response(_shown(request)(monitor))
+
+
+@routes.post("/api/v1/monitors/{id}/rotate-token")
+async def rotate_token(request: web.Request) -> web.Response:
+    """A new ping URL for a push monitor: the old one stops at once (404)."""
+    monitor = await monitor_for(caller_of(request), path_id(request))
+    await rotate_push_token(monitor)
+    return web.json_response(_shown(request)(monitor))
+
+
+DEFAULT_PINGS = 20
+MAX_PINGS = 100
+
+
+@routes.get("/api/v1/monitors/{id}/pings")
+async def list_pings(request: web.Request) -> web.Response:
+    """A push monitor's pings, newest first, paged by a (time, id) cursor."""
+    monitor = await monitor_for(caller_of(request), path_id(request))
+    limit = limit_of(request, DEFAULT_PINGS, MAX_PINGS)
+    cursor = cursor_time_id(request)
+    refuse_without_pings(monitor)
+    rows = Ping.filter(monitor_id=monitor.id)
+    if cursor is not None:
+        moment, before = cursor
+        rows = rows.filter(Q(received_at__lt=moment) | Q(received_at=moment, id__lt=before))
+    found = await rows.order_by("-received_at", "-id").limit(limit + 1)
+    return web.json_response(
+        page(found, limit, ping_json, lambda p: encode_cursor(when(p.received_at), p.id))
+    )

@@ -24,6 +24,14 @@ A kind is one module here that exports:
   default DEFAULT_NAME, a lazy string); without it, every writable field, then the name;
 - `async check(spec, probe) -> ProbeResult`: one check; it may raise, Probe.check turns
   an exception into a failed result.
+Optional too:
+- EXCLUSIVE_FIELDS: {(field, field, ...): code}, fields that replace one another (see
+  Field.replaces): two given in one creation or edit are refused (RuleError `code`,
+  `refuse_together`);
+- READ_ONLY_JSON and `extra_json(monitor, settings) -> dict`: what the API shows of a
+  monitor besides its writable fields (READ_ONLY_JSON: each key's JSON Schema);
+- PROBED = False, UNUSED_SHARED_FIELDS, SHARED_DEFAULTS, `on_create(monitor)`,
+  `rescheduled(values)`: a kind nobody probes (push: core/kinds/push.py).
 Adding a kind is that module, one line in KINDS and the catalog words of its texts.
 
 What is not a kind's own (name, intervals, timeout, thresholds, certificate warnings,
@@ -145,6 +153,15 @@ def checker_of(spec: Any) -> Callable:
 def kind_messages() -> dict[str, Any]:
     """The kinds' reasons for refused input, by RuleError code (core/rule_texts.py)."""
     return {code: text for m in KINDS.values() for code, text in getattr(m, "MESSAGES", {}).items()}
+
+
+def refuse_together(kind: str, given: Mapping[str, Any]) -> None:
+    """The kind's EXCLUSIVE_FIELDS in the values of one creation or edit: a RuleError
+    (the group's code, naming the later field) when two of a group are given (not None)."""
+    for group, code in getattr(kind_module(kind), "EXCLUSIVE_FIELDS", {}).items():
+        chosen = [name for name in group if given.get(name) is not None]
+        if len(chosen) > 1:
+            raise RuleError(code, field=chosen[1])
 
 
 def recognise(text: str) -> dict[str, dict[str, Any]]:

@@ -45,8 +45,9 @@ class Field:
     show: Callable[[Any, str], str] | None = None
     # Shown only while this other field is set (a cron expression's time zone).
     shown_with: str | None = None
-    # A monitor made in the bot starts with its owner's value of this User attribute,
-    # unasked (a cron's time zone: the owner's own zone).
+    # A new monitor not given this field starts with its owner's value of this User
+    # attribute, unasked (a cron's time zone: the owner's own zone): core.monitors'
+    # create_monitor, for the bot and the API alike.
     from_owner: str | None = None
     # Fields an edit setting this one clears (a period replaces a cron expression).
     replaces: tuple[str, ...] = ()

@@ -41,6 +41,7 @@ HELP = __("A job pings a URL when it runs: silence past the schedule and grace i
 MESSAGES = {
     "not_probed": __("There is nothing to check now: a heartbeat waits for its job's pings."),
     "not_push": __("Only a heartbeat monitor has a ping URL."),
+    "push_period_and_cron": __("Give either a period or a cron expression, not both."),
 }
 # Nobody probes a push monitor: "Check now", the interval, the timeout and certificates
 # do not apply to it.
@@ -70,7 +71,7 @@ FIELDS = (
             "type": "integer",
             "minimum": push_schedule.MIN_PERIOD,
             "maximum": push_schedule.MAX_PERIOD,
-            "description": "Seconds between runs (or give cron)",
+            "description": "Seconds between runs, or give cron (not both; neither: a day)",
         },
         push_schedule.parse_period,
         default=None,
@@ -92,7 +93,12 @@ FIELDS = (
     ),
     Field(
         "tz",
-        {"type": "string", "maxLength": 64, "description": "The cron's time zone (IANA)"},
+        {
+            "type": "string",
+            "maxLength": 64,
+            "description": "The cron's time zone: an IANA name or a UTC offset (default: "
+            "the owner's)",
+        },
         push_schedule.parse_tz,
         default=DEFAULT_ZONE,
         prompt=__("The cron expression's time zone, for example Europe/Berlin."),
@@ -129,6 +135,44 @@ FIELDS = (
 )  # fmt: skip
 # A push monitor reaches no host; its schedule is vetted as a whole instead.
 TARGET_FIELDS = ("period", "cron")
+# One schedule at a time: both in one creation or edit is refused (the code names the
+# second); one given clears the other (a period `replaces` a cron expression, `vet`
+# drops the period for a cron expression), so an edit switches from one to the other.
+EXCLUSIVE_FIELDS = {("period", "cron"): "push_period_and_cron"}
+# The first characters of the last ping's body a monitor's JSON shows (its pings, up to
+# 10 KB each, are listed on their own).
+LAST_BODY_CHARS = 300
+_MOMENT = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]}
+_TEXT = {"anyOf": [{"type": "string"}, {"type": "null"}]}
+# What the API shows of a push monitor besides its writable fields, all read-only
+# (extra_json's keys; api/openapi.py documents them from this). Only `ping_url` may be
+# absent: the token is known only when it was just issued.
+READ_ONLY_JSON = {
+    "ping_url": {
+        "type": "string",
+        "description": "The URL to ping, with its secret token: only in the answer that "
+        "created the monitor or rotated its token (POST /api/v1/monitors/{id}/rotate-token).",
+    },
+    "ping_url_prefix": {
+        **_TEXT,
+        "description": "The ping URL up to the token's first characters (ping_url starts "
+        "with it): which URL the monitor has, without the secret.",
+    },
+    "masked_ping_url": {**_TEXT, "description": "The ping URL as cards show it: ping_url_prefix…"},
+    "last_ping_at": {**_MOMENT, "description": "The last ping of any kind."},
+    "last_success_at": {**_MOMENT, "description": "The last ping that reported a success."},
+    "started_at": {**_MOMENT, "description": "A /start not followed by an end yet."},
+    "next_due_at": {
+        **_MOMENT,
+        "description": "When silence becomes a failure (the next expected ping plus the "
+        "grace time); null before the first ping and while paused.",
+    },
+    "last_body": {
+        **_TEXT,
+        "description": f"The first {LAST_BODY_CHARS} characters of the last ping's body "
+        "(the whole of it: GET /api/v1/monitors/{id}/pings).",
+    },
+}
 DEFAULT_NAME = __("Heartbeat")
 
 
@@ -239,6 +283,27 @@ def issue_token(monitor: Any) -> str:
     monitor.push_token_prefix = push_tokens.token_prefix(token)
     monitor.ping_token = token
     return token
+
+
+def extra_json(monitor: Any, settings: Any) -> dict[str, Any]:
+    """READ_ONLY_JSON's values for `monitor` (times as datetimes). The token itself is
+    shown only while the monitor carries it (just issued); never its hash."""
+    public = settings.public_base_url
+    prefix = monitor.push_token_prefix
+    shown: dict[str, Any] = {}
+    token = getattr(monitor, "ping_token", None)
+    if token is not None:
+        shown["ping_url"] = push_tokens.ping_url(public, token)
+    body = monitor.push_last_body
+    return shown | {
+        "ping_url_prefix": push_tokens.ping_url(public, prefix) if prefix else None,
+        "masked_ping_url": push_tokens.masked_ping_url(public, prefix) if prefix else None,
+        "last_ping_at": monitor.push_last_ping_at,
+        "last_success_at": monitor.push_last_success_at,
+        "started_at": monitor.push_started_at,
+        "next_due_at": monitor.next_check_at,
+        "last_body": cut(body, LAST_BODY_CHARS) if body is not None else None,
+    }
 
 
 def rescheduled(values: Mapping[str, Any]) -> datetime | None:
