@@ -28,7 +28,11 @@ async def _describe_sqlite(conn: BaseDBAsyncClient) -> dict:
         for row in idx:
             _, info = await conn.execute_query(f'PRAGMA index_info("{row["name"]}")')
             columns = tuple(i["name"] for i in sorted(info, key=lambda i: i["seqno"]))
-            name = "" if row["name"].startswith("sqlite_autoindex") else row["name"]
+            # A unique index's name is not what the schema enforces: SQLite cannot add
+            # a UNIQUE column with ALTER TABLE, so a migration names the index that a
+            # fresh schema gets as an automatic one.
+            automatic = row["name"].startswith("sqlite_autoindex")
+            name = "" if automatic or row["unique"] else row["name"]
             indexes.add((name, columns, bool(row["unique"])))
         schema[table] = {
             "columns": {
