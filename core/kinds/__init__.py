@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from enum import Enum
 from types import ModuleType
 from typing import Any
@@ -143,7 +144,8 @@ def values_of(
     kind: str, column: Callable[[str], Any], params: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     """The values of a kind's fields, from a reader of columns and the params column
-    (a stored monitor, or a claimed row). A JSON column read as text is decoded; a
+    (a stored monitor, or a claimed row). A JSON column read as text is decoded, and so
+    is a date-time column (SQLite's raw rows hold text; the claim reads them raw); a
     field a row does not hold yet has its default."""
     params = params or {}
     values = {}
@@ -157,10 +159,18 @@ def values_of(
                 "array",
             ):
                 value = json.loads(value)
+            elif isinstance(value, str) and declared.schema.get("format") == "date-time":
+                value = _moment(value)
         if value is None and not declared.optional and not declared.required:
             value = declared.initial()
         values[declared.name] = _plain(value)
     return values
+
+
+def _moment(text: str) -> datetime:
+    """A date-time column read as text (SQLite: '2026-03-02 12:00:00+00:00'), aware."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def monitor_values(monitor: Any) -> dict[str, Any]:
