@@ -93,6 +93,9 @@ class ProbeResult:
     # result when a later check was recorded meanwhile (a ping that landed between the
     # claim and the judgement): it judged a state that is no longer the row's.
     void_if_checked_after: datetime | None = None
+    # Facts of a failure its DOWN alert may show, JSON-able (times as ISO text), such as
+    # when a push monitor's unfinished run started ("started_at"); None: nothing more.
+    details: dict[str, Any] | None = None
 
 
 # void_if_checked_after for a row that had no check at all.

@@ -307,6 +307,10 @@ async def _apply_effects(
             {
                 "cause": incident.cause,
                 "error": error,
+                # The check's own words (None when it had none, where `error` falls back
+                # on the cause's code), and the facts it added for the alert.
+                "message": result.error_message[:512] if result.error_message else None,
+                "details": result.details,
                 "status_code": result.status_code,
                 "since": incident.started_at.isoformat(),
                 "failed_checks": incident.failed_checks,

@@ -257,4 +257,10 @@ def _failure(
         error_message=said(spec.last_body),
         next_due_at=next_due,
         void_if_checked_after=spec.last_check_at or CHECKED_NEVER,
+        details=_run_details(spec) if kind == ErrorKind.NEVER_FINISHED else None,
     )
+
+
+def _run_details(spec: Spec) -> dict[str, Any] | None:
+    """What a "never finished" alert tells: when the run started."""
+    return {"started_at": spec.started_at.isoformat()} if spec.started_at else None
