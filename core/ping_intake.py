@@ -70,6 +70,20 @@ def clean_body(raw: bytes) -> str | None:
     return text or None
 
 
+def clean_header(value: str | None, limit: int) -> str | None:
+    """A request header as text the database takes, cut to `limit` characters; None when
+    empty. Bytes that were not UTF-8 (aiohttp keeps them as lone surrogates, which no
+    database encodes) become U+FFFD: one such header must not fail the batch it is
+    written in, and every other ping in it, with a 503."""
+    if not value:
+        return None
+    try:
+        raw = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = value.encode("utf-8", "replace")
+    return raw.decode("utf-8", "replace").replace("\x00", "")[:limit] or None
+
+
 @dataclass
 class IncomingPing:
     token_hash: str
