@@ -13,7 +13,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from api.app_keys import PING_INTAKE_KEY, PING_LIMITS_KEY, RUNTIME_KEY
-from core.ping_intake import MAX_BODY_BYTES, MAX_USER_AGENT, IncomingPing, clean_body
+from core.ping_intake import (
+    MAX_BODY_BYTES,
+    MAX_USER_AGENT,
+    IncomingPing,
+    clean_body,
+    clean_header,
+)
 from core.push_tokens import token_hash, well_formed
 from db.models import PingKind
 
@@ -33,6 +39,9 @@ def _text(status: int, text: str) -> web.Response:
 async def _body(request: web.Request) -> str | None:
     if not request.can_read_body:
         return None
+    declared = request.content_length
+    if declared is not None and declared > MAX_READ_BYTES:  # refused before reading it
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_READ_BYTES, actual_size=declared)
     kept, total = b"", 0
     while chunk := await request.content.readany():
         total += len(chunk)
@@ -70,15 +79,14 @@ async def ping(request: web.Request) -> web.Response:
     except web.HTTPRequestEntityTooLarge:
         return _text(413, "Body too large")
     kind, exit_status = action
-    user_agent = request.headers.get("User-Agent")
     incoming = IncomingPing(
         token_hash=hashed,
         kind=kind,
         received_at=request.app[RUNTIME_KEY].probe.clock.now(),
         exit_status=exit_status,
         body=body,
-        user_agent=user_agent[:MAX_USER_AGENT] if user_agent else None,
-        source=(request.remote or "")[:64] or None,
+        user_agent=clean_header(request.headers.get("User-Agent"), MAX_USER_AGENT),
+        source=clean_header(request.remote, 64),
     )
     try:
         known = await request.app[PING_INTAKE_KEY].submit(incoming)

@@ -63,6 +63,31 @@ def cause_words(kind: str | None) -> str:
     return names.get(kind or "", esc(kind) if kind else _("unknown"))
 
 
+# Causes a push monitor's job reports or its silence shows: what its alert quotes is
+# the last ping's body, said so.
+PUSH_CAUSES = frozenset({ErrorKind.MISSED, ErrorKind.REPORTED_FAILURE, ErrorKind.NEVER_FINISHED})
+
+
+def _down_details(p: dict, lang: str) -> list[str]:
+    """The DOWN alert's lines under the cause: the check's message, quoted (labelled as
+    the last ping's words for a push cause), and for a run never finished, its start."""
+    cause = p.get("cause")
+    if cause not in PUSH_CAUSES:
+        return [f"<code>{esc(cut(str(p['error']), 500))}</code>"] if p.get("error") else []
+    lines = []
+    # Rows queued before "message" existed carry only "error", the cause's code when
+    # the check had no words.
+    message = p["message"] if "message" in p else p.get("error")
+    if message and message != cause:
+        quoted = f"<code>{esc(cut(str(message), 500))}</code>"
+        lines.append(_("Last ping said: {said}").format(said=quoted))
+    started = (p.get("details") or {}).get("started_at")
+    if cause == ErrorKind.NEVER_FINISHED and started:
+        when = _when(started, lang)
+        lines.append(_("The run started at {when} and reported no end").format(when=when))
+    return lines
+
+
 def _when(value: str | None, lang: str) -> str:
     return fmt_datetime(datetime.fromisoformat(value), lang) if value else "—"
 
@@ -85,8 +110,7 @@ def _render(kind: NotificationKind, p: dict, lang: str) -> RenderedAlert:
             url,
             _("Cause: {cause}").format(cause=cause_words(p.get("cause"))),
         ]
-        if p.get("error"):
-            lines.append(f"<code>{esc(cut(str(p['error']), 500))}</code>")
+        lines.extend(_down_details(p, lang))
         lines.append(_("Since {since}").format(since=_when(p.get("since"), lang)))
     elif kind == NotificationKind.UP:
         subject = _("[UP] {name}").format(name=plain_name)

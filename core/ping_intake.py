@@ -7,8 +7,9 @@ everything waiting (at most MAX_BATCH) and, in ONE transaction:
    does, so the two cannot deadlock);
 2. walks the pings in arrival order per monitor: a start remembers when the run began;
    a success or a failure ends it (its run time is the time since the start), and
-   becomes a check result dated at its arrival, whose next deadline it sets
-   (core/kinds/push.py). A paused monitor keeps its pings but judges nothing;
+   becomes a check result dated at its arrival (or at the monitor's last check, if
+   that is later: a ping beats a judgement of silence, see core/kinds/push.py), whose
+   next deadline it sets. A paused monitor keeps its pings but judges nothing;
 3. inserts the pings, updates the monitors' push columns (and, where the last word was
    a start, moves the deadline to the start plus the grace, if sooner), and records the
    results through core/recording, incidents and alerts included.
@@ -67,6 +68,20 @@ def clean_body(raw: bytes) -> str | None:
     removed: PostgreSQL text cannot hold it); None when empty."""
     text = raw[:MAX_BODY_BYTES].decode("utf-8", errors="replace").replace("\x00", "")
     return text or None
+
+
+def clean_header(value: str | None, limit: int) -> str | None:
+    """A request header as text the database takes, cut to `limit` characters; None when
+    empty. Bytes that were not UTF-8 (aiohttp keeps them as lone surrogates, which no
+    database encodes) become U+FFFD: one such header must not fail the batch it is
+    written in, and every other ping in it, with a 503."""
+    if not value:
+        return None
+    try:
+        raw = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = value.encode("utf-8", "replace")
+    return raw.decode("utf-8", "replace").replace("\x00", "")[:limit] or None
 
 
 @dataclass
@@ -130,8 +145,14 @@ class _PushState:
         if not ok:
             exit_part = f"[exit {ping.exit_status}]" if ping.exit_status is not None else ""
             message = " ".join(p for p in (exit_part, push.said(ping.body)) if p) or None
+        # Dated no earlier than the monitor's last check: a ping written after a
+        # judgement of silence is news, never a stale result (core/kinds/push.py).
+        checked_at = ping.received_at
+        last_check = self.monitor.last_check_at
+        if last_check is not None and checked_at < last_check:
+            checked_at = last_check
         return ProbeResult(
-            checked_at=ping.received_at,
+            checked_at=checked_at,
             ok=ok,
             latency_ms=min(run_ms, 2**31 - 1) if run_ms is not None else None,
             error_kind=None if ok else ErrorKind.REPORTED_FAILURE,

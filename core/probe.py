@@ -88,6 +88,18 @@ class ProbeResult:
     # When the monitor is next due, for a kind whose schedule the result decides (a push
     # monitor's next deadline); None: the scheduler's own rhythm.
     next_due_at: datetime | None = None
+    # A judgement of the monitor's row as the claim read it (a push monitor's silence):
+    # the row's last check then (CHECKED_NEVER when it had none). Recording drops the
+    # result when a later check was recorded meanwhile (a ping that landed between the
+    # claim and the judgement): it judged a state that is no longer the row's.
+    void_if_checked_after: datetime | None = None
+    # Facts of a failure its DOWN alert may show, JSON-able (times as ISO text), such as
+    # when a push monitor's unfinished run started ("started_at"); None: nothing more.
+    details: dict[str, Any] | None = None
+
+
+# void_if_checked_after for a row that had no check at all.
+CHECKED_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 class BlockedAddressError(Exception):

@@ -13,7 +13,10 @@ twice (each row also carries a unique dedup key, inserted with ON CONFLICT DO NO
 and after a restart the persisted state means a known state is not announced again.
 
 A result older than the monitor's last recorded check (a `check_now` racing a scheduled
-check) is logged but does not move the state backwards.
+check) is logged but does not move the state backwards. A judgement of the row as it was
+claimed (ProbeResult.void_if_checked_after: a push monitor's silence) is dropped, not
+even logged, when a check was recorded since: a ping landed between the claim and the
+judgement, and the silence it judged did not happen.
 """
 
 from __future__ import annotations
@@ -207,8 +210,13 @@ async def record_results_in(
         if down
         else {}
     )
+    counted: list[ProbeResult] = []
     for monitor_id, result in ordered:
         monitor = monitors.get(monitor_id)
+        if monitor is not None and _void(monitor, result):
+            recorded.append(RecordedCheck(monitor_id, result, False, monitor.state, None))
+            continue
+        counted.append(result)
         if monitor is None:
             recorded.append(RecordedCheck(monitor_id, result, False, None, None))
             continue
@@ -249,11 +257,18 @@ async def record_results_in(
         await Notification.bulk_create(batch.notifications, ignore_conflicts=True)
 
     def committed() -> None:
-        count_checks(result for _monitor_id, result in ordered)  # counted once
+        count_checks(counted)  # counted once
         for line, args in batch.incident_lines:
             log.info(line, *args)
 
     return recorded, committed
+
+
+def _void(monitor: Monitor, result: ProbeResult) -> bool:
+    """Whether `result` judged the row as it was before a check recorded since (module
+    doc)."""
+    seen = result.void_if_checked_after
+    return seen is not None and monitor.last_check_at is not None and monitor.last_check_at > seen
 
 
 def _schedule_retry(monitor: Monitor, result: ProbeResult) -> None:
@@ -295,6 +310,10 @@ async def _apply_effects(
             {
                 "cause": incident.cause,
                 "error": error,
+                # The check's own words (None when it had none, where `error` falls back
+                # on the cause's code), and the facts it added for the alert.
+                "message": result.error_message[:512] if result.error_message else None,
+                "details": result.details,
                 "status_code": result.status_code,
                 "since": incident.started_at.isoformat(),
                 "failed_checks": incident.failed_checks,

@@ -39,7 +39,12 @@ async def done_id() -> int:
 
 
 async def max_check_id(conn: BaseDBAsyncClient) -> int:
-    _, rows = await conn.execute_query("SELECT max(id) AS top FROM check_logs")
+    return await max_id(conn, "check_logs")
+
+
+async def max_id(conn: BaseDBAsyncClient, table: str) -> int:
+    """The largest id of `table` (0 when empty)."""
+    _, rows = await conn.execute_query(f"SELECT max(id) AS top FROM {table}")
     return int(rows[0]["top"] or 0)
 
 
@@ -171,4 +176,39 @@ async def delete_id_range(
         sql = f"DELETE FROM {table} WHERE id > ? AND id <= ? AND {column} < ?"
         params = [after_id, upto_id, sqlite_time(before)]
     count, _ = await conn.execute_query(sql, params)
+    return count or 0
+
+
+async def nth_newest_ping(
+    conn: BaseDBAsyncClient, monitor_id: int, keep: int
+) -> tuple[object, int] | None:
+    """(received_at as the database gives it, id) of the newest ping of `monitor_id`
+    beyond the newest `keep` (in (received_at, id) order), None when it has no more
+    than `keep`. Reads `keep` + 1 entries of the (monitor_id, received_at) index."""
+    marks = ("$1", "$2") if is_postgres(conn) else ("?", "?")
+    _, rows = await conn.execute_query(
+        f"SELECT received_at, id FROM pings WHERE monitor_id = {marks[0]} "
+        f"ORDER BY received_at DESC, id DESC LIMIT 1 OFFSET {marks[1]}",
+        [monitor_id, keep],
+    )
+    return (rows[0]["received_at"], int(rows[0]["id"])) if rows else None
+
+
+async def delete_pings_upto(
+    conn: BaseDBAsyncClient, monitor_id: int, cut: tuple[object, int], limit: int
+) -> int:
+    """Delete up to `limit` pings of `monitor_id` at or before `cut` (nth_newest_ping's
+    answer, passed back as read) in (received_at, id) order; returns how many went."""
+    at, cut_id = cut
+    if is_postgres(conn):
+        sql = (
+            "DELETE FROM pings WHERE id IN (SELECT id FROM pings WHERE monitor_id = $1 "
+            "AND received_at <= $2 AND (received_at < $2 OR id <= $3) LIMIT $4)"
+        )
+    else:
+        sql = (
+            "DELETE FROM pings WHERE id IN (SELECT id FROM pings WHERE monitor_id = ?1 "
+            "AND received_at <= ?2 AND (received_at < ?2 OR id <= ?3) LIMIT ?4)"
+        )
+    count, _ = await conn.execute_query(sql, [monitor_id, at, cut_id, limit])
     return count or 0

@@ -24,6 +24,7 @@ from db.models import (
     Incident,
     MaintenanceWindow,
     Monitor,
+    Ping,
     RollupState,
     User,
 )
@@ -238,7 +239,7 @@ async def test_retention_deletes_only_what_it_should(db, settings: Settings) -> 
         monitor=monitor, period_start=now - timedelta(days=400), checks=5
     )
     deleted = await apply_retention(settings, now)
-    assert deleted == {"check_logs": 30, "rollups_hourly": 1}
+    assert deleted == {"check_logs": 30, "rollups_hourly": 1, "pings": 0}
     remaining = await CheckLog.filter(monitor_id=monitor.id).values_list("checked_at", flat=True)
     assert len(remaining) == 30 and min(remaining) > now - timedelta(days=6)
     assert not await HourlyRollup.filter(id=ancient_hour.id).exists()
@@ -352,6 +353,78 @@ async def test_retention_walks_the_ids_past_new_rows_and_gaps(db, settings, monk
         1 for i, at in enumerate(ages) if at == new_at and ids[i] not in gap
     )
     assert (await apply_retention(settings, now))["check_logs"] == 0  # a rerun: nothing
+
+
+async def push_monitor_with_pings(
+    name: str, times: list[datetime], last_ping_at: datetime
+) -> tuple[Monitor, list[int]]:
+    """A push monitor with pings received at `times` (written in that order); their ids."""
+    user, _created = await User.get_or_create(telegram_id=1)
+    monitor = await Monitor.create(
+        owner=user, name=name, url="every 1m", kind="push", push_last_ping_at=last_ping_at
+    )
+    await Ping.bulk_create([Ping(monitor=monitor, received_at=t, kind="success") for t in times])
+    ids = await Ping.filter(monitor_id=monitor.id).order_by("id").values_list("id", flat=True)
+    return monitor, list(ids)
+
+
+async def test_retention_deletes_old_pings_and_keeps_the_newest_per_monitor(
+    db, settings: Settings, monkeypatch
+) -> None:
+    """Pings older than RAW_RETENTION_DAYS go (nothing waits for a rollup); of each
+    monitor pinged lately, only the newest PINGS_PER_MONITOR stay, in (time, id)
+    order, ties at the cut included; another monitor's pings are untouched."""
+    monkeypatch.setattr(retention, "BATCH", 100)
+    monkeypatch.setattr(retention, "PAUSE", 0)
+    now = datetime.now(UTC).replace(microsecond=0)
+    keep = retention.PINGS_PER_MONITOR
+    old = [now - timedelta(days=40, minutes=m) for m in range(30, 0, -1)]
+    # 1,250 recent pings, three to a second: the cut falls inside a group of equals.
+    recent = [now - timedelta(days=5) + timedelta(seconds=i // 3) for i in range(1250)]
+    busy, busy_ids = await push_monitor_with_pings("busy", old + recent, now)
+    calm, _calm_ids = await push_monitor_with_pings("calm", recent[:40], now)
+    # Over the cap but silent for days: its pings only age out.
+    quiet, _quiet_ids = await push_monitor_with_pings(
+        "quiet", recent[:1100], now - timedelta(days=3)
+    )
+    deleted = await apply_retention(settings, now)
+    assert deleted["pings"] == 30 + (1250 - keep)
+    kept = await Ping.filter(monitor_id=busy.id).order_by("id").values_list("id", flat=True)
+    newest = sorted(zip(recent, busy_ids[30:], strict=True), reverse=True)[:keep]
+    assert sorted(kept) == sorted(ping_id for _at, ping_id in newest)
+    assert await Ping.filter(monitor_id=calm.id).count() == 40
+    assert await Ping.filter(monitor_id=quiet.id).count() == 1100
+    assert (await apply_retention(settings, now))["pings"] == 0  # a rerun: nothing
+    # Days later the quiet monitor's pings age out whole, by the walk.
+    later = now + timedelta(days=settings.raw_retention_days)
+    assert (await apply_retention(settings, later))["pings"] == 1100 + 40 + keep
+    assert await Ping.all().count() == 0
+
+
+async def test_the_retention_job_trims_pings_written_through_the_intake(db, settings) -> None:
+    """End to end: pings written by the ping intake, the job as the scheduler runs it."""
+    from core.ping_intake import IncomingPing, write_pings
+    from core.push_tokens import token_hash
+    from db.models import PingKind
+
+    user, _created = await User.get_or_create(telegram_id=1)
+    monitor = await Monitor.create(
+        owner=user,
+        name="job",
+        url="every 1m",
+        kind="push",
+        params={"period": 60, "grace": 60},
+        push_token_hash=token_hash("t" * 32),
+    )
+    start = datetime.now(UTC) - timedelta(days=settings.raw_retention_days + 1)
+    old = [IncomingPing(token_hash("t" * 32), PingKind.SUCCESS, start + timedelta(seconds=i))
+           for i in range(5)]  # fmt: skip
+    fresh = [IncomingPing(token_hash("t" * 32), PingKind.START, datetime.now(UTC))]
+    assert await write_pings(old) == [True] * 5
+    assert await write_pings(fresh) == [True]
+    await retention.retention_job(settings)()
+    (left,) = await Ping.filter(monitor_id=monitor.id)
+    assert left.kind == "start"
 
 
 @pytest.mark.parametrize("commit", ["before", "after"])

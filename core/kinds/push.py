@@ -8,16 +8,32 @@ in one transaction, through the same recording as every other kind.
 Silence is judged here, by the scheduler, like any check:
 1. A push monitor's `next_check_at` is its deadline: the next expected ping after the
    last success (the period later, or the cron expression's next time in `tz`) plus
-   the grace time. Every recorded result sets it (ProbeResult.next_due_at); a new
-   monitor has none, so it waits for its first ping and never alerts before it.
-2. When the claim finds the deadline passed, `check` looks at what the claimed row
-   says: a /start older than the grace with no end is "never finished"; otherwise no
-   success since the deadline is "missed". The first failure is dated at the deadline
-   it judges, so a ping recorded meanwhile (a later time) wins over it, never the
-   reverse; a failure judged again while the silence lasts is dated now (its deadline
-   was judged already) and the next judgement comes at the next deadline after now.
+   the grace time, or a run's start plus the grace if that is sooner. Every recorded
+   result sets it (ProbeResult.next_due_at); a new monitor has none, so it waits for
+   its first ping and never alerts before it.
+2. When the claim finds the deadline passed, `check` judges what the claimed row says:
+   a /start older than the grace with no end is "never finished"; otherwise no success
+   since the deadline is "missed". The first failure is dated at the deadline it
+   judges; a failure judged again while the silence lasts is dated now (its deadline
+   was judged already). The next judgement comes at the next deadline after now, or at
+   the end of the grace of a run under way, if sooner.
 3. A row claimed before its deadline (an edit or a resume rescheduled it) is not
    judged: `check` returns None and nothing is recorded.
+
+Races between a ping and a judgement. The engine claims a row up to its horizon (1.5 s)
+ahead, judges it at the deadline from the row as claimed, and writes the result a tick
+later; the ping intake writes each ping with its result under the row's lock. Pings
+always win, whichever commits first:
+- a ping written before the judgement (it may have arrived after the claim but before
+  the deadline): the judgement carries the last check the claim saw
+  (ProbeResult.void_if_checked_after) and recording drops it, unlogged, since a check
+  was recorded after that. The ping's result has set the next deadline.
+- a ping written after the judgement, even one received before the judgement's date
+  (its batch was slow, or waited for the lock): its result is dated no earlier than the
+  monitor's last check (core/ping_intake.py), so recording takes it as the news it is
+  instead of discarding it as stale. A success then brings the monitor up at once.
+The ping's own time (the pings row, the run time, the next deadline) stays the time it
+arrived.
 """
 
 from __future__ import annotations
@@ -31,7 +47,7 @@ from core import push_schedule, push_tokens
 from core.i18n import __
 from core.kinds.fields import Field, Question
 from core.monitor_rules import RuleError
-from core.probe import ErrorKind, Probe, ProbeResult
+from core.probe import CHECKED_NEVER, ErrorKind, Probe, ProbeResult
 from core.render import cut, fmt_exact_duration
 from core.targets import Resolver
 from core.timezones import DEFAULT_ZONE
@@ -316,30 +332,49 @@ def rescheduled(values: Mapping[str, Any]) -> datetime | None:
 async def check(spec: Spec, probe: Probe) -> ProbeResult | None:
     """Judge silence (module doc, steps 2 and 3)."""
     now = probe.clock.now()
-    if spec.started_at is not None and (
-        spec.last_ping_at is None or spec.last_ping_at <= spec.started_at
-    ):
-        unfinished_at = spec.started_at + timedelta(seconds=spec.grace)
-        if unfinished_at <= now:
-            return _failure(spec, ErrorKind.NEVER_FINISHED, unfinished_at, now)
+    unfinished_at = _unfinished_at(spec)
+    if unfinished_at is not None and unfinished_at <= now:
+        return _failure(spec, ErrorKind.NEVER_FINISHED, unfinished_at, now)
     if spec.last_success_at is None and spec.last_ping_at is None:
         return None  # waiting for the first ping
     anchor = spec.last_success_at or spec.last_ping_at
     due = deadline_after(spec, anchor)
     if due > now:
         return None
-    return _failure(spec, ErrorKind.MISSED, due, now)
+    return _failure(spec, ErrorKind.MISSED, due, now, unfinished_at)
 
 
-def _failure(spec: Spec, kind: ErrorKind, at: datetime, now: datetime) -> ProbeResult:
+def _unfinished_at(spec: Spec) -> datetime | None:
+    """When a run under way (the last ping was a /start) becomes "never finished"."""
+    if spec.started_at is None:
+        return None
+    if spec.last_ping_at is not None and spec.last_ping_at > spec.started_at:
+        return None
+    return spec.started_at + timedelta(seconds=spec.grace)
+
+
+def _failure(
+    spec: Spec, kind: ErrorKind, at: datetime, now: datetime, run_due: datetime | None = None
+) -> ProbeResult:
     """A failure dated `at` (now, if `at` was judged already: module doc, step 2); the
-    monitor is next judged at the following deadline."""
+    monitor is next judged at the following deadline, or at `run_due` (a run under way)
+    if sooner. Void if a check is recorded after the one the claim saw (module doc)."""
     if spec.last_check_at is not None and at <= spec.last_check_at:
         at = now
+    next_due = deadline_after(spec, now)
+    if run_due is not None and run_due < next_due:
+        next_due = run_due
     return ProbeResult(
         checked_at=at,
         ok=False,
         error_kind=kind,
         error_message=said(spec.last_body),
-        next_due_at=deadline_after(spec, now),
+        next_due_at=next_due,
+        void_if_checked_after=spec.last_check_at or CHECKED_NEVER,
+        details=_run_details(spec) if kind == ErrorKind.NEVER_FINISHED else None,
     )
+
+
+def _run_details(spec: Spec) -> dict[str, Any] | None:
+    """What a "never finished" alert tells: when the run started."""
+    return {"started_at": spec.started_at.isoformat()} if spec.started_at else None
