@@ -156,7 +156,9 @@ class PingIntake:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._stopping = False
-        self.written = 0  # pings written since start (bench/pings.py reads it)
+        # Pings written and batches committed since start (bench/pings.py reads them).
+        self.written = 0
+        self.batches = 0
 
     def start(self) -> None:
         if self._task is None:
@@ -201,6 +203,7 @@ class PingIntake:
                     ping.answer.set_exception(exc)
             return
         self.written += sum(known)
+        self.batches += 1
         for ping, was_known in zip(batch, known, strict=True):
             if ping.answer is not None and not ping.answer.done():
                 ping.answer.set_result(was_known)
