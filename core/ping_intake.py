@@ -32,10 +32,10 @@ from tortoise.transactions import in_transaction
 from core import kinds
 from core.kinds import push
 from core.probe import ErrorKind, ProbeResult
-from core.recording import record_results_in
-from db.bulk import insert_rows, select_where_in, update_rows
+from core.recording import OWNER_COLUMNS, RECORDING_COLUMNS, record_results_in
+from db.bulk import Row, insert_rows, select_monitor_rows
 from db.connection import current_connection
-from db.models import Monitor, PingKind
+from db.models import Monitor, PingKind, User
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,11 @@ PUSH_STATE_COLUMNS = (
     ("push_started_at", "timestamptz"),
     ("push_last_body", "text"),
 )
-NEXT_CHECK_COLUMNS = (("next_check_at", "timestamptz"),)
+# What the intake reads of a monitor: what recording needs, and the push kind's values.
+INTAKE_COLUMNS = (
+    *RECORDING_COLUMNS, "params", "push_token_hash",
+    *(name for name, _ in PUSH_STATE_COLUMNS),
+)  # fmt: skip
 
 
 def clean_body(raw: bytes) -> str | None:
@@ -85,7 +89,7 @@ class IncomingPing:
 class _PushState:
     """One monitor's push columns while a batch is walked (step 2)."""
 
-    monitor: Monitor
+    monitor: Row  # of INTAKE_COLUMNS, locked
     values: dict[str, Any]
     last_ping_at: datetime | None
     last_success_at: datetime | None
@@ -94,7 +98,7 @@ class _PushState:
     results: list[ProbeResult] = field(default_factory=list)
 
     @classmethod
-    def of(cls, monitor: Monitor) -> _PushState:
+    def of(cls, monitor: Row) -> _PushState:
         return cls(
             monitor,
             kinds.monitor_values(monitor),
@@ -213,9 +217,10 @@ async def write_pings(batch: list[IncomingPing]) -> list[bool]:
     """Write a batch (module doc, steps 1-3); for each ping, whether its token is known."""
     hashes = sorted({ping.token_hash for ping in batch})
     async with in_transaction(current_connection().connection_name) as conn:
-        monitors = await select_where_in(
-            conn, Monitor, "push_token_hash", hashes, "varchar", for_update=True
-        )
+        monitors = await select_monitor_rows(
+            conn, Monitor, User, INTAKE_COLUMNS, OWNER_COLUMNS, "push_token_hash", hashes,
+            "varchar", for_update=True,
+        )  # fmt: skip
         states = {m.push_token_hash: _PushState.of(m) for m in monitors if m.kind == "push"}
         rows, known = [], []
         for ping in batch:
@@ -231,19 +236,16 @@ async def write_pings(batch: list[IncomingPing]) -> list[bool]:
 async def _write_states(
     conn: BaseDBAsyncClient, rows: list[tuple], states: list[_PushState]
 ) -> Any:
-    """Step 3; returns what to do once committed."""
+    """Step 3; returns what to do once committed. The push columns (and a deadline a
+    start moved) are written with the monitors' state, in one statement."""
     await insert_rows(conn, "pings", PING_COLUMNS, rows)
-    await update_rows(
-        conn,
-        "monitors",
-        PUSH_STATE_COLUMNS,
-        [
-            (s.monitor.id, [s.last_ping_at, s.last_success_at, s.started_at, s.last_body])
-            for s in states
-        ],
-    )
-    moved = []
     for state in states:
+        monitor = state.monitor
+        monitor.push_last_ping_at, monitor.push_last_success_at = (
+            state.last_ping_at,
+            state.last_success_at,
+        )
+        monitor.push_started_at, monitor.push_last_body = state.started_at, state.last_body
         start_due = state.start_deadline()
         if start_due is None:
             continue
@@ -251,9 +253,9 @@ async def _write_states(
             last = state.results[-1]
             last.next_due_at = min(last.next_due_at or start_due, start_due)
         else:
-            current = state.monitor.next_check_at
-            moved.append((state.monitor.id, [min(current or start_due, start_due)]))
-    await update_rows(conn, "monitors", NEXT_CHECK_COLUMNS, moved)
+            monitor.next_check_at = min(monitor.next_check_at or start_due, start_due)
     results = [(s.monitor.id, result) for s in states for result in s.results]
-    _recorded, committed = await record_results_in(conn, results)
+    _recorded, committed = await record_results_in(
+        conn, results, locked={s.monitor.id: s.monitor for s in states}, also=PUSH_STATE_COLUMNS
+    )
     return committed
