@@ -3,11 +3,13 @@
 `record_results()` takes a batch of results (the engine's buffer, or one from
 `check_now`) and, in ONE transaction:
 1. locks the batch's monitors (`FOR UPDATE`, in id order so two batches cannot
-   deadlock) and reads their owners, open incidents and the maintenance windows that
-   cover the batch's time span;
+   deadlock) and reads, in the same statement, their owners and whether a maintenance
+   window may cover the batch's time span (then it reads those), then the open
+   incidents of those that are down;
 2. runs the state machine (core/evaluation.py) over the results in time order;
-3. inserts the check logs in bulk, updates the monitors in bulk, opens/updates/closes
-   incidents, and inserts the notification rows the transitions caused.
+3. inserts the check logs, updates the monitors, opens/updates/closes incidents (one
+   statement on PostgreSQL: db.bulk.Writes), and inserts the notification rows the
+   transitions caused.
 So a crash leaves either everything or nothing: an alert is never lost nor queued
 twice (each row also carries a unique dedup key, inserted with ON CONFLICT DO NOTHING),
 and after a restart the persisted state means a known state is not announced again.
@@ -19,7 +21,7 @@ check) is logged but does not move the state backwards.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -36,10 +38,8 @@ from db.bulk import (
     INCIDENT_COLUMNS,
     MONITOR_STATE_COLUMNS,
     Row,
-    insert_rows,
-    insert_rows_returning_ids,
+    Writes,
     select_monitor_rows,
-    update_rows,
     windows_overlapping,
 )
 from db.connection import current_connection
@@ -66,6 +66,26 @@ OWNER_COLUMNS = (
     "id", "telegram_alerts", "blocked_bot", "email", "email_verified", "email_alerts",
     "reminder_interval_minutes",
 )  # fmt: skip
+
+
+async def lock_monitors(
+    conn: BaseDBAsyncClient,
+    columns: Sequence[str],
+    where: str,
+    values: Sequence,
+    pg_type: str = "int",
+    *,
+    since: datetime,
+    undecoded: Collection[str] = (),
+) -> list[Row]:
+    """Step 1: the monitors whose `where` column is one of `values`, locked, as Rows
+    of `columns` (at least RECORDING_COLUMNS) with their owner and whether a
+    maintenance window may cover a check made since `since` (JSON columns in
+    `undecoded` as text)."""
+    return await select_monitor_rows(
+        conn, Monitor, User, columns, OWNER_COLUMNS, where, values, pg_type, for_update=True,
+        windows_since=since, undecoded=undecoded,
+    )  # fmt: skip
 
 
 @dataclass
@@ -133,24 +153,24 @@ class _Batch:
         self.now = now
         self.logs: list[tuple] = []
         self.changed: dict[int, Row] = {}
-        self.new_incidents: list[Incident] = []  # opened here: no id until written
+        self.new_incidents: list[Row] = []  # opened here: no id until written
         self.dirty_incidents: dict[int, Incident] = {}  # open before, changed here
         # Alerts: Notification fields but the incident's id, and the dedup key with
         # "{incident}" where that id goes.
-        self.alerts: list[tuple[dict, str, Incident | None]] = []
+        self.alerts: list[tuple[dict, str, Incident | Row | None]] = []
         self.incident_lines: list[tuple[str, tuple]] = []  # logged once committed
 
-    def opened(self, incident: Incident) -> None:
+    def opened(self, incident: Row) -> None:
         self.new_incidents.append(incident)
         self.incident_lines.append(
             ("incident opened: monitor %s, cause %s", (incident.monitor_id, incident.cause))
         )
 
-    def changed_incident(self, incident: Incident) -> None:
+    def changed_incident(self, incident: Incident | Row) -> None:
         if incident.id is not None:  # one opened in this batch is written as it ends
             self.dirty_incidents[incident.id] = incident
 
-    def closed(self, incident: Incident) -> None:
+    def closed(self, incident: Incident | Row) -> None:
         assert incident.resolved_at is not None
         self.changed_incident(incident)
         duration = incident.resolved_at.replace(microsecond=0) - incident.started_at.replace(
@@ -170,7 +190,7 @@ class _Batch:
         kind: NotificationKind,
         payload: dict,
         key: str,
-        incident: Incident | None = None,
+        incident: Incident | Row | None = None,
     ) -> None:
         """Queue an alert; `key` may hold "{incident}" for the incident's id."""
         base = {"monitor_id": monitor.id, "name": monitor.name, "url": monitor.url}
@@ -187,18 +207,11 @@ class _Batch:
             }
             self.alerts.append((fields, f"{key}:{channel}", incident))
 
-    async def write_incidents_and_alerts(self, conn: BaseDBAsyncClient) -> None:
-        if self.new_incidents:
-            ids = await insert_rows_returning_ids(
-                conn,
-                "incidents",
-                INCIDENT_COLUMNS,
-                [[getattr(i, name) for name, _ in INCIDENT_COLUMNS] for i in self.new_incidents],
-            )
-            for incident, incident_id in zip(self.new_incidents, ids, strict=True):
-                incident.id = incident_id
-        await update_rows(
-            conn,
+    async def write(self, conn: BaseDBAsyncClient, writes: Writes) -> None:
+        """Step 3: `writes` (the caller's, and the logs and monitors added to it), the
+        incidents, then the alerts naming them."""
+        writes.insert("check_logs", CHECK_LOG_COLUMNS, self.logs)
+        writes.update(
             "incidents",
             INCIDENT_CHANGE_COLUMNS,
             [
@@ -206,6 +219,14 @@ class _Batch:
                 for i in self.dirty_incidents.values()
             ],
         )
+        writes.insert_returning_ids(
+            "incidents",
+            INCIDENT_COLUMNS,
+            [[getattr(i, name) for name, _ in INCIDENT_COLUMNS] for i in self.new_incidents],
+        )
+        ids = await writes.run(conn)
+        for incident, incident_id in zip(self.new_incidents, ids, strict=True):
+            incident.id = incident_id
         if self.alerts:
             await Notification.bulk_create(
                 [
@@ -239,41 +260,43 @@ async def record_results_in(
     *,
     locked: Mapping[int, Row] | None = None,
     also: Sequence[tuple[str, str]] = (),
+    writes: Writes | None = None,
 ) -> tuple[list[RecordedCheck], Callable[[], None]]:
     """record_results inside the caller's transaction `conn` (the ping intake writes
     the pings and the results they cause in one). Returns what was recorded and what
     to do once the transaction has committed (count the checks, log the incidents).
 
-    `locked`: the monitors of `items` as the caller already read and locked them
-    (db.bulk.select_monitor_rows of at least RECORDING_COLUMNS and OWNER_COLUMNS): no
-    second read. `also`: more columns of theirs to write in the same statement as the
-    state, for every monitor in `locked`, results or not (the ping intake's push
-    columns)."""
+    `locked`: the monitors of `items` as the caller already locked and read them
+    (`lock_monitors`, with a `since` no later than the earliest result): no second
+    read. `also`: more columns of theirs to write in the same statement as the state,
+    for every monitor in `locked`, results or not (the ping intake's push columns).
+    `writes`: the caller's own inserts and updates, sent with the batch's."""
     if not items and not (locked and also):
+        if writes is not None:
+            await writes.run(conn)
         return [], lambda: None
     batch = _Batch(now or datetime.now(UTC))
     ordered = sorted(items, key=lambda item: item[1].checked_at)
     recorded: list[RecordedCheck] = []
     if locked is None:
         ids = sorted({monitor_id for monitor_id, _ in ordered})
-        rows = await select_monitor_rows(
-            conn, Monitor, User, RECORDING_COLUMNS, OWNER_COLUMNS, "id", ids, for_update=True
+        rows = await lock_monitors(
+            conn, RECORDING_COLUMNS, "id", ids, since=ordered[0][1].checked_at
         )
         locked = {row.id: row for row in rows}
     monitors = locked
-    owner_ids = sorted({m.owner_id for m in monitors.values()})
-    windows = (
-        await windows_overlapping(
+    windows = []
+    if ordered and any(m.maintenance for m in monitors.values()):
+        windows = await windows_overlapping(
             conn,
             MaintenanceWindow,
             list(monitors),
-            owner_ids,
+            sorted({m.owner_id for m in monitors.values()}),
             ordered[0][1].checked_at,
             ordered[-1][1].checked_at,
         )
-        if ordered
-        else []
-    )
+    # Read now that the monitors are locked: the lock's statement may see them as they
+    # were before a recording it waited for (db.bulk.select_monitor_rows).
     down = [m.id for m in monitors.values() if m.state == MonitorState.DOWN]
     incidents = (
         {i.monitor_id: i for i in await Incident.filter(monitor_id__in=down, resolved_at=None)}
@@ -306,10 +329,9 @@ async def record_results_in(
         await _apply_effects(batch, monitor, owner, result, effects, incidents)
         recorded.append(RecordedCheck(monitor_id, result, in_maintenance, monitor.state, effects))
 
-    await insert_rows(conn, "check_logs", CHECK_LOG_COLUMNS, batch.logs)
+    writes = writes if writes is not None else Writes()
     columns = (*MONITOR_STATE_COLUMNS, *also)
-    await update_rows(
-        conn,
+    writes.update(
         "monitors",
         columns,
         [
@@ -317,7 +339,7 @@ async def record_results_in(
             for m in (monitors.values() if also else batch.changed.values())
         ],
     )
-    await batch.write_incidents_and_alerts(conn)
+    await batch.write(conn, writes)
 
     def committed() -> None:
         count_checks(result for _monitor_id, result in ordered)  # counted once
@@ -342,14 +364,15 @@ async def _apply_effects(
     owner: Row,
     result: ProbeResult,
     effects: Effects,
-    incidents: dict[int, Incident],
+    incidents: dict[int, Incident | Row],  # open before (models), or opened here (Rows)
 ) -> None:
     at = result.checked_at
     error = (result.error_message or result.error_kind or "")[:512]
     incident = incidents.get(monitor.id)
     if effects.went_down:
         if incident is None:
-            incident = Incident(
+            incident = Row(
+                id=None,
                 monitor_id=monitor.id,
                 started_at=monitor.state_since or at,
                 resolved_at=None,
