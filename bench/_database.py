@@ -1,9 +1,11 @@
 """What the benchmarks share: connections, throw-away PostgreSQL databases (bare, or
-with the current schema) and the percentile they report."""
+with the current schema), a throw-away SQLite one, and the percentile they report."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -62,3 +64,24 @@ async def migrated_database(bench: str) -> AsyncIterator[str]:
         yield url
     finally:
         await drop_database(server_url, url)
+
+
+async def postgres_answers(url: str, timeout: float = 3.0) -> bool:
+    """Whether the PostgreSQL server of `url` takes a connection within `timeout` s."""
+    try:
+        conn = await asyncio.wait_for(connect(url), timeout)
+    except (OSError, TimeoutError, asyncpg.PostgresError):
+        return False
+    await conn.close()
+    return True
+
+
+@asynccontextmanager
+async def migrated_sqlite_database() -> AsyncIterator[str]:
+    """A new SQLite file in a temporary folder, migrated; removed afterwards."""
+    from db.migrate import upgrade
+
+    with tempfile.TemporaryDirectory(prefix="um-bench-") as folder:
+        url = f"sqlite://{folder}/bench.sqlite3"
+        await upgrade(url)
+        yield url

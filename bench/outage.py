@@ -51,7 +51,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--after", type=float, default=60)
     parser.add_argument("--concurrency", type=int, default=100)
     args = parser.parse_args(argv)
-    args.https_share = 0.0
+    args.https_share, args.kind = 0.0, "http"
     return args
 
 
@@ -165,7 +165,7 @@ async def main_async(args: argparse.Namespace) -> dict:
     target = start_target_process()
     try:
         async with migrated_database("bench.outage") as url:
-            await fill(url, args, target.http_port, target.https_port)
+            await fill(url, args, target)
             return await run(args, url, target)
     finally:
         target.stop()

@@ -43,6 +43,7 @@ import resource
 import statistics
 import sys
 import time
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -86,12 +87,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def postgres_cpu_seconds() -> float:
+def postgres_cpu_seconds(pids: Collection[int] | None = None) -> float:
     """CPU seconds of the PostgreSQL server: every live postgres process, plus what the
-    postmaster has collected from backends that already exited (cutime + cstime)."""
+    postmaster has collected from backends that already exited (cutime + cstime). With
+    `pids`, only those processes' own CPU (one database's backends on a shared server)."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
-    for entry in Path("/proc").iterdir():
+    entries = Path("/proc").iterdir() if pids is None else (Path(f"/proc/{p}") for p in pids)
+    for entry in entries:
         if not entry.name.isdigit():
             continue
         try:
@@ -103,8 +106,8 @@ def postgres_cpu_seconds() -> float:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime
-        if fields[1] == "1" or not _is_postgres_child(fields[1]):  # the postmaster
-            total += int(fields[13]) + int(fields[14])  # cutime, cstime
+        if pids is None and (fields[1] == "1" or not _is_postgres_child(fields[1])):
+            total += int(fields[13]) + int(fields[14])  # the postmaster's cutime, cstime
     return total / ticks
 
 

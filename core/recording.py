@@ -3,11 +3,13 @@
 `record_results()` takes a batch of results (the engine's buffer, or one from
 `check_now`) and, in ONE transaction:
 1. locks the batch's monitors (`FOR UPDATE`, in id order so two batches cannot
-   deadlock) and reads their owners, open incidents and the maintenance windows that
-   cover the batch's time span;
+   deadlock) and reads, in the same statement, their owners and whether a maintenance
+   window may cover the batch's time span (then it reads those), then the open
+   incidents of those that are down;
 2. runs the state machine (core/evaluation.py) over the results in time order;
-3. inserts the check logs in bulk, updates the monitors in bulk, opens/updates/closes
-   incidents, and inserts the notification rows the transitions caused.
+3. inserts the check logs, updates the monitors, opens/updates/closes incidents (one
+   statement on PostgreSQL: db.bulk.Writes), and inserts the notification rows the
+   transitions caused.
 So a crash leaves either everything or nothing: an alert is never lost nor queued
 twice (each row also carries a unique dedup key, inserted with ON CONFLICT DO NOTHING),
 and after a restart the persisted state means a known state is not announced again.
@@ -22,7 +24,7 @@ judgement, and the silence it judged did not happen.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -35,10 +37,12 @@ from core.metrics import count_checks
 from core.probe import ProbeResult
 from db.bulk import (
     CHECK_LOG_COLUMNS,
+    INCIDENT_CHANGE_COLUMNS,
+    INCIDENT_COLUMNS,
     MONITOR_STATE_COLUMNS,
-    insert_rows,
-    select_by_ids,
-    update_rows,
+    Row,
+    Writes,
+    select_monitor_rows,
     windows_overlapping,
 )
 from db.connection import current_connection
@@ -55,6 +59,37 @@ from db.models import (
 
 log = logging.getLogger(__name__)
 
+# What recording reads of a monitor (core/evaluation.py and the alerts), and of its owner.
+RECORDING_COLUMNS = (
+    "id", "owner_id", "kind", "name", "url", "paused", "failure_threshold", "success_threshold",
+    "retry_interval_seconds", "reminder_interval_minutes", "cert_warning_days",
+    *(name for name, _ in MONITOR_STATE_COLUMNS),
+)  # fmt: skip
+OWNER_COLUMNS = (
+    "id", "telegram_alerts", "blocked_bot", "email", "email_verified", "email_alerts",
+    "reminder_interval_minutes",
+)  # fmt: skip
+
+
+async def lock_monitors(
+    conn: BaseDBAsyncClient,
+    columns: Sequence[str],
+    where: str,
+    values: Sequence,
+    pg_type: str = "int",
+    *,
+    since: datetime,
+    undecoded: Collection[str] = (),
+) -> list[Row]:
+    """Step 1: the monitors whose `where` column is one of `values`, locked, as Rows
+    of `columns` (at least RECORDING_COLUMNS) with their owner and whether a
+    maintenance window may cover a check made since `since` (JSON columns in
+    `undecoded` as text)."""
+    return await select_monitor_rows(
+        conn, Monitor, User, columns, OWNER_COLUMNS, where, values, pg_type, for_update=True,
+        windows_since=since, undecoded=undecoded,
+    )  # fmt: skip
+
 
 @dataclass
 class RecordedCheck:
@@ -65,8 +100,8 @@ class RecordedCheck:
     effects: Effects | None  # None when the result was logged without evaluation
 
 
-def alert_channels(user: User) -> list[NotificationChannel]:
-    """The channels a user's alerts go to right now."""
+def alert_channels(user: User | Row) -> list[NotificationChannel]:
+    """The channels a user's alerts go to right now (a User, or a Row of OWNER_COLUMNS)."""
     channels = []
     if user.telegram_alerts and not user.blocked_bot:
         channels.append(NotificationChannel.TELEGRAM)
@@ -75,13 +110,13 @@ def alert_channels(user: User) -> list[NotificationChannel]:
     return channels
 
 
-def reminder_minutes(monitor: Monitor, owner: User) -> int:
+def reminder_minutes(monitor: Monitor | Row, owner: User | Row) -> int:
     if monitor.reminder_interval_minutes is not None:
         return monitor.reminder_interval_minutes
     return owner.reminder_interval_minutes
 
 
-def _covered(windows: list[MaintenanceWindow], monitor: Monitor, at: datetime) -> bool:
+def _covered(windows: list[MaintenanceWindow], monitor: Row, at: datetime) -> bool:
     for window in windows:
         if not (window.starts_at <= at < window.ends_at):
             continue
@@ -113,23 +148,34 @@ def _log_row(monitor_id: int, result: ProbeResult, in_maintenance: bool) -> tupl
 
 
 class _Batch:
-    """The rows one transaction loads and the changes it accumulates."""
+    """The rows one transaction loads and the changes it accumulates. Incidents opened
+    and alerts are kept in memory and written after the walk, each kind in one
+    statement: a batch where many monitors change state costs no query per change."""
 
     def __init__(self, now: datetime) -> None:
         self.now = now
         self.logs: list[tuple] = []
-        self.changed: dict[int, Monitor] = {}
-        self.dirty_incidents: dict[int, Incident] = {}
-        self.notifications: list[Notification] = []
+        self.changed: dict[int, Row] = {}
+        self.new_incidents: list[Row] = []  # opened here: no id until written
+        self.dirty_incidents: dict[int, Incident] = {}  # open before, changed here
+        # Alerts: Notification fields but the incident's id, and the dedup key with
+        # "{incident}" where that id goes.
+        self.alerts: list[tuple[dict, str, Incident | Row | None]] = []
         self.incident_lines: list[tuple[str, tuple]] = []  # logged once committed
 
-    def opened(self, incident: Incident) -> None:
+    def opened(self, incident: Row) -> None:
+        self.new_incidents.append(incident)
         self.incident_lines.append(
             ("incident opened: monitor %s, cause %s", (incident.monitor_id, incident.cause))
         )
 
-    def closed(self, incident: Incident) -> None:
+    def changed_incident(self, incident: Incident | Row) -> None:
+        if incident.id is not None:  # one opened in this batch is written as it ends
+            self.dirty_incidents[incident.id] = incident
+
+    def closed(self, incident: Incident | Row) -> None:
         assert incident.resolved_at is not None
+        self.changed_incident(incident)
         duration = incident.resolved_at.replace(microsecond=0) - incident.started_at.replace(
             microsecond=0
         )
@@ -142,28 +188,59 @@ class _Batch:
 
     def notify(
         self,
-        owner: User,
-        monitor: Monitor,
+        owner: Row,
+        monitor: Row,
         kind: NotificationKind,
         payload: dict,
         key: str,
-        incident: Incident | None = None,
+        incident: Incident | Row | None = None,
     ) -> None:
+        """Queue an alert; `key` may hold "{incident}" for the incident's id."""
         base = {"monitor_id": monitor.id, "name": monitor.name, "url": monitor.url}
         if not getattr(kind_module(monitor.kind), "PROBED", True):
             base["probed"] = False  # no Check now under its alert (a push monitor)
         for channel in alert_channels(owner):
-            self.notifications.append(
-                Notification(
-                    user_id=owner.id,
-                    channel=channel,
-                    kind=kind,
-                    monitor_id=monitor.id,
-                    incident_id=incident.id if incident else None,
-                    payload={**base, **payload},
-                    dedup_key=f"{key}:{channel}",
-                    next_attempt_at=self.now,
-                )
+            fields = {
+                "user_id": owner.id,
+                "channel": channel,
+                "kind": kind,
+                "monitor_id": monitor.id,
+                "payload": {**base, **payload},
+                "next_attempt_at": self.now,
+            }
+            self.alerts.append((fields, f"{key}:{channel}", incident))
+
+    async def write(self, conn: BaseDBAsyncClient, writes: Writes) -> None:
+        """Step 3: `writes` (the caller's, and the logs and monitors added to it), the
+        incidents, then the alerts naming them."""
+        writes.insert("check_logs", CHECK_LOG_COLUMNS, self.logs)
+        writes.update(
+            "incidents",
+            INCIDENT_CHANGE_COLUMNS,
+            [
+                (i.id, [getattr(i, name) for name, _ in INCIDENT_CHANGE_COLUMNS])
+                for i in self.dirty_incidents.values()
+            ],
+        )
+        writes.insert_returning_ids(
+            "incidents",
+            INCIDENT_COLUMNS,
+            [[getattr(i, name) for name, _ in INCIDENT_COLUMNS] for i in self.new_incidents],
+        )
+        ids = await writes.run(conn)
+        for incident, incident_id in zip(self.new_incidents, ids, strict=True):
+            incident.id = incident_id
+        if self.alerts:
+            await Notification.bulk_create(
+                [
+                    Notification(
+                        **fields,
+                        incident_id=incident.id if incident else None,
+                        dedup_key=key.format(incident=incident.id if incident else None),
+                    )
+                    for fields, key, incident in self.alerts
+                ],
+                ignore_conflicts=True,
             )
 
 
@@ -183,31 +260,50 @@ async def record_results_in(
     conn: BaseDBAsyncClient,
     items: Sequence[tuple[int, ProbeResult]],
     now: datetime | None = None,
+    *,
+    locked: Mapping[int, Row] | None = None,
+    also: Sequence[tuple[str, str]] = (),
+    writes: Writes | None = None,
 ) -> tuple[list[RecordedCheck], Callable[[], None]]:
     """record_results inside the caller's transaction `conn` (the ping intake writes
     the pings and the results they cause in one). Returns what was recorded and what
-    to do once the transaction has committed (count the checks, log the incidents)."""
-    if not items:
+    to do once the transaction has committed (count the checks, log the incidents).
+
+    `locked`: the monitors of `items` as the caller already locked and read them
+    (`lock_monitors`, with a `since` no later than the earliest result): no second
+    read. `also`: more columns of theirs to write in the same statement as the state,
+    for every monitor in `locked`, results or not (the ping intake's push columns).
+    `writes`: the caller's own inserts and updates, sent with the batch's."""
+    if not items and not (locked and also):
+        if writes is not None:
+            await writes.run(conn)
         return [], lambda: None
     batch = _Batch(now or datetime.now(UTC))
     ordered = sorted(items, key=lambda item: item[1].checked_at)
-    ids = sorted({monitor_id for monitor_id, _ in ordered})
     recorded: list[RecordedCheck] = []
-    monitors = {m.id: m for m in await select_by_ids(conn, Monitor, ids, for_update=True)}
-    owner_ids = sorted({m.owner_id for m in monitors.values()})
-    owners = {u.id: u for u in await select_by_ids(conn, User, owner_ids)}
-    windows = await windows_overlapping(
-        conn,
-        MaintenanceWindow,
-        list(monitors),
-        owner_ids,
-        ordered[0][1].checked_at,
-        ordered[-1][1].checked_at,
-    )
+    if locked is None:
+        ids = sorted({monitor_id for monitor_id, _ in ordered})
+        rows = await lock_monitors(
+            conn, RECORDING_COLUMNS, "id", ids, since=ordered[0][1].checked_at
+        )
+        locked = {row.id: row for row in rows}
+    monitors = locked
+    windows = []
+    if ordered and any(m.maintenance for m in monitors.values()):
+        windows = await windows_overlapping(
+            conn,
+            MaintenanceWindow,
+            list(monitors),
+            sorted({m.owner_id for m in monitors.values()}),
+            ordered[0][1].checked_at,
+            ordered[-1][1].checked_at,
+        )
+    # Read now that the monitors are locked: the lock's statement may see them as they
+    # were before a recording it waited for (db.bulk.select_monitor_rows).
     down = [m.id for m in monitors.values() if m.state == MonitorState.DOWN]
     incidents = (
         {i.monitor_id: i for i in await Incident.filter(monitor_id__in=down, resolved_at=None)}
-        if down
+        if down and ordered
         else {}
     )
     counted: list[ProbeResult] = []
@@ -226,7 +322,7 @@ async def record_results_in(
         if monitor.paused or stale:
             recorded.append(RecordedCheck(monitor_id, result, in_maintenance, monitor.state, None))
             continue
-        owner = owners[monitor.owner_id]
+        owner = monitor.owner
         effects = apply_result(
             monitor,
             result,
@@ -241,20 +337,17 @@ async def record_results_in(
         await _apply_effects(batch, monitor, owner, result, effects, incidents)
         recorded.append(RecordedCheck(monitor_id, result, in_maintenance, monitor.state, effects))
 
-    await insert_rows(conn, "check_logs", CHECK_LOG_COLUMNS, batch.logs)
-    await update_rows(
-        conn,
+    writes = writes if writes is not None else Writes()
+    columns = (*MONITOR_STATE_COLUMNS, *also)
+    writes.update(
         "monitors",
-        MONITOR_STATE_COLUMNS,
+        columns,
         [
-            (m.id, [getattr(m, name) for name, _ in MONITOR_STATE_COLUMNS])
-            for m in batch.changed.values()
+            (m.id, [getattr(m, name) for name, _ in columns])
+            for m in (monitors.values() if also else batch.changed.values())
         ],
     )
-    for incident in batch.dirty_incidents.values():
-        await incident.save(update_fields=["resolved_at", "last_error", "failed_checks", "cause"])
-    if batch.notifications:
-        await Notification.bulk_create(batch.notifications, ignore_conflicts=True)
+    await batch.write(conn, writes)
 
     def committed() -> None:
         count_checks(counted)  # counted once
@@ -264,14 +357,14 @@ async def record_results_in(
     return recorded, committed
 
 
-def _void(monitor: Monitor, result: ProbeResult) -> bool:
+def _void(monitor: Row, result: ProbeResult) -> bool:
     """Whether `result` judged the row as it was before a check recorded since (module
     doc)."""
     seen = result.void_if_checked_after
     return seen is not None and monitor.last_check_at is not None and monitor.last_check_at > seen
 
 
-def _schedule_retry(monitor: Monitor, result: ProbeResult) -> None:
+def _schedule_retry(monitor: Row, result: ProbeResult) -> None:
     """While failing, the next check comes after the retry interval, not the interval."""
     if monitor.next_check_at is None or not is_failing(monitor):
         return
@@ -282,20 +375,22 @@ def _schedule_retry(monitor: Monitor, result: ProbeResult) -> None:
 
 async def _apply_effects(
     batch: _Batch,
-    monitor: Monitor,
-    owner: User,
+    monitor: Row,
+    owner: Row,
     result: ProbeResult,
     effects: Effects,
-    incidents: dict[int, Incident],
+    incidents: dict[int, Incident | Row],  # open before (models), or opened here (Rows)
 ) -> None:
     at = result.checked_at
     error = (result.error_message or result.error_kind or "")[:512]
     incident = incidents.get(monitor.id)
     if effects.went_down:
         if incident is None:
-            incident = await Incident.create(
+            incident = Row(
+                id=None,
                 monitor_id=monitor.id,
                 started_at=monitor.state_since or at,
+                resolved_at=None,
                 cause=result.error_kind or "unknown",
                 first_error=monitor.failing_first_error or error,
                 last_error=error,
@@ -318,18 +413,17 @@ async def _apply_effects(
                 "since": incident.started_at.isoformat(),
                 "failed_checks": incident.failed_checks,
             },
-            key=f"down:{incident.id}",
+            key="down:{incident}",
             incident=incident,
         )
     elif effects.still_down and incident is not None and not result.ok:
         incident.last_error = error
         incident.failed_checks += 1
-        batch.dirty_incidents[incident.id] = incident
+        batch.changed_incident(incident)
     if effects.came_up:
         started = incident.started_at if incident else at
         if incident is not None:
             incident.resolved_at = at
-            batch.dirty_incidents[incident.id] = incident
             batch.closed(incident)
             del incidents[monitor.id]
         batch.notify(
@@ -343,7 +437,7 @@ async def _apply_effects(
                 "downtime_seconds": round((at - started).total_seconds()),
                 "failed_checks": incident.failed_checks if incident else 0,
             },
-            key=f"up:{incident.id if incident else monitor.id}:{int(at.timestamp())}",
+            key=f"up:{'{incident}' if incident else monitor.id}:{int(at.timestamp())}",
             incident=incident,
         )
     if effects.reminder and incident is not None:
@@ -357,7 +451,7 @@ async def _apply_effects(
                 "since": incident.started_at.isoformat(),
                 "down_seconds": round((at - incident.started_at).total_seconds()),
             },
-            key=f"reminder:{incident.id}:{int(at.timestamp())}",
+            key=f"reminder:{{incident}}:{int(at.timestamp())}",
             incident=incident,
         )
     if effects.cert_warning_days is not None and monitor.cert_expires_at is not None:

@@ -141,6 +141,47 @@ async def test_an_incident_opened_and_closed_is_one_info_line_each(db, runtime, 
     assert all(r.levelno == logging.INFO for r in caplog.records)
 
 
+async def test_one_batch_opening_and_closing_incidents_names_each_in_its_alerts(
+    db, runtime
+) -> None:
+    """Incidents opened in a batch are written together after it is walked: one monitor
+    going down, up and down again, another going down, all in one batch, still get an
+    incident each, closed or open as they ended, and every alert names its own."""
+    user = await make_user(verified_email=True)
+    flaky, other = [
+        await Monitor.create(
+            owner=user, name=name, url=f"https://{name}.test/", failure_threshold=1,
+            success_threshold=1,
+        )
+        for name in ("flaky", "other")
+    ]  # fmt: skip
+    t = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    await record_results(
+        [
+            (flaky.id, failure(t)),
+            (other.id, failure(t + timedelta(seconds=5), "dns")),
+            (flaky.id, success(t + timedelta(seconds=10))),
+            (flaky.id, failure(t + timedelta(seconds=20), "connection")),
+        ]
+    )
+    first, second, third = await Incident.all().order_by("started_at")
+    assert (first.monitor_id, first.cause, first.resolved_at) == (
+        flaky.id, "timeout", t + timedelta(seconds=10),
+    )  # fmt: skip
+    assert (second.monitor_id, second.cause, second.resolved_at) == (other.id, "dns", None)
+    assert (third.monitor_id, third.cause, third.resolved_at) == (flaky.id, "connection", None)
+    alerts = await Notification.all()
+    assert len(alerts) == 8  # 4 alerts, 2 channels each
+    named = sorted((n.kind.value, n.incident_id, n.dedup_key.split(":")[1]) for n in alerts)
+    assert named == sorted(
+        (kind, incident.id, str(incident.id))
+        for kind, incident in (
+            ("down", first), ("up", first), ("down", second), ("down", third)
+        )
+        for _channel in range(2)
+    )  # fmt: skip
+
+
 async def test_success_in_between_resets_the_streak(db, runtime) -> None:
     user = await make_user()
     monitor = await Monitor.create(owner=user, name="m", url="https://x.test/")

@@ -182,9 +182,9 @@ async def test_a_burst_of_pings_is_written_in_a_few_transactions(db, settings, m
     batches: list[int] = []
     real = ping_intake.write_pings
 
-    async def counting(batch):
+    async def counting(batch, *args, **kwargs):
         batches.append(len(batch))
-        return await real(batch)
+        return await real(batch, *args, **kwargs)
 
     monkeypatch.setattr(ping_intake, "write_pings", counting)
     async with push_rig(settings, engine=False) as rig:
