@@ -161,30 +161,23 @@ def unnamed_alert_pages(first: int, last: int, page: int, pages: int) -> InlineK
     return kb.as_markup()
 
 
-def confirm_delete(monitor: Monitor, page: int) -> InlineKeyboardMarkup:
+def _confirm(monitor: Monitor, page: int, yes: str, action: str) -> InlineKeyboardMarkup:
+    """Yes (`action`) or "No, keep it" (back to the card), under a card's question."""
     kb = InlineKeyboardBuilder()
-    kb.button(
-        text=_("Yes, delete"),
-        callback_data=MonitorCb(action="delete_yes", id=monitor.id, page=page),
-    )
+    kb.button(text=yes, callback_data=MonitorCb(action=action, id=monitor.id, page=page))
     kb.button(
         text=_("No, keep it"), callback_data=MonitorCb(action="open", id=monitor.id, page=page)
     )
     kb.adjust(2)
     return kb.as_markup()
+
+
+def confirm_delete(monitor: Monitor, page: int) -> InlineKeyboardMarkup:
+    return _confirm(monitor, page, _("Yes, delete"), "delete_yes")
 
 
 def confirm_new_url(monitor: Monitor, page: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text=_("Yes, make a new URL"),
-        callback_data=MonitorCb(action="new_url_yes", id=monitor.id, page=page),
-    )
-    kb.button(
-        text=_("No, keep it"), callback_data=MonitorCb(action="open", id=monitor.id, page=page)
-    )
-    kb.adjust(2)
-    return kb.as_markup()
+    return _confirm(monitor, page, _("Yes, make a new URL"), "new_url_yes")
 
 
 def intervals(choices: tuple[int, ...]) -> InlineKeyboardMarkup:
