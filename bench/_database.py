@@ -85,3 +85,16 @@ async def migrated_sqlite_database() -> AsyncIterator[str]:
         url = f"sqlite://{folder}/bench.sqlite3"
         await upgrade(url)
         yield url
+
+
+def bench_settings(url: str, concurrency: int):
+    """The settings every benchmark's app runs with: its database, loopback targets
+    allowed, and the check slots asked for."""
+    from core.settings import Settings
+
+    return Settings(
+        _env_file=None,
+        database_url=url,
+        allow_private_targets=True,
+        check_concurrency=concurrency,
+    )

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("AERICH_NO_TORTOISE_V1_WARNING", "1")
 
-from bench._database import migrated_database  # noqa: E402
+from bench._database import bench_settings, migrated_database  # noqa: E402
 from bench._target_server import start_target_process  # noqa: E402
 from bench.scheduler import fill  # noqa: E402
 
@@ -77,7 +77,6 @@ async def run(args: argparse.Namespace, url: str, target) -> dict:
     from core.kinds.http import Spec as ProbeSpec
     from core.logs import configure_logging
     from core.probe import Probe, make_ssl_context
-    from core.settings import Settings
     from db.connection import close_database, open_database
     from db.leader import Leadership
     from scheduler.engine import Engine
@@ -101,12 +100,7 @@ async def run(args: argparse.Namespace, url: str, target) -> dict:
             starts[spec.url].append(time.time())
             return await super().check(spec)
 
-    settings = Settings(
-        _env_file=None,
-        database_url=app_url,
-        allow_private_targets=True,
-        check_concurrency=args.concurrency,
-    )
+    settings = bench_settings(app_url, args.concurrency)
     await open_database(app_url)
     probe = TimedProbe(ssl_context=make_ssl_context(cafile=target.ca_file))
     engine = Engine(settings, probe)

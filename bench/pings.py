@@ -79,6 +79,7 @@ os.environ.setdefault("AERICH_NO_TORTOISE_V1_WARNING", "1")
 
 from bench._database import (  # noqa: E402
     DEFAULT_URL,
+    bench_settings,
     migrated_database,
     migrated_sqlite_database,
     percentile,
@@ -474,15 +475,9 @@ class Meter:
 async def run(args: argparse.Namespace, url: str, target: TargetProcess) -> dict:
     from core.probe import Probe, make_ssl_context
     from core.runtime import Runtime
-    from core.settings import Settings
     from db.connection import close_database, open_database
 
-    settings = Settings(
-        _env_file=None,
-        database_url=url,
-        allow_private_targets=True,
-        check_concurrency=args.concurrency,
-    )
+    settings = bench_settings(url, args.concurrency)
     await open_database(url)
     probe = Probe(ssl_context=make_ssl_context(cafile=target.ca_file))
     try:

@@ -56,6 +56,7 @@ os.environ.setdefault("AERICH_NO_TORTOISE_V1_WARNING", "1")
 
 from bench._database import (  # noqa: E402
     DEFAULT_URL,
+    bench_settings,
     connect,
     create_database,
     drop_database,
@@ -236,17 +237,11 @@ async def busiest_second(moment: datetime, interval: int) -> int:
 async def run_engine(args: argparse.Namespace, url: str, ca_file: str) -> dict:
     from core import runtime
     from core.probe import Probe, make_ssl_context
-    from core.settings import Settings
     from db.connection import close_database, open_database
     from scheduler.engine import Engine
     from scheduler.runner import create_scheduler, register_jobs
 
-    settings = Settings(
-        _env_file=None,
-        database_url=url,
-        allow_private_targets=True,
-        check_concurrency=args.concurrency,
-    )
+    settings = bench_settings(url, args.concurrency)
     await open_database(url)
     probe = Probe(ssl_context=make_ssl_context(cafile=ca_file))
 
