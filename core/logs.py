@@ -21,11 +21,15 @@ LIBRARY_LOGGERS = ("apscheduler", "aiogram", "aiohttp.access", "tortoise", "aeri
 # The password of any URL: `scheme://user:PASSWORD@`. Userinfo cannot hold an
 # unencoded "/", "@" or whitespace, so the password ends at the first of them.
 _URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^/@\s]+@")
+# The value of a "password" key in a printed mapping: `'password': 'PASSWORD'`.
+_MAPPING_PASSWORD = re.compile(r"""(['"]password['"]\s*:\s*)(['"])(?:(?!\2).)*\2""")
 
 
 def mask_url_passwords(text: str) -> str:
-    """Every URL's password replaced by `***` (whatever part of it a library shows:
-    Tortoise prints a third of the database password at DEBUG)."""
+    """Every URL's password, and every printed mapping's "password" value, replaced by
+    `***` (whatever part of it a library shows: Tortoise prints a third of the database
+    password at DEBUG, in the URL or in its connection settings)."""
+    text = _MAPPING_PASSWORD.sub(r"\1\2***\2", text)
     return _URL_PASSWORD.sub(r"\1***@", text)
 
 

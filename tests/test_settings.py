@@ -222,6 +222,10 @@ def test_tokens_of_16_characters_are_accepted() -> None:
             "connections: {'default': 'postgres://uptime:hunt***@db:5432/uptime'}",
             "connections: {'default': 'postgres://uptime:***@db:5432/uptime'}",
         ),
+        (
+            "{'host': 'db', 'user': 'uptime', 'password': 'hunt***', 'reset': <function>}",
+            "{'host': 'db', 'user': 'uptime', 'password': '***', 'reset': <function>}",
+        ),
         ("redis://:pa%2Fss@cache:6379/0 and x", "redis://:***@cache:6379/0 and x"),
         ("smtp://u:p@mail and http://host:8080/a@b", "smtp://u:***@mail and http://host:8080/a@b"),
         ("no URL, user:pass@example", "no URL, user:pass@example"),
