@@ -1,6 +1,10 @@
 """Entry point: settings -> db -> bot + dispatcher -> scheduler -> web app -> polling | webhook.
 
-Everything runs in one asyncio loop. The bot's start (reaching Telegram, then polling
+Everything runs in one asyncio loop. ROLES picks the parts a process runs (all by
+default; core/settings.ALL_ROLES): `ROLES=checker` only claims, checks and records,
+`ROLES=api,bot,outbox` does the rest, so the checks can have cores of their own while
+the front answers pings and people; the database is the only thing they share. The
+bot's start (reaching Telegram, then polling
 or the webhook) runs on its own, retried while Telegram is away (bot/startup.py): the
 scheduler, the API and the outbox never wait for it. A token Telegram refuses (401)
 is a configuration error: the service shuts down and exits with code 2.
@@ -36,7 +40,7 @@ from api.app import create_app
 from core.logs import configure_logging
 from core.probe import Probe
 from core.runtime import Runtime, freeze_startup_objects
-from core.settings import ConfigError, Settings, load_settings
+from core.settings import ALL_ROLES, ConfigError, Settings, load_settings
 from db.connection import close_database, open_database
 from db.migrate import upgrade
 from db.urls import redact_url
@@ -94,37 +98,49 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     await open_database(settings.database_url)
     log.info("database: %s", redact_url(settings.database_url))
 
+    roles = settings.roles
+    if roles != ALL_ROLES:
+        log.info("roles: %s", ", ".join(sorted(roles)))
     probe = Probe()
     runtime = Runtime(settings=settings, probe=probe)
-    app = create_app(runtime)
+    app = create_app(runtime) if "api" in roles else None
     bot = dispatcher = None
     if settings.telegram_bot_token is None:
-        log.warning("TELEGRAM_BOT_TOKEN is not set: the bot is off; scheduler and API run")
-    else:
+        if "bot" in roles:
+            log.warning("TELEGRAM_BOT_TOKEN is not set: the bot is off; scheduler and API run")
+    elif roles & {"bot", "outbox"}:  # the outbox sends through a Bot of its own
         from bot.setup import create_bot, create_dispatcher
 
-        bot, dispatcher = create_bot(settings), create_dispatcher(runtime)
-        if settings.webhook_url:
+        bot = create_bot(settings)
+        if "bot" in roles:
+            dispatcher = create_dispatcher(runtime)
+        if dispatcher is not None and settings.webhook_url:
             from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 
+            assert app is not None  # Settings refuses a webhook bot without the api role
             webhook_url, webhook_secret = webhook_target(settings)
             SimpleRequestHandler(dispatcher, bot, secret_token=webhook_secret).register(
                 app, path=urlsplit(webhook_url).path
             )
 
-    engine = Engine(settings, probe, slots=runtime.slots)
-    await engine.start()
-    outbox = OutboxWorker(settings)  # Telegram joins once it has answered (start_bot)
-    await outbox.start()
+    engine = Engine(settings, probe, slots=runtime.slots) if "checker" in roles else None
+    if engine is not None:
+        await engine.start()
+        log.info("engine started: %d checks at once at most", settings.check_concurrency)
+    outbox = None
+    if "outbox" in roles:  # Telegram joins once it has answered (start_bot)
+        outbox = OutboxWorker(settings)
+        await outbox.start()
     scheduler = create_scheduler()
-    jobs = register_jobs(scheduler, engine, outbox, settings)
+    housekeeping = settings if roles != {"checker"} else None  # rollups, retention
+    jobs = register_jobs(scheduler, engine, outbox, housekeeping)
     scheduler.start()
-    runner = await _start_web(app, settings)
+    runner = await _start_web(app, settings) if app is not None else None
 
     # The bot starts on its own: Telegram being away must not hold up monitoring.
     starting = (
         asyncio.create_task(start_bot(bot, dispatcher, settings, outbox), name="bot.start")
-        if bot is not None and dispatcher is not None
+        if bot is not None
         else None
     )
     polling: asyncio.Task | None = None
@@ -164,16 +180,20 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         await _step("polling", dispatcher.stop_polling(), left(0.2))
         await _step("polling task", asyncio.shield(polling), left(0.2))
     await _step("scheduler", jobs.shut_down(scheduler, left(0.2)), left(0.3))
-    await _step("web app", runner.cleanup(), left(0.3))
+    if runner is not None:
+        await _step("web app", runner.cleanup(), left(0.3))
     if dispatcher is not None:
         from bot.in_flight import finish_updates
 
         await _step("updates in flight", finish_updates(dispatcher, left(0.3)), left(0.5))
-    await _step("engine", engine.stop(timeout=left(0.6)), left(0.7))
-    await _step("outbox", outbox.stop(timeout=left(0.5)), left(0.6))
+    if engine is not None:
+        await _step("engine", engine.stop(timeout=left(0.6)), left(0.7))
+    if outbox is not None:
+        await _step("outbox", outbox.stop(timeout=left(0.5)), left(0.6))
     await _step("probe", probe.close(), left(0.3))
-    if bot is not None and dispatcher is not None:
+    if bot is not None:
         await _step("bot session", bot.session.close(), left(0.5))
+    if dispatcher is not None:
         await _step("conversation storage", dispatcher.storage.close(), left(0.5))
     await _step("database", close_database(), left(1.0))
     stopped.cancel()
@@ -183,23 +203,26 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
 
 
 async def start_bot(
-    bot: Bot, dispatcher: Dispatcher, settings: Settings, outbox: OutboxWorker
+    bot: Bot, dispatcher: Dispatcher | None, settings: Settings, outbox: OutboxWorker | None
 ) -> asyncio.Task | None:
     """Reach Telegram (retrying while it is away, bot/startup.py), then hand the bot to
-    the outbox, register the command menu, and set the webhook or start polling (the
-    polling task is returned)."""
+    the outbox (with the outbox role); with the bot role, register the command menu and
+    set the webhook or start polling (the polling task is returned)."""
     from bot.setup import register_commands
     from bot.startup import until_telegram_answers
 
     async def reach() -> str | None:
         me = await bot.me()  # cached: start_polling does not ask again
-        if settings.webhook_url:
+        if dispatcher is not None and settings.webhook_url:
             webhook_url, webhook_secret = webhook_target(settings)
             await bot.set_webhook(webhook_url, secret_token=webhook_secret)
         return me.username
 
     username = await until_telegram_answers(reach, settings.telegram_retry_max_seconds)
-    outbox.use_telegram(bot, username)
+    if outbox is not None:
+        outbox.use_telegram(bot, username)
+    if dispatcher is None:
+        return None
     await register_commands(bot)
     if settings.webhook_url:
         log.info("bot: webhook mode")

@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from db.urls import database_dialect, normalize_database_url
@@ -20,6 +27,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "uptime.sqlite3"
 
 MIN_TOKEN_LENGTH = 16  # API_ACCESS_TOKEN and METRICS_TOKEN
+# The parts a process can run (ROLES), all of them by default:
+#   api      the web app: REST API, ping endpoints, /health, /metrics, Telegram webhook
+#   bot      the Telegram dispatcher (long polling, or the webhook route of `api`)
+#   checker  the engine: claim due monitors, check them, record results
+#   outbox   delivering alerts; with any role but `checker` alone, also the rollups and
+#            retention jobs (safe to run in several processes)
+# Every process needs only DATABASE_URL and its roles: the database is the queue.
+ALL_ROLES = frozenset({"api", "bot", "checker", "outbox"})
 
 
 class ConfigError(Exception):
@@ -62,6 +77,8 @@ class Settings(BaseSettings):
     smtp_from: str | None = None
     smtp_security: Literal["none", "starttls", "tls"] = "starttls"
 
+    # Which parts this process runs (see ROLES): all of them unless told otherwise.
+    roles: Annotated[frozenset[str], NoDecode] = ALL_ROLES
     check_concurrency: int = Field(100, ge=1, le=10_000)
     allow_private_targets: bool = False
     default_monitor_quota: int = Field(50, ge=0, le=1_000_000)
@@ -90,6 +107,19 @@ class Settings(BaseSettings):
                     raise ValueError(f"{item!r} is not an integer Telegram id") from None
             return frozenset(ids)
         return value
+
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _roles(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        roles = frozenset(item.strip().lower() for item in value.split(",") if item.strip())
+        unknown = sorted(roles - ALL_ROLES)
+        if unknown:
+            raise ValueError(
+                f"unknown role {unknown[0]!r}; the roles are {', '.join(sorted(ALL_ROLES))}"
+            )
+        return roles or ALL_ROLES
 
     @field_validator("loglevel", mode="before")
     @classmethod
@@ -145,6 +175,15 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @model_validator(mode="after")
+    def _webhook_needs_api(self) -> Settings:
+        if self.webhook_url and "bot" in self.roles and "api" not in self.roles:
+            raise ValueError(
+                "ROLES: with WEBHOOK_URL, the bot role needs the api role (the web app"
+                " serves the webhook route)"
+            )
+        return self
+
     @property
     def public_base_url(self) -> str:
         """PUBLIC_URL, or this server's own address when it is not set."""
@@ -178,9 +217,11 @@ class Settings(BaseSettings):
 
 
 def _describe(error: dict) -> str:
-    field = str(error["loc"][0]) if error.get("loc") else "configuration"
     message = error.get("msg", "is invalid")
     message = message.removeprefix("Value error, ")
+    if not error.get("loc"):  # a rule across settings: its message names them
+        return message
+    field = str(error["loc"][0])
     if error.get("type") == "literal_error":
         message = message.replace("Input should be", "must be")
     return f"{field.upper()}: {message}"

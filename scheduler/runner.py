@@ -90,24 +90,25 @@ class RunningJobs:
 
 def register_jobs(
     scheduler: AsyncIOScheduler,
-    engine: Engine,
+    engine: Engine | None,
     outbox: OutboxWorker | None = None,
     settings: Settings | None = None,
 ) -> RunningJobs:
-    """The periodic jobs: the engine's tick (claim due monitors, start their checks,
-    write buffered results), the outbox worker's tick (start delivering due
-    notifications; it returns at once, the delivery runs as its own task), and with
-    `settings` the statistics rollups (every minute) and retention (every hour).
-    Returns what shutdown waits for (RunningJobs)."""
+    """The periodic jobs of this process's roles: the engine's tick (claim due
+    monitors, start their checks, write buffered results), the outbox worker's tick
+    (start delivering due notifications; it returns at once, the delivery runs as its
+    own task), and with `settings` the statistics rollups (every minute) and retention
+    (every hour). Returns what shutdown waits for (RunningJobs)."""
     jobs = RunningJobs()
-    scheduler.add_job(
-        jobs.wrap("engine tick", engine.tick),
-        "interval",
-        seconds=TICK_SECONDS,
-        jitter=TICK_JITTER,
-        id="engine.tick",
-        next_run_time=datetime.now(UTC),
-    )
+    if engine is not None:
+        scheduler.add_job(
+            jobs.wrap("engine tick", engine.tick),
+            "interval",
+            seconds=TICK_SECONDS,
+            jitter=TICK_JITTER,
+            id="engine.tick",
+            next_run_time=datetime.now(UTC),
+        )
     if outbox is not None:
         scheduler.add_job(
             jobs.wrap("outbox tick", outbox.tick),
