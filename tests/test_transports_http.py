@@ -1,8 +1,8 @@
 """The HTTP channel transports (scheduler/transports/) against real local servers.
 
 An aiohttp app on 127.0.0.1 plays the webhook receiver (it checks the signature over
-the raw body, as a receiver should): each path answers what a test asks for (a
-status, a body, headers), or answers slowly, or streams without end. Every
+the raw body, as a receiver should), Slack and Discord: each path answers what a test
+asks for (a status, a body, headers), or answers slowly, or streams without end. Every
 request it gets is recorded, so a test also sees what was NOT sent (the SSRF guard).
 Times a test waits on (a 429's pause) run on a ManualClock: no real sleeps.
 """
@@ -23,8 +23,11 @@ from aiohttp import web
 
 from core.clock import ManualClock
 from core.delivery import Outcome, Result
+from scheduler.transports import TRANSPORTS
 from scheduler.transports.base import AlertItem, ChannelTarget
+from scheduler.transports.discord import DiscordTransport
 from scheduler.transports.http import BODY_LIMIT, HttpRequest, HttpTransport, json_body
+from scheduler.transports.slack import SlackTransport
 from scheduler.transports.webhook import WebhookTransport, event, sign, verify
 from tests.support.http import free_port, serving
 
@@ -175,6 +178,29 @@ async def build() -> AsyncIterator[Callable[..., Any]]:
 @pytest.fixture
 def webhook(build) -> WebhookTransport:
     return build(WebhookTransport)
+
+
+@pytest.fixture
+def slack(build) -> SlackTransport:
+    return build(SlackTransport)
+
+
+@pytest.fixture
+def discord(build) -> DiscordTransport:
+    return build(DiscordTransport)
+
+
+# --- the protocol and the registry -------------------------------------------------
+
+
+def test_the_registry_names_each_http_kind_once() -> None:
+    expected = {"webhook": WebhookTransport, "slack": SlackTransport, "discord": DiscordTransport}
+    assert dict(TRANSPORTS) == expected
+    assert {kind: cls.GROUPS for kind, cls in TRANSPORTS.items()} == {
+        "webhook": False,
+        "slack": True,
+        "discord": True,
+    }
 
 
 # --- the webhook: the event, its signature ----------------------------------------
@@ -350,6 +376,59 @@ async def test_a_429_waits_as_retry_after_says_in_seconds_or_as_a_date(receiver,
     assert (await webhook.deliver(channel(fourth), [item()])).retry_after == 5.0  # unsaid
 
 
+@pytest.mark.parametrize(
+    ("reply", "result"),
+    [
+        (Reply(200, b"ok"), R.SENT),
+        (Reply(404, b"no_service"), R.DISABLE_CHANNEL),
+        (Reply(404, b""), R.DISABLE_CHANNEL),  # the webhook was deleted
+        (Reply(403, b"channel_is_archived"), R.DISABLE_CHANNEL),
+        (Reply(403, b"invalid_token"), R.DISABLE_CHANNEL),
+        (Reply(410, b"no_active_hooks"), R.DISABLE_CHANNEL),
+        (Reply(403, b"action_prohibited"), R.DEAD),
+        (Reply(400, b"invalid_payload"), R.DEAD),
+        (Reply(500, b"rollup_error"), R.RETRY),
+        (Reply(429, b"rate_limited", {"Retry-After": "3"}), R.RATE_LIMITED),
+    ],
+)
+async def test_slack_answers(receiver, slack, reply: Reply, result: Result) -> None:
+    url = receiver.answer("/services/T0/B0/x", reply)
+    assert (await slack.deliver(channel(url, "slack"), [item()])).result == result
+
+
+@pytest.mark.parametrize(
+    ("reply", "result"),
+    [
+        (Reply(204, b""), R.SENT),
+        (Reply(404, b'{"message": "Unknown Webhook", "code": 10015}'), R.DISABLE_CHANNEL),
+        (Reply(400, b'{"message": "Invalid Form Body", "code": 50035}'), R.DEAD),
+        (Reply(502, b"bad gateway"), R.RETRY),
+    ],
+)
+async def test_discord_answers(receiver, discord, reply: Reply, result: Result) -> None:
+    url = receiver.answer("/api/webhooks/1/t", reply)
+    assert (await discord.deliver(channel(url, "discord"), [item()])).result == result
+
+
+async def test_discord_429_takes_retry_after_from_the_body(receiver, build) -> None:
+    clock = ManualClock(CREATED)
+    discord = build(DiscordTransport, clock=clock)
+    body = b'{"message": "You are being rate limited.", "retry_after": 1.5, "global": false}'
+    url = receiver.answer("/api/webhooks/1/t", Reply(429, body, {"Retry-After": "9"}))
+    outcome = await discord.deliver(channel(url, "discord"), [item()])
+    assert (outcome.result, outcome.retry_after) == (R.RATE_LIMITED, 1.5)
+    assert discord.pacer.paused_for(url) == 1.5
+
+
+async def test_discord_pauses_a_webhook_whose_bucket_is_empty(receiver, build) -> None:
+    clock = ManualClock(CREATED)
+    discord = build(DiscordTransport, clock=clock)
+    headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": "2.25"}
+    url = receiver.answer("/api/webhooks/1/t", Reply(204, b"", headers))
+    assert (await discord.deliver(channel(url, "discord"), [item()])).result == R.SENT
+    assert discord.pacer.paused_for(url) == 2.25
+
+
 async def test_network_errors_and_bad_urls(webhook) -> None:
     closed = f"http://127.0.0.1:{free_port()}/hook"  # nothing listens there
     refused = await webhook.deliver(channel(closed), [item()])
@@ -393,7 +472,7 @@ async def test_alerts_of_other_kinds_are_not_sent(receiver, webhook) -> None:
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
 async def test_a_private_address_is_refused_before_any_request(receiver, build, host) -> None:
     port = receiver.url.rsplit(":", 1)[1]
-    for cls, kind in ((WebhookTransport, "webhook"),):
+    for cls, kind in ((WebhookTransport, "webhook"), (SlackTransport, "slack")):
         transport = build(cls)
         target = channel(f"http://{host}:{port}/hook", kind, allow_private=False)
         outcome = await transport.deliver(target, [item()])
@@ -428,3 +507,145 @@ async def test_a_429_pauses_that_target_until_retry_after(receiver, build) -> No
     await clock.advance(1)
     assert (await waiting).result == R.SENT
     assert [r.path for r in receiver.received] == ["/hook", "/other", "/hook"]
+
+
+async def test_slack_paces_one_message_a_second_per_webhook(receiver, slack) -> None:
+    url = receiver.answer("/services/T0/B0/x")
+    other = receiver.answer("/services/T0/B0/y")
+    assert (await slack.deliver(channel(url, "slack"), [item()])).result == R.SENT
+    assert not slack.pacer.bucket(url).has_capacity()  # the next one waits its second
+    assert slack.pacer.bucket(other).has_capacity()
+
+
+async def test_discord_paces_five_messages_per_two_seconds(receiver, discord) -> None:
+    url = receiver.answer("/api/webhooks/1/t", Reply(204, b""))
+    for _ in range(5):
+        assert (await discord.deliver(channel(url, "discord"), [item()])).result == R.SENT
+    bucket = discord.pacer.bucket(url)
+    assert (bucket.max_rate, bucket.time_period) == (5, 2.0)
+    assert not bucket.has_capacity()
+
+
+# --- Slack and Discord messages: escaping, grouping, language -------------------------
+
+HOSTILE = {
+    **DOWN,
+    "name": "<!channel> & <b>Shop</b> @everyone **bold** _x_",
+    "url": "https://shop.example/?a=1&b=<2>",
+    "error": "`rm -rf` <@123> [link](https://evil.example)",
+    "message": "`rm -rf` <@123> [link](https://evil.example)",
+}
+
+
+async def test_slack_escapes_what_users_and_targets_wrote(receiver, slack) -> None:
+    url = receiver.answer("/services/T0/B0/x")
+    await slack.deliver(channel(url, "slack"), [item("down", HOSTILE)])
+    sent = receiver.received[0].json()
+    (attachment,) = sent["attachments"]
+    (block,) = attachment["blocks"]
+    words = block["text"]["text"]
+    assert "<!channel>" not in json.dumps(sent) and "<b>" not in words
+    assert "&lt;!channel&gt; &amp; &lt;b&gt;Shop&lt;/b&gt;" in words
+    assert "&lt;!channel&gt;" in sent["text"]  # the fallback too
+    assert "<https://shop.example/?a=1&amp;b=&lt;2&gt;>" in words  # the URL, as a link
+    assert "&lt;@123&gt;" in words
+    assert attachment["color"] == "#d93025"
+
+
+async def test_discord_escapes_markdown_and_pings_nobody(receiver, discord) -> None:
+    url = receiver.answer("/api/webhooks/1/t", Reply(204, b""))
+    await discord.deliver(channel(url, "discord"), [item("down", HOSTILE)])
+    sent = receiver.received[0].json()
+    assert sent["content"] is None
+    assert sent["allowed_mentions"] == {"parse": []}
+    (embed,) = sent["embeds"]
+    assert r"\@everyone \*\*bold\*\* \_x\_" in embed["description"]
+    assert r"\`rm \-rf\` \<\@123\> \[link\]\(https://evil.example\)" in embed["description"]
+    assert "@everyone" not in embed["title"].replace(r"\@", "")
+    assert embed["url"] == HOSTILE["url"]  # a link target, not text: as it is
+    assert embed["color"] == 0xD93025
+    assert embed["timestamp"] == "2026-12-01T12:00:05+00:00"
+
+
+@pytest.mark.parametrize(
+    ("kind", "color"),
+    [("down", 0xD93025), ("reminder", 0xD93025), ("up", 0x1E8E3E), ("cert_expiring", 0xF9AB00),
+     ("test", 0x9AA0A6)],
+)  # fmt: skip
+async def test_each_state_has_its_colour(receiver, build, kind: str, color: int) -> None:
+    slack_url = receiver.answer("/services/T0/B0/x")
+    discord_url = receiver.answer("/api/webhooks/1/t", Reply(204, b""))
+    await build(SlackTransport).deliver(channel(slack_url, "slack"), [item(kind)])
+    await build(DiscordTransport).deliver(channel(discord_url, "discord"), [item(kind)])
+    slack_sent, discord_sent = (r.json() for r in receiver.received)
+    assert slack_sent["attachments"][0]["color"] == f"#{color:06x}"
+    assert discord_sent["embeds"][0]["color"] == color
+
+
+async def test_a_url_that_is_not_http_is_no_link(receiver, build) -> None:
+    tcp = {**DOWN, "url": "db.example:5432"}
+    slack_url = receiver.answer("/services/T0/B0/x")
+    discord_url = receiver.answer("/api/webhooks/1/t", Reply(204, b""))
+    await build(SlackTransport).deliver(channel(slack_url, "slack"), [item("down", tcp)])
+    await build(DiscordTransport).deliver(channel(discord_url, "discord"), [item("down", tcp)])
+    slack_sent, discord_sent = (r.json() for r in receiver.received)
+    assert "<db.example:5432>" not in slack_sent["attachments"][0]["blocks"][0]["text"]["text"]
+    assert "url" not in discord_sent["embeds"][0]
+
+
+def many(count: int) -> list[AlertItem]:
+    """`count` down alerts with long texts (an error and a message near recording's cut
+    of 512 characters, a long URL)."""
+    long = {
+        **DOWN,
+        "error": "e" * 500,
+        "message": "m" * 500,
+        "url": "https://x.example/" + "p" * 900,
+    }
+    return [item("down", {**long, "monitor_id": n, "name": f"site {n}"}, n) for n in range(count)]
+
+
+async def test_slack_lists_twenty_alerts_and_counts_the_rest(receiver, slack) -> None:
+    url = receiver.answer("/services/T0/B0/x")
+    assert (await slack.deliver(channel(url, "slack"), many(25))).result == R.SENT
+    sent = receiver.received[0].json()
+    assert sent["text"] == "[ALERTS] 25 down"
+    *listed, more = sent["attachments"]
+    assert len(listed) == 20
+    assert "site 19" in listed[-1]["blocks"][0]["text"]["text"]
+    assert more["blocks"][0]["text"]["text"] == "…and 5 more alerts"
+    assert all(len(a["blocks"][0]["text"]["text"]) <= 3000 for a in sent["attachments"])
+
+
+async def test_discord_sends_ten_embeds_and_counts_the_rest(receiver, discord) -> None:
+    url = receiver.answer("/api/webhooks/1/t", Reply(204, b""))
+    assert (await discord.deliver(channel(url, "discord"), many(25))).result == R.SENT
+    embeds = receiver.received[0].json()["embeds"]
+    assert len(embeds) == 10
+    assert embeds[8]["title"] == "[DOWN] site 8"
+    assert embeds[-1]["title"] == "…and 16 more alerts"
+    total = sum(len(e["title"]) + len(e.get("description", "")) for e in embeds)
+    assert total <= 6000  # Discord's limit over all embeds of a message
+
+
+async def test_ten_alerts_fit_discord_without_a_count(receiver, discord) -> None:
+    url = receiver.answer("/api/webhooks/1/t", Reply(204, b""))
+    await discord.deliver(channel(url, "discord"), many(10))
+    embeds = receiver.received[0].json()["embeds"]
+    assert [e["title"] for e in embeds] == [f"[DOWN] site {n}" for n in range(10)]
+
+
+async def test_a_russian_channel_gets_russian_words(receiver, build) -> None:
+    slack_url = receiver.answer("/services/T0/B0/x")
+    discord_url = receiver.answer("/api/webhooks/1/t", Reply(204, b""))
+    ru_slack = channel(slack_url, "slack", language="ru", zone="Europe/Moscow")
+    ru_discord = channel(discord_url, "discord", language="ru")
+    await build(SlackTransport).deliver(ru_slack, [item("down"), *many(21)])
+    await build(DiscordTransport).deliver(ru_discord, [item("test")])
+    slack_sent, discord_sent = (r.json() for r in receiver.received)
+    first = slack_sent["attachments"][0]["blocks"][0]["text"]["text"]
+    assert "*[НЕДОСТУПЕН] Shop*" in first and "недоступен" in first
+    assert "14:55" in first  # since 11:55 UTC, shown in Moscow time
+    assert slack_sent["text"].startswith("[ОПОВЕЩЕНИЯ]")
+    assert slack_sent["attachments"][-1]["blocks"][0]["text"]["text"] == "…и ещё 2 оповещения"
+    assert discord_sent["embeds"][0]["title"] == "Тестовое оповещение"

@@ -11,10 +11,14 @@ subclasses http.HttpTransport and writes its request) plus one line below.
 from __future__ import annotations
 
 from scheduler.transports.base import Transport
+from scheduler.transports.discord import DiscordTransport
+from scheduler.transports.slack import SlackTransport
 from scheduler.transports.webhook import WebhookTransport
 
 TRANSPORTS: dict[str, type[Transport]] = {
     WebhookTransport.kind: WebhookTransport,
+    SlackTransport.kind: SlackTransport,
+    DiscordTransport.kind: DiscordTransport,
 }
 
 __all__ = ["TRANSPORTS"]
