@@ -18,9 +18,11 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from aiohttp import web
 
+from api.openapi import document
 from core.clock import ManualClock
 from core.delivery import Outcome, Result
 from scheduler.transports import TRANSPORTS
@@ -326,6 +328,20 @@ async def test_the_event_holds_the_payloads_facts(receiver, webhook, kind: str) 
         "time": "2026-12-01T12:00:05+00:00",
         **EXPECTED_EVENTS[kind],
     }
+
+
+@pytest.mark.parametrize("kind", list(EXPECTED_EVENTS))
+def test_every_event_validates_against_the_documented_schema(kind: str) -> None:
+    doc = document(60)
+    schema = {"$ref": "#/components/schemas/WebhookEvent", "components": doc["components"]}
+    validator = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+    body = json.loads(json_body(event(item(kind))))
+    errors = [str(e) for e in validator.iter_errors(body)]
+    assert not errors, errors[:3]
+    # A push monitor's never-finished run: details carry its start.
+    push = {**DOWN, "cause": "never_finished", "details": {"started_at": DOWN["since"]}}
+    assert validator.is_valid(json.loads(json_body(event(item("down", push)))))
+    assert not validator.is_valid({**body, "event": "exploded"})
 
 
 # --- what answers mean --------------------------------------------------------------
