@@ -475,8 +475,7 @@ async def test_an_endless_body_is_read_only_up_to_the_cap(receiver, webhook, sta
 
 async def test_alerts_of_other_kinds_are_not_sent(receiver, webhook) -> None:
     url = receiver.answer("/hook")
-    broadcast = item("test", {"text": "hello"})
-    broadcast = AlertItem(1, "broadcast", broadcast.payload, CREATED)
+    broadcast = AlertItem(1, "broadcast", {"text": "hello"}, CREATED)  # bot and email only
     outcome = await webhook.deliver(channel(url), [broadcast])
     assert outcome.result == R.DEAD and "broadcast" in (outcome.error or "")
     assert not receiver.received
