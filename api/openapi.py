@@ -33,6 +33,8 @@ from core.monitor_rules import (
 from core.settings import Settings
 from core.stats import WINDOWS
 from db.models import MonitorState, PingKind
+from scheduler.transports.base import EVENT_NAMES
+from scheduler.transports.webhook import VERSION as WEBHOOK_VERSION
 
 routes = web.RouteTableDef()
 
@@ -190,6 +192,39 @@ def monitor_schemas() -> dict:
     }
 
 
+def every(properties: dict) -> dict:
+    """A closed object with all of `properties` present (null when unknown)."""
+    return obj(properties, list(properties))
+
+
+def webhook_event_schema() -> dict:
+    """What a webhook channel receives (scheduler/transports/webhook.py): not served by
+    this API, documented here so receivers have one schema to validate against."""
+    return every({
+        "version": {"const": WEBHOOK_VERSION},
+        "event": {"enum": list(dict.fromkeys(EVENT_NAMES.values()))},
+        "id": {**INT, "description": "The notification's id, as in X-Uptime-Delivery: the "
+               "same on every retry, for a receiver to drop copies."},
+        "time": {**TIME, "description": "When the alert was raised, in UTC."},
+        "monitor": null(every({"id": INT, "name": null(STR), "url": null(STR),
+                               "kind": null(STR)})),
+        "incident": null(every({
+            "id": null(INT), "started_at": null(TIME), "resolved_at": null(TIME),
+            "cause": null(STR), "failed_checks": null(INT),
+            "downtime_seconds": null({**INT, "description": "For up: how long it was down; "
+                                      "for a reminder: how long it has been down."}),
+        })),
+        "check": null(every({
+            "cause": null(STR), "error": null(STR), "message": null(STR),
+            "status_code": null(INT), "details": null({"type": "object"}),
+        })),
+        "certificate": null(every({"expires_at": null(TIME), "days_left": null(INT),
+                                   "threshold_days": null(INT)})),
+    }) | {"description": "The JSON body a webhook channel receives, signed in "
+          "X-Uptime-Signature (sha256=<hex HMAC-SHA256 of the raw body with the channel's "
+          "secret>). A fact the alert does not hold is null."}  # fmt: skip
+
+
 SCHEMAS = {
     "Error": obj({"error": obj({"code": STR, "message": STR,
                                 "fields": {"type": "object", "additionalProperties": STR}},
@@ -255,6 +290,7 @@ SCHEMAS = {
     "IncidentList": listing("Incident"),
     "WindowList": listing("Window"),
     "UserList": listing("User"),
+    "WebhookEvent": webhook_event_schema(),
 }  # fmt: skip
 
 

@@ -1,20 +1,24 @@
 """What a delivery attempt came to, and when a failed one is tried again.
 
-Transports (scheduler/telegram_sender.py, scheduler/email_sender.py) turn their
-library's answers and exceptions into an `Outcome`; the outbox worker turns the
-outcome into the row's next status with `RetryPolicy`. Keeping the classification
-next to the policy makes the rule visible in one place:
+Transports (scheduler/telegram_sender.py, scheduler/email_sender.py, and the channel
+transports of scheduler/transports/) turn their library's answers and exceptions into
+an `Outcome`; the outbox worker turns the outcome into the row's next status with
+`RetryPolicy`. Keeping the classification next to the policy makes the rule visible in
+one place:
 
 - SENT: the transport accepted the message.
 - RETRY: a transient failure (network, timeout, 5xx, SMTP 4xx). Tried again after an
   exponential backoff with jitter until the row is RetryPolicy.give_up_after old,
   then DEAD with the last error.
-- RATE_LIMITED: Telegram's 429. Tried again after exactly `retry_after` seconds; it
+- RATE_LIMITED: a 429 (Telegram, a webhook). Tried again after exactly `retry_after` seconds; it
   does not bring the row nearer to dead (the message is fine, we were too fast).
 - DEAD: a permanent failure (Telegram 400, SMTP 5xx): retrying cannot help.
 - BLOCKED: the recipient blocked the bot (Telegram 403): the user is marked, their
   queued Telegram rows are cancelled.
 - CANCELLED: nothing to send to any more (email alerts without a verified address).
+- DISABLE_CHANNEL: the destination is gone for good (a deleted Slack or Discord webhook,
+  an archived Slack channel, an HTTP 410): the channel is disabled with the error as
+  its reason and its owner is told once; its queued rows are not tried again.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ class Result(StrEnum):
     DEAD = "dead"
     BLOCKED = "blocked"
     CANCELLED = "cancelled"
+    DISABLE_CHANNEL = "disable_channel"
 
 
 @dataclass(frozen=True)

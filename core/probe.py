@@ -24,7 +24,8 @@ import asyncio
 import contextvars
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -196,7 +197,8 @@ def make_ssl_context(cafile: str | None = None) -> ssl.SSLContext:
 
 
 class GuardedConnector(aiohttp.TCPConnector):
-    """Drops non-public addresses after DNS unless the running check allows them."""
+    """Drops non-public addresses after DNS unless the running request allows them
+    (`private_addresses_allowed`): the probe's and the channel transports' connector."""
 
     def __init__(self, *args: Any, is_public: Callable[[str], bool], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -208,10 +210,24 @@ class GuardedConnector(aiohttp.TCPConnector):
         return guard_addresses(host, hosts, self._is_public)
 
 
+@contextmanager
+def private_addresses_allowed(allowed: bool) -> Iterator[None]:
+    """Inside the block, `guard_addresses` lets private addresses through when `allowed`
+    (an admin's monitor, a channel of someone allowed private targets). A context
+    variable rather than an argument: the guard runs deep inside aiohttp's connector,
+    in the task that sends the request, where only the context reaches."""
+    token = _allow_private.set(allowed)
+    try:
+        yield
+    finally:
+        _allow_private.reset(token)
+
+
 def guard_addresses(host: str, hosts: list[Any], is_public: Callable[[str], bool]) -> list[Any]:
     """The SSRF rule at connect time, after DNS, for every kind: the resolved entries
     (aiohttp's dicts with a "host") whose address is public, unless the running check
-    may reach private ones; BlockedAddressError when none is left."""
+    may reach private ones (`private_addresses_allowed`); BlockedAddressError when none
+    is left."""
     if _allow_private.get():
         return hosts
     public = [h for h in hosts if is_public(h["host"])]
@@ -362,16 +378,15 @@ class Probe:
         checked_at = self.clock.now()
         timing = Timing(started=time.perf_counter())
         token = _timing.set(timing)
-        allow = _allow_private.set(spec.allow_private)
         try:
-            async with asyncio.timeout(spec.timeout + 1.0):  # a guard over the checker's own
-                return await checker_of(spec)(spec, self)
+            with private_addresses_allowed(spec.allow_private):
+                async with asyncio.timeout(spec.timeout + 1.0):  # a guard over the checker's
+                    return await checker_of(spec)(spec, self)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             return failed_result(exc, checked_at)
         finally:
-            _allow_private.reset(allow)
             _timing.reset(token)
 
     async def resolve(self, host: str, port: int) -> list[str]:

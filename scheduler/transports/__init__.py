@@ -1,0 +1,24 @@
+"""Alert channels' transports: one module per channel kind, all behind one protocol
+(base.Transport), found by kind in TRANSPORTS.
+
+The outbox knows only the protocol: it builds a `ChannelTarget` from a channel row and
+`AlertItem`s from notification rows, asks TRANSPORTS for the channel's kind, and turns
+the `Outcome` that `deliver` returns into the rows' next state. A new kind of channel
+is one module here (a class with `kind`, `GROUPS`, `deliver` and `close`; an HTTP one
+subclasses http.HttpTransport and writes its request) plus one line below.
+"""
+
+from __future__ import annotations
+
+from scheduler.transports.base import Transport
+from scheduler.transports.discord import DiscordTransport
+from scheduler.transports.slack import SlackTransport
+from scheduler.transports.webhook import WebhookTransport
+
+TRANSPORTS: dict[str, type[Transport]] = {
+    WebhookTransport.kind: WebhookTransport,
+    SlackTransport.kind: SlackTransport,
+    DiscordTransport.kind: DiscordTransport,
+}
+
+__all__ = ["TRANSPORTS"]
