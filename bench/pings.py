@@ -3,7 +3,7 @@ another process while the scheduler keeps checking HTTP monitors.
 
     python -m bench.pings --monitors 10000 --rate 2000 --duration 20 [--uvloop] \
         [--checks-per-s 200] [--connections 256] [--client aiohttp|raw] \
-        [--fail-share 0.05] [--sqlite]
+        [--fail-share 0.05] [--checker-process] [--sqlite]
 
 Creates a throw-away database (PostgreSQL on the server of DATABASE_URL, by default the
 local test server; SQLite in a temporary file with --sqlite, or when DATABASE_URL is
@@ -12,7 +12,9 @@ unset and the local server does not answer), N push monitors (period --period, g
 and checks_per_s x --interval HTTP monitors spread over one interval against the
 local target process (bench/_target_server.py). This process runs what run.py runs
 for them: the web app (api.app.create_app: the ping endpoints and their group-commit
-intake) and the engine with its APScheduler jobs. Once the checks run, the scheduler
+intake) and the engine with its APScheduler jobs; with --checker-process the engine
+runs in a process of its own instead, as `ROLES=checker` runs it beside a front process
+of `ROLES=api,bot,outbox`. Once the checks run, the scheduler
 alone is measured for --baseline seconds; then a client in a separate process (a pool
 of --connections keep-alive connections) sends R pings a second for D seconds, open
 loop (each on its schedule, whatever the earlier answers), over the N tokens in a
@@ -32,7 +34,8 @@ small machine is CPU the measured processes get back. Prints one JSON line:
                                     connection included)
   client_late_p99_ms                how late the client started requests against its
                                     schedule (a client short of CPU shows here)
-  app_cpu_s_per_1000_pings          CPU of this process (web app, intake, engine) in the
+  app_cpu_s_per_1000_pings          CPU of the app's processes (web app, intake, engine;
+                                    the checker's too with --checker-process) in the
                                     window, per 1,000 accepted pings
   app_cpu_s_per_1000_pings_net      the same less the scheduler's own CPU rate (baseline)
   db_cpu_s_per_1000_pings (_net)    PostgreSQL's CPU, the same way: this database's
@@ -52,6 +55,7 @@ small machine is CPU the measured processes get back. Prints one JSON line:
   intake_batches / intake_avg_batch  transactions the intake committed, pings per one
   client_cpu_s                      CPU of the client process (it shares the machine)
   rss_peak_mb                       peak resident memory of this process
+  app_processes                     1, or 2 with --checker-process
 """
 
 from __future__ import annotations
@@ -111,6 +115,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--interval", type=int, default=60, help="of the HTTP monitors")
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--baseline", type=float, default=5, help="seconds, scheduler alone")
+    parser.add_argument(
+        "--checker-process",
+        action="store_true",
+        help="run the engine in a process of its own, as ROLES=checker does",
+    )
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--uvloop", action="store_true")
     parser.add_argument("--seed", type=int, default=1)
@@ -441,24 +450,132 @@ async def database_pids() -> list[int] | None:
     return [row["pid"] for row in rows]
 
 
+class LocalChecker:
+    """The engine in this process, as run.py runs it with every role."""
+
+    def __init__(self, runtime) -> None:
+        from scheduler.engine import Engine
+
+        self.engine = Engine(runtime.settings, runtime.probe, slots=runtime.slots)
+        self.scheduler = None
+
+    async def launch(self) -> None:
+        pass
+
+    async def start(self) -> None:
+        from scheduler.runner import create_scheduler, register_jobs
+
+        await self.engine.start()
+        self.scheduler = create_scheduler()
+        register_jobs(self.scheduler, self.engine)
+        self.scheduler.start()
+
+    async def read(self) -> dict:
+        return {"cpu": 0.0, "checks": self.engine.started_checks}  # its CPU is this process's
+
+    async def clear_lags(self) -> None:
+        self.engine.lags.clear()
+
+    async def stop(self) -> list[float]:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.engine.stop(timeout=5)
+        return list(self.engine.lags)
+
+
+class ChildChecker:
+    """The engine in a process of its own, as run.py runs it with ROLES=checker (the
+    engine's tick, nothing else), driven over a pipe."""
+
+    def __init__(self, url: str, ca_file: str, args: argparse.Namespace) -> None:
+        self.conn, child = mp.Pipe()
+        self.process = mp.get_context("spawn").Process(
+            target=checker_process, args=(child, url, ca_file, args)
+        )
+
+    async def _ask(self, command: str) -> object:
+        self.conn.send(command)
+        return await _received(self.conn, 60)
+
+    async def launch(self) -> None:
+        self.process.start()
+        await _received(self.conn, 120)  # "ready": its database is open
+
+    async def start(self) -> None:
+        await self._ask("start")
+
+    async def read(self) -> dict:
+        return await self._ask("read")
+
+    async def clear_lags(self) -> None:
+        await self._ask("clear")
+
+    async def stop(self) -> list[float]:
+        try:
+            return await self._ask("stop")
+        finally:
+            self.process.join(10)
+            if self.process.is_alive():
+                self.process.terminate()
+
+
+def checker_process(conn, url: str, ca_file: str, args: argparse.Namespace) -> None:
+    """The checker's process (ChildChecker): start, then answer commands until "stop"."""
+    if args.uvloop:
+        import uvloop
+
+        uvloop.install()
+    asyncio.run(_checker(conn, url, ca_file, args))
+
+
+async def _checker(conn, url: str, ca_file: str, args: argparse.Namespace) -> None:
+    from core.probe import Probe, make_ssl_context
+    from core.runtime import Runtime, freeze_startup_objects
+    from db.connection import close_database, open_database
+
+    await open_database(url)
+    probe = Probe(ssl_context=make_ssl_context(cafile=ca_file))
+    checker = LocalChecker(Runtime(settings=bench_settings(url, args.concurrency), probe=probe))
+    conn.send("ready")
+    try:
+        while True:
+            command = await _received(conn, 3600)
+            if command == "start":
+                await checker.start()
+                freeze_startup_objects()
+                conn.send(None)
+            elif command == "read":
+                conn.send({**await checker.read(), "cpu": own_cpu_seconds()})
+            elif command == "clear":
+                await checker.clear_lags()
+                conn.send(None)
+            else:
+                conn.send(await checker.stop())
+                return
+    finally:
+        await probe.close()
+        await close_database()
+
+
 class Meter:
-    """CPU of this process and of the database, and the engine's and intake's counts,
-    between two readings."""
+    """CPU of the app's processes and of the database, and the engine's and intake's
+    counts, between two readings."""
 
     KEYS = ("t", "app", "db", "server", "checks", "written", "batches")
 
-    def __init__(self, engine, intake) -> None:
-        self.engine, self.intake = engine, intake
+    def __init__(self, checker, intake) -> None:
+        self.checker, self.intake = checker, intake
 
     async def read(self) -> dict:
         pids = await database_pids()
+        checker = await self.checker.read()
         return {
             "t": time.monotonic(),
-            "app": own_cpu_seconds(),
+            "app": own_cpu_seconds() + checker["cpu"],
             # per process: a backend that started meanwhile counts from zero
             "db": None if pids is None else {p: postgres_cpu_seconds([p]) for p in pids},
             "server": None if pids is None else postgres_cpu_seconds(),
-            "checks": self.engine.started_checks,
+            "checks": checker["checks"],
             "written": self.intake.written,
             "batches": self.intake.batches,
         }
@@ -483,22 +600,21 @@ async def run(args: argparse.Namespace, url: str, target: TargetProcess) -> dict
     try:
         runtime = Runtime(settings=settings, probe=probe)
         tokens = await fill(runtime, args, target)
-        return await measure(args, runtime, tokens)
+        return await measure(args, runtime, tokens, target.ca_file)
     finally:
         await probe.close()
         await close_database()
 
 
-async def measure(args: argparse.Namespace, runtime, tokens: list[str]) -> dict:
-    """Serve the app and run the engine as run.py does; the baseline, then the pings."""
+async def measure(args: argparse.Namespace, runtime, tokens: list[str], ca_file: str) -> dict:
+    """Serve the app and run the engine as run.py does (in this process, or with
+    --checker-process in its own); the baseline, then the pings."""
     from aiohttp import web
 
     from api.app import create_app
     from api.app_keys import PING_INTAKE_KEY
     from core.runtime import freeze_startup_objects
     from db.connection import current_connection
-    from scheduler.engine import Engine
-    from scheduler.runner import create_scheduler, register_jobs
 
     app = create_app(runtime)
     runner = web.AppRunner(app, shutdown_timeout=1.0, handle_signals=False)
@@ -513,33 +629,33 @@ async def measure(args: argparse.Namespace, runtime, tokens: list[str]) -> dict:
         target=client_process, args=(child, f"http://127.0.0.1:{port}", tokens, args)
     )
     client.start()
-    engine = Engine(runtime.settings, runtime.probe, slots=runtime.slots)
-    scheduler = create_scheduler()
+    checker = (
+        ChildChecker(runtime.settings.database_url, ca_file, args)
+        if args.checker_process
+        else LocalChecker(runtime)
+    )
+    lags: list[float] = []
     try:
         await _received(parent, 120)  # "ready": its pool is open
+        await checker.launch()  # a process takes seconds to start: before the lead
         await spread_checks(args.interval)
-        await engine.start()
-        register_jobs(scheduler, engine)
-        scheduler.start()
+        await checker.start()
         freeze_startup_objects()  # as run.py does once started
-        meter = Meter(engine, app[PING_INTAKE_KEY])
+        meter = Meter(checker, app[PING_INTAKE_KEY])
         await asyncio.sleep(START_LEAD_S)  # the first checks are due
         before = await meter.read()
         await asyncio.sleep(args.baseline)
         baseline = await meter.since(before)
         before = await meter.read()
-        engine.lags.clear()
+        await checker.clear_lags()
         parent.send("go")
         seen = await _received(parent, args.duration + 120)
         window = await meter.since(before)
-        lags = list(engine.lags)
     finally:
         client.join(10)
         if client.is_alive():
             client.terminate()
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
-        await engine.stop(timeout=5)
+        lags = await checker.stop()
         await runner.cleanup()  # the intake writes what waits
     _, rows = await current_connection().execute_query(
         "SELECT (SELECT count(*) FROM pings) AS pings, (SELECT count(*) FROM check_logs"
@@ -605,6 +721,7 @@ def figures(
         "connections": args.connections,
         "fail_share": args.fail_share,
         "loop": "uvloop" if args.uvloop else "asyncio",
+        "app_processes": 2 if args.checker_process else 1,
         "cpus": os.cpu_count(),
     }
 

@@ -10,8 +10,9 @@ one place:
 - RETRY: a transient failure (network, timeout, 5xx, SMTP 4xx). Tried again after an
   exponential backoff with jitter until the row is RetryPolicy.give_up_after old,
   then DEAD with the last error.
-- RATE_LIMITED: a 429 (Telegram, a webhook). Tried again after exactly `retry_after` seconds; it
-  does not bring the row nearer to dead (the message is fine, we were too fast).
+- RATE_LIMITED: a 429 (Telegram, a webhook). Tried again after exactly `retry_after`
+  seconds; it does not bring the row nearer to dead (the message is fine, we were too
+  fast).
 - DEAD: a permanent failure (Telegram 400, SMTP 5xx): retrying cannot help.
 - BLOCKED: the recipient blocked the bot (Telegram 403): the user is marked, their
   queued Telegram rows are cancelled.
