@@ -476,11 +476,13 @@ class LocalChecker:
     async def clear_lags(self) -> None:
         self.engine.lags.clear()
 
-    async def stop(self) -> list[float]:
+    async def lags(self) -> list[float]:
+        return list(self.engine.lags)
+
+    async def stop(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await self.engine.stop(timeout=5)
-        return list(self.engine.lags)
 
 
 class ChildChecker:
@@ -510,9 +512,12 @@ class ChildChecker:
     async def clear_lags(self) -> None:
         await self._ask("clear")
 
-    async def stop(self) -> list[float]:
+    async def lags(self) -> list[float]:
+        return await self._ask("lags")
+
+    async def stop(self) -> None:
         try:
-            return await self._ask("stop")
+            await self._ask("stop")
         finally:
             self.process.join(10)
             if self.process.is_alive():
@@ -549,8 +554,11 @@ async def _checker(conn, url: str, ca_file: str, args: argparse.Namespace) -> No
             elif command == "clear":
                 await checker.clear_lags()
                 conn.send(None)
+            elif command == "lags":
+                conn.send(await checker.lags())
             else:
-                conn.send(await checker.stop())
+                await checker.stop()
+                conn.send(None)
                 return
     finally:
         await probe.close()
@@ -634,7 +642,6 @@ async def measure(args: argparse.Namespace, runtime, tokens: list[str], ca_file:
         if args.checker_process
         else LocalChecker(runtime)
     )
-    lags: list[float] = []
     try:
         await _received(parent, 120)  # "ready": its pool is open
         await checker.launch()  # a process takes seconds to start: before the lead
@@ -651,11 +658,12 @@ async def measure(args: argparse.Namespace, runtime, tokens: list[str], ca_file:
         parent.send("go")
         seen = await _received(parent, args.duration + 120)
         window = await meter.since(before)
+        lags = await checker.lags()  # the window's: not the shutdown's
     finally:
         client.join(10)
         if client.is_alive():
             client.terminate()
-        lags = await checker.stop()
+        await checker.stop()
         await runner.cleanup()  # the intake writes what waits
     _, rows = await current_connection().execute_query(
         "SELECT (SELECT count(*) FROM pings) AS pings, (SELECT count(*) FROM check_logs"
