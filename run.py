@@ -3,11 +3,12 @@
 Everything runs in one asyncio loop. ROLES picks the parts a process runs (all by
 default; core/settings.ALL_ROLES): `ROLES=checker` only claims, checks and records,
 `ROLES=api,bot,outbox` does the rest, so the checks can have cores of their own while
-the front answers pings and people; the database is the only thing they share. The
-bot's start (reaching Telegram, then polling
-or the webhook) runs on its own, retried while Telegram is away (bot/startup.py): the
-scheduler, the API and the outbox never wait for it. A token Telegram refuses (401)
-is a configuration error: the service shuts down and exits with code 2.
+the front answers pings and people; the database is the only thing they share.
+
+The bot's start (reaching Telegram, then polling or the webhook) runs on its own,
+retried while Telegram is away (bot/startup.py): the scheduler, the API and the outbox
+never wait for it. A token Telegram refuses (401) is a configuration error: the
+service shuts down and exits with code 2.
 
 Shutdown (SIGINT/SIGTERM) goes in reverse:
 1. stop taking work: end polling, stop the scheduler (no new ticks start) and let
