@@ -108,7 +108,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     bot = dispatcher = None
     if settings.telegram_bot_token is None:
         if "bot" in roles:
-            log.warning("TELEGRAM_BOT_TOKEN is not set: the bot is off; scheduler and API run")
+            log.warning("TELEGRAM_BOT_TOKEN is not set: the bot is off; the other parts run")
     elif roles & {"bot", "outbox"}:  # the outbox sends through a Bot of its own
         from bot.setup import create_bot, create_dispatcher
 

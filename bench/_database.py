@@ -87,6 +87,15 @@ async def migrated_sqlite_database() -> AsyncIterator[str]:
         yield url
 
 
+def use_uvloop(wanted: bool) -> None:
+    """Run this process's event loops on uvloop when `wanted` (a benchmark's --uvloop),
+    as run.py does where it is installed."""
+    if wanted:
+        import uvloop
+
+        uvloop.install()
+
+
 def bench_settings(url: str, concurrency: int):
     """The settings every benchmark's app runs with: its database, loopback targets
     allowed, and the check slots asked for."""

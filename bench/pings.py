@@ -88,6 +88,7 @@ from bench._database import (  # noqa: E402
     migrated_sqlite_database,
     percentile,
     postgres_answers,
+    use_uvloop,
 )
 from bench._target_server import TargetProcess, start_target_process  # noqa: E402
 from bench.scheduler import own_cpu_seconds, peak_rss_mb, postgres_cpu_seconds  # noqa: E402
@@ -526,10 +527,7 @@ class ChildChecker:
 
 def checker_process(conn, url: str, ca_file: str, args: argparse.Namespace) -> None:
     """The checker's process (ChildChecker): start, then answer commands until "stop"."""
-    if args.uvloop:
-        import uvloop
-
-        uvloop.install()
+    use_uvloop(args.uvloop)
     asyncio.run(_checker(conn, url, ca_file, args))
 
 
@@ -745,10 +743,7 @@ async def main_async(args: argparse.Namespace) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.uvloop:
-        import uvloop
-
-        uvloop.install()
+    use_uvloop(args.uvloop)
     print(json.dumps(asyncio.run(main_async(args))))
 
 

@@ -61,6 +61,7 @@ from bench._database import (  # noqa: E402
     create_database,
     drop_database,
     percentile,
+    use_uvloop,
 )
 from bench._target_server import (  # noqa: E402
     DNS_ADDRESS,
@@ -402,10 +403,7 @@ async def main_async(args: argparse.Namespace) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.uvloop:
-        import uvloop
-
-        uvloop.install()
+    use_uvloop(args.uvloop)
     print(json.dumps(asyncio.run(main_async(args))))
 
 
