@@ -32,6 +32,9 @@ small machine is CPU the measured processes get back. Prints one JSON line:
   latency_p50_ms / _p99_ms / _max_ms  from the request's start to its answer read, as
                                     the client measures it (a wait for a free pooled
                                     connection included)
+  latency_p99_ms_by_quarter         the p99 of the pings sent in each quarter of the
+                                    window: a rise shows a cost that grows as the run
+                                    goes on (dead row versions piling up, say)
   client_late_p99_ms                how late the client started requests against its
                                     schedule (a client short of CPU shows here)
   app_cpu_s_per_1000_pings          CPU of the app's processes (web app, intake, engine;
@@ -278,6 +281,7 @@ async def _client(conn, base: str, tokens: list[str], args: argparse.Namespace) 
     clock = time.perf_counter  # uvloop's loop.time() counts whole milliseconds
     latencies: list[float] = []
     late: list[float] = []
+    sent_at: list[float] = []  # beside latencies: when each was sent
     statuses: Counter[str] = Counter()
     ended_runs = 0
     async with transport(base, args.connections) as request:
@@ -290,6 +294,7 @@ async def _client(conn, base: str, tokens: list[str], args: argparse.Namespace) 
             except Exception as exc:  # counted by kind: a reset...
                 status = type(exc).__name__
             latencies.append(clock() - started)
+            sent_at.append(started)
             statuses[str(status)] += 1
             return status
 
@@ -302,7 +307,7 @@ async def _client(conn, base: str, tokens: list[str], args: argparse.Namespace) 
         # Open the pool's connections (an unknown token: 404, nothing written).
         unknown = "/ping/" + "x" * 32
         await asyncio.gather(*(send("GET", unknown, None, 0.0) for _ in range(args.connections)))
-        latencies.clear(), late.clear(), statuses.clear()
+        latencies.clear(), late.clear(), sent_at.clear(), statuses.clear()
         conn.send("ready")
         conn.recv()  # "go"
         cpu0 = own_cpu_seconds()
@@ -328,6 +333,7 @@ async def _client(conn, base: str, tokens: list[str], args: argparse.Namespace) 
         "statuses": dict(statuses),
         "ended_runs": ended_runs,
         "latencies": latencies,
+        "quarters": [min(3, int(4 * (at - t0) / window)) for at in sent_at],
         "late": late,
         "window_s": window,
         "cpu_s": own_cpu_seconds() - cpu0,
@@ -692,6 +698,7 @@ def figures(
     db, db_net = cost("db")
     server, _ = cost("server")
     latencies = [s * 1000 for s in seen["latencies"]]
+    by_quarter = list(zip(latencies, seen["quarters"], strict=True))
     return {
         "database": "sqlite" if args.sqlite else "postgres",
         "accepted_per_s": round(accepted / seen["window_s"], 1),
@@ -702,6 +709,9 @@ def figures(
         "latency_p50_ms": round(statistics.median(latencies), 2) if latencies else None,
         "latency_p99_ms": round(percentile(latencies, 0.99), 2),
         "latency_max_ms": round(max(latencies), 2) if latencies else None,
+        "latency_p99_ms_by_quarter": [
+            round(percentile([ms for ms, q in by_quarter if q == n], 0.99), 2) for n in range(4)
+        ],
         "client_late_p99_ms": round(percentile(seen["late"], 0.99) * 1000, 2),
         "app_cpu_s_per_1000_pings": app,
         "app_cpu_s_per_1000_pings_net": app_net,
