@@ -161,12 +161,38 @@ def _render(kind: NotificationKind, p: dict, lang: str) -> RenderedAlert:
                 CODE_MINUTES,
             ).format(minutes=CODE_MINUTES),
         ]
+    elif kind == NotificationKind.TEST:
+        subject = _("Test alert")
+        lines = [_("This is a test: alerts of your monitors will arrive here.")]
+    elif kind == NotificationKind.CHANNEL_DISABLED:
+        subject = _("An alert channel was turned off")
+        lines = [
+            _("⚠️ Alerts to <b>{channel}</b> failed for good, so that channel is off.").format(
+                channel=esc(channel_label(p.get("channel_kind", ""), p.get("channel_name", "")))
+            ),
+            _("Reason: {reason}").format(reason=esc(cut(str(p.get("reason", "")), 300))),
+            _("Fix it, then turn it on again with the button below."),
+        ]
     else:  # broadcast: the admin's text, as typed
         subject = _("Announcement")
         lines = [esc(cut(str(p.get("text", "")), 3500))]
     # Every part is cut to its own limit above, so the whole stays under Telegram's 4096.
     body = "\n".join(lines)
     return RenderedAlert(subject=subject, html=body, text=_plain(body))
+
+
+def channel_label(kind: str, name: str) -> str:
+    """How a channel is called in messages: its name, else its kind's word."""
+    if name:
+        return cut(name, 128)
+    words = {
+        "telegram": _("Telegram chat"),
+        "email": _("Email"),
+        "webhook": _("Webhook"),
+        "slack": _("Slack"),
+        "discord": _("Discord"),
+    }
+    return words.get(kind, kind)
 
 
 def deep_link(bot_username: str | None, monitor_id: int | None) -> str | None:

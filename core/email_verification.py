@@ -7,12 +7,13 @@
    is in the payload because it is not confirmed yet).
 2. `confirm_code(user, code)` compares in constant time. Right and in time: the pending
    address becomes the user's verified email. Wrong: one attempt used; the fifth wrong
-   attempt voids the code, as does expiry; then only a new code helps.
+   attempt voids the code, as does expiry; then only a new code helps. The address
+   also becomes the user's email channel (core/channels.py), a default one.
 
 Refusals raise `EmailError` with a stable `code` and parameters, which the bot
 translates and the API returns. A new code is refused for RESEND_AFTER after the last
 one, so nobody can use the bot to flood someone's mailbox. Alerts go by email only to
-a verified address (core.recording.alert_channels).
+a verified address: only confirming one makes an email channel.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from core.channels import remove_email_channel, set_email_channel
 from core.monitor_rules import RuleError
 from db.connection import current_connection
 from db.models import Notification, NotificationChannel, NotificationKind, NotificationStatus, User
@@ -216,6 +218,8 @@ async def confirm_code(user: User, text: str, now: datetime | None = None) -> st
             changed = ("email", "email_verified", *_PENDING_FIELDS)
         if changed:
             await fresh.save(update_fields=list(changed))
+        if error is None:
+            await set_email_channel(fresh, fresh.email)
     _copy(user, fresh, ("email", "email_verified", *_PENDING_FIELDS))
     if error is not None:
         raise error
@@ -227,5 +231,7 @@ async def remove_email(user: User) -> None:
     user.email, user.email_verified = None, False
     user.pending_email = user.email_code_hash = user.email_code_expires_at = None
     user.email_code_attempts = 0
-    await user.save(update_fields=["email", "email_verified", *_PENDING_FIELDS])
+    async with in_transaction(current_connection().connection_name):
+        await user.save(update_fields=["email", "email_verified", *_PENDING_FIELDS])
+        await remove_email_channel(user)
     await _cancel_queued_codes(user.id)

@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from core.channels import routes_of
 from core.evaluation import Effects, apply_result, is_failing
 from core.kinds import kind_module
 from core.metrics import count_checks
@@ -52,7 +53,6 @@ from db.models import (
     Monitor,
     MonitorState,
     Notification,
-    NotificationChannel,
     NotificationKind,
     User,
 )
@@ -65,10 +65,7 @@ RECORDING_COLUMNS = (
     "retry_interval_seconds", "reminder_interval_minutes", "cert_warning_days",
     *(name for name, _ in MONITOR_STATE_COLUMNS),
 )  # fmt: skip
-OWNER_COLUMNS = (
-    "id", "telegram_alerts", "blocked_bot", "email", "email_verified", "email_alerts",
-    "reminder_interval_minutes",
-)  # fmt: skip
+OWNER_COLUMNS = ("id", "reminder_interval_minutes")
 
 
 async def lock_monitors(
@@ -98,16 +95,6 @@ class RecordedCheck:
     in_maintenance: bool
     state: str | None  # None when the monitor no longer exists
     effects: Effects | None  # None when the result was logged without evaluation
-
-
-def alert_channels(user: User | Row) -> list[NotificationChannel]:
-    """The channels a user's alerts go to right now (a User, or a Row of OWNER_COLUMNS)."""
-    channels = []
-    if user.telegram_alerts and not user.blocked_bot:
-        channels.append(NotificationChannel.TELEGRAM)
-    if user.email and user.email_verified and user.email_alerts:
-        channels.append(NotificationChannel.EMAIL)
-    return channels
 
 
 def reminder_minutes(monitor: Monitor | Row, owner: User | Row) -> int:
@@ -199,16 +186,14 @@ class _Batch:
         base = {"monitor_id": monitor.id, "name": monitor.name, "url": monitor.url}
         if not getattr(kind_module(monitor.kind), "PROBED", True):
             base["probed"] = False  # no Check now under its alert (a push monitor)
-        for channel in alert_channels(owner):
-            fields = {
-                "user_id": owner.id,
-                "channel": channel,
-                "kind": kind,
-                "monitor_id": monitor.id,
-                "payload": {**base, **payload},
-                "next_attempt_at": self.now,
-            }
-            self.alerts.append((fields, f"{key}:{channel}", incident))
+        fields = {
+            "user_id": owner.id,
+            "kind": kind,
+            "monitor_id": monitor.id,
+            "payload": {**base, **payload},
+            "next_attempt_at": self.now,
+        }
+        self.alerts.append((fields, key, incident))
 
     async def write(self, conn: BaseDBAsyncClient, writes: Writes) -> None:
         """Step 3: `writes` (the caller's, and the logs and monitors added to it), the
@@ -231,16 +216,24 @@ class _Batch:
         for incident, incident_id in zip(self.new_incidents, ids, strict=True):
             incident.id = incident_id
         if self.alerts:
+            # One row per channel the monitor alerts now (core/channels.py), read only
+            # for batches that alert: most batches do not.
+            routes = await routes_of(sorted({f["monitor_id"] for f, _, _ in self.alerts}), conn)
             await Notification.bulk_create(
                 [
                     Notification(
                         **fields,
+                        channel=channel_kind,
+                        alert_channel_id=channel_id,
                         incident_id=incident.id if incident else None,
-                        dedup_key=key.format(incident=incident.id if incident else None),
+                        dedup_key=f"{key.format(incident=incident.id if incident else None)}"
+                        f":c{channel_id}",
                     )
                     for fields, key, incident in self.alerts
+                    for channel_id, channel_kind in routes.get(fields["monitor_id"], ())
                 ],
                 ignore_conflicts=True,
+                using_db=conn,
             )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from core.timezones import parse_zone
-from db.models import Monitor, User
+from db.models import BLOCKED_REASON, Channel, Monitor, User
 
 # last_seen_at is refreshed at most this often, so a busy chat does not write each time.
 _SEEN_EVERY = timedelta(minutes=5)
@@ -16,7 +16,8 @@ async def touch_user(
 ) -> User:
     """The user's row, created on first contact and refreshed when Telegram's data changed.
 
-    Anyone writing to the bot has not blocked it (any more), so the flag is cleared.
+    Anyone writing to the bot has not blocked it (any more), so the flag is cleared,
+    and their private chat, turned off when they blocked it, is on again.
     """
     now = datetime.now(UTC)
     user, created = await User.get_or_create(
@@ -37,6 +38,10 @@ async def touch_user(
         "blocked_bot": False,
     }
     changed = [name for name, value in fresh.items() if getattr(user, name) != value]
+    if user.blocked_bot:
+        await Channel.filter(
+            owner_id=user.id, target=str(telegram_id), disabled_reason=BLOCKED_REASON
+        ).update(enabled=True, disabled_reason=None)
     if changed or user.last_seen_at is None or now - user.last_seen_at > _SEEN_EVERY:
         for name in changed:
             setattr(user, name, fresh[name])

@@ -88,8 +88,19 @@ async def _advisory_lock(db_url: str):
     return conn  # closing the connection releases the lock
 
 
+def _no_comments_on_sqlite() -> None:
+    """SQLite has no column comments, so a changed comment (a CharEnumField's lists its
+    members: one more member changes it) needs no statement there; aerich refuses the
+    whole migration instead."""
+    from aerich.ddl.sqlite import SqliteDDL
+
+    SqliteDDL.set_comment = lambda self, model, field_describe: ""  # type: ignore[method-assign]
+
+
 async def _make_one(dialect: Dialect, name: str, root: Path) -> str | None:
     """Write the next migration for one dialect; None when the models did not change."""
+    if dialect == "sqlite":
+        _no_comments_on_sqlite()
     command = Command(
         tortoise_config=tortoise_config(_OFFLINE_URLS[dialect]),
         app=APP,

@@ -18,6 +18,7 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
+from tortoise.signals import post_save
 
 DEFAULT_ACCEPTED_STATUS_CODES = "200-399"
 DEFAULT_CERT_WARNING_DAYS = [14, 7, 3, 1]
@@ -46,8 +47,13 @@ class KeywordMode(StrEnum):
 
 
 class NotificationChannel(StrEnum):
+    """A channel's kind (Channel.kind), and the transport a notification row goes by."""
+
     TELEGRAM = "telegram"
     EMAIL = "email"
+    WEBHOOK = "webhook"
+    SLACK = "slack"
+    DISCORD = "discord"
 
 
 class NotificationKind(StrEnum):
@@ -57,6 +63,8 @@ class NotificationKind(StrEnum):
     REMINDER = "reminder"
     BROADCAST = "broadcast"
     EMAIL_VERIFICATION = "email_verification"
+    TEST = "test"  # "send a test" of a channel
+    CHANNEL_DISABLED = "channel_disabled"  # told to the owner once, in their private chat
 
 
 class NotificationStatus(StrEnum):
@@ -90,9 +98,8 @@ class User(Model):
     # Null means DEFAULT_MONITOR_QUOTA.
     monitor_quota = fields.IntField(null=True)
 
-    # Alert preferences.
-    telegram_alerts = fields.BooleanField(default=True)
-    email_alerts = fields.BooleanField(default=True, db_default=True)
+    # Where alerts go is the user's channels (Channel): their private chat is one,
+    # created with the user (core/channels.py), a confirmed email another.
     # Minutes between "still down" reminders; 0 means off. A monitor may override it.
     reminder_interval_minutes = fields.IntField(default=0)
 
@@ -138,6 +145,9 @@ class Monitor(Model):
     reminder_interval_minutes = fields.IntField(null=True)
 
     paused = fields.BooleanField(default=False)
+    # False: alerts go to the owner's default channels (as they are at the time of the
+    # alert); True: to the channels linked in monitor_channels (MonitorChannel).
+    custom_channels = fields.BooleanField(default=False, db_default=False)
     state = fields.CharEnumField(MonitorState, max_length=8, default=MonitorState.UNKNOWN)
     state_since = fields.DatetimeField(null=True)
     consecutive_failures = fields.IntField(default=0)
@@ -247,6 +257,54 @@ class Incident(Model):
         indexes = (Index(fields=("monitor_id", "resolved_at"), name="idx_incidents_monitor_open"),)
 
 
+class Channel(Model):
+    """One place alerts go (core/channels.py): a Telegram chat (the owner's private
+    chat, a group, a channel, or one forum topic of a group), an email address, or an
+    HTTP endpoint (webhook, Slack, Discord). Disabled when it failed for good
+    (`disabled_reason`), until its owner turns it on again."""
+
+    id = fields.IntField(primary_key=True)
+    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="channels", on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(NotificationChannel, max_length=16)
+    # The chat id, the address or the URL.
+    target = fields.CharField(max_length=2048)
+    thread_id = fields.BigIntField(null=True)  # a forum topic of a Telegram group
+    name = fields.CharField(max_length=128, default="")
+    verified = fields.BooleanField(default=True)
+    enabled = fields.BooleanField(default=True)
+    # "Use for new monitors": the channels of every monitor that has no list of its own.
+    is_default = fields.BooleanField(default=True)
+    # Per kind, e.g. a webhook's {"secret": ...} (never shown again after creation).
+    settings = fields.JSONField(default=dict)
+    disabled_reason = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    last_error_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "channels"
+        indexes = (("owner_id", "kind"),)
+
+
+class MonitorChannel(Model):
+    """A channel a monitor with its own list (Monitor.custom_channels) alerts."""
+
+    id = fields.IntField(primary_key=True)
+    monitor: fields.ForeignKeyRelation[Monitor] = fields.ForeignKeyField(
+        "models.Monitor", related_name="channel_links", on_delete=fields.CASCADE, db_index=False
+    )
+    channel: fields.ForeignKeyRelation[Channel] = fields.ForeignKeyField(
+        "models.Channel", related_name="monitor_links", on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        table = "monitor_channels"
+        unique_together = (("monitor_id", "channel_id"),)
+
+
 class Notification(Model):
     """One alert to one recipient on one channel: a row of the outbox."""
 
@@ -255,6 +313,15 @@ class Notification(Model):
         "models.User", related_name="notifications", on_delete=fields.CASCADE
     )
     channel = fields.CharEnumField(NotificationChannel, max_length=16)
+    # The Channel row it goes to; null for what goes to the user as such (their private
+    # chat, or the address being confirmed): broadcasts, confirmation codes.
+    alert_channel: fields.ForeignKeyNullableRelation[Channel] = fields.ForeignKeyField(
+        "models.Channel",
+        related_name="notifications",
+        null=True,
+        on_delete=fields.CASCADE,
+        db_index=False,
+    )
     kind = fields.CharEnumField(NotificationKind, max_length=32)
     monitor: fields.ForeignKeyNullableRelation[Monitor] = fields.ForeignKeyField(
         "models.Monitor", related_name="notifications", null=True, on_delete=fields.SET_NULL
@@ -286,6 +353,7 @@ class Notification(Model):
             # The worker keeps each recipient's alerts in order: it looks for an older
             # unsent row of the same recipient and channel before claiming a newer one.
             Index(fields=("user_id", "channel", "status"), name="idx_notifications_recipient"),
+            Index(fields=("alert_channel_id", "status"), name="idx_notifications_channel"),
         )
 
 
@@ -396,3 +464,37 @@ class Ping(Model):
     class Meta:
         table = "pings"
         indexes = (("monitor_id", "received_at"),)
+
+
+# Why a private chat is off while its user has blocked the bot: writing to the bot again
+# turns it back on (core/users.py).
+BLOCKED_REASON = "the user has blocked the bot"
+
+
+@post_save(User)
+async def _private_chat_for_new_user(
+    _sender: type[User], user: User, created: bool, using_db, _update_fields
+) -> None:
+    """Every user has their private chat as a channel, a default one, from the start
+    (in the transaction that made the user, when there is one); a user made with a
+    confirmed address has it as a channel too (later confirmations make theirs:
+    core/email_verification.py)."""
+    if not created:
+        return
+    await Channel.create(
+        owner_id=user.id,
+        kind=NotificationChannel.TELEGRAM,
+        target=str(user.telegram_id),
+        is_default=True,
+        enabled=not user.blocked_bot,
+        disabled_reason=BLOCKED_REASON if user.blocked_bot else None,
+        using_db=using_db,
+    )
+    if user.email and user.email_verified:
+        await Channel.create(
+            owner_id=user.id,
+            kind=NotificationChannel.EMAIL,
+            target=user.email,
+            is_default=True,
+            using_db=using_db,
+        )

@@ -3,11 +3,12 @@
 A row goes pending -> sending (claimed) -> sent | pending (retry) | dead | cancelled.
 
 The claim (`claim_notifications`), in one statement on PostgreSQL:
-1. Finds the recipients (user, channel) with due rows that are ready: their newest
-   alert is at least the quiet period old (so a burst of alerts that the engine writes
-   over a second or two is claimed, and grouped, together), or their oldest due row
-   has waited the longest hold (a steady trickle still goes out), or they have no
-   alert rows at all (a confirmation code or a broadcast does not wait).
+1. Finds the recipients with due rows that are ready (a recipient is one channel,
+   core/channels.py, or for rows that name none the user on one transport): their
+   newest alert is at least the quiet period old (so a burst of alerts that the
+   engine writes over a second or two is claimed, and grouped, together), or their
+   oldest due row has waited the longest hold (a steady trickle still goes out), or
+   they have no alert rows at all (a confirmation code or a broadcast does not wait).
 2. Picks those recipients' due rows, oldest first but alerts before broadcasts (an
    alert must not wait behind a broadcast to every user), skipping any row that has an older
    row of the same recipient still in flight (claimed by someone) or backing off
@@ -59,13 +60,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from db.bulk import is_postgres
 from db.claims import db_json, db_time, sqlite_time
 from db.connection import current_connection
-from db.models import Notification, NotificationKind, NotificationStatus
+from db.models import Notification, NotificationChannel, NotificationKind, NotificationStatus
 
 # Kinds written by the engine in bursts, which a quiet period lets us group.
 GROUPABLE_KINDS = (
@@ -78,7 +79,12 @@ _KINDS_SQL = ", ".join(f"'{kind}'" for kind in GROUPABLE_KINDS)
 
 _RETURNED = """n.id, n.user_id, n.channel, n.kind, n.monitor_id, n.payload, n.attempts,
     n.claim_epoch, n.created_at, u.telegram_id, u.language, u.telegram_language, u.timezone,
-    u.email, u.email_verified, u.email_alerts, u.blocked_bot"""
+    u.email, u.email_verified, u.blocked_bot, n.alert_channel_id,
+    c.target AS channel_target, c.thread_id AS channel_thread_id,
+    c.settings AS channel_settings, c.enabled AS channel_enabled"""
+# A recipient: one channel row, or (for rows naming none) the user on one transport.
+_SAME_RECIPIENT = """o.user_id = n.user_id AND o.channel = n.channel
+          AND COALESCE(o.alert_channel_id, 0) = COALESCE(n.alert_channel_id, 0)"""
 
 
 def _candidates(p: list[str]) -> str:
@@ -88,18 +94,19 @@ def _candidates(p: list[str]) -> str:
     newest_alert = f"max(CASE WHEN kind IN ({_KINDS_SQL}) THEN created_at END)"
     return f"""
     WITH ready AS (
-        SELECT user_id, channel FROM notifications
+        SELECT user_id, channel, COALESCE(alert_channel_id, 0) AS target FROM notifications
         WHERE status = 'pending' AND next_attempt_at <= {now} AND channel IN ({channels})
-        GROUP BY user_id, channel
+        GROUP BY user_id, channel, COALESCE(alert_channel_id, 0)
         HAVING {newest_alert} IS NULL OR {newest_alert} <= {quiet_before}
             OR min(created_at) <= {hold_before}
     )
-    SELECT n.id FROM notifications AS n
+    SELECT n.id, n.user_id, n.alert_channel_id FROM notifications AS n
     JOIN ready AS r ON r.user_id = n.user_id AND r.channel = n.channel
+        AND r.target = COALESCE(n.alert_channel_id, 0)
     WHERE n.status = 'pending' AND n.next_attempt_at <= {now}
       AND NOT EXISTS (
         SELECT 1 FROM notifications AS o
-        WHERE o.user_id = n.user_id AND o.channel = n.channel AND o.id < n.id
+        WHERE {_SAME_RECIPIENT} AND o.id < n.id
           AND (o.status = 'sending' OR (o.status = 'pending' AND o.next_attempt_at > {now})))
     ORDER BY CASE WHEN n.kind = 'broadcast' THEN 1 ELSE 0 END, n.next_attempt_at, n.id
     """
@@ -122,8 +129,18 @@ class ClaimedNotification:
     timezone: str
     email: str | None
     email_verified: bool
-    email_alerts: bool
     blocked_bot: bool
+    # The Channel it goes to (null: to the user as such) and that channel's columns.
+    alert_channel_id: int | None = None
+    channel_target: str | None = None
+    channel_thread_id: int | None = None
+    channel_settings: dict = field(default_factory=dict, repr=False)
+    channel_enabled: bool = True
+
+    @property
+    def recipient(self) -> tuple[int, str, int | None]:
+        """Whose queue the row is in: rows of one recipient go out in order."""
+        return (self.user_id, self.channel, self.alert_channel_id)
 
 
 def _claimed(row: dict) -> ClaimedNotification:
@@ -143,8 +160,12 @@ def _claimed(row: dict) -> ClaimedNotification:
         timezone=row["timezone"],
         email=row["email"],
         email_verified=bool(row["email_verified"]),
-        email_alerts=bool(row["email_alerts"]),
         blocked_bot=bool(row["blocked_bot"]),
+        alert_channel_id=row["alert_channel_id"],
+        channel_target=row["channel_target"],
+        channel_thread_id=row["channel_thread_id"],
+        channel_settings=db_json(row["channel_settings"]) or {},
+        channel_enabled=row["channel_enabled"] is None or bool(row["channel_enabled"]),
     )
 
 
@@ -171,8 +192,9 @@ async def claim_notifications(
         UPDATE notifications AS n
         SET status = 'sending', attempts = n.attempts + 1, lease_until = $6::timestamptz,
             claim_epoch = $7
-        FROM due, users AS u
-        WHERE n.id = due.id AND u.id = n.user_id
+        FROM due JOIN users AS u ON u.id = due.user_id
+            LEFT JOIN channels AS c ON c.id = due.alert_channel_id
+        WHERE n.id = due.id
         RETURNING {_RETURNED}
         """
         params = [now, quiet_before, hold_before, list(channels), limit, lease_until, epoch]
@@ -198,7 +220,8 @@ async def claim_notifications(
             )
             _, rows = await tx.execute_query(
                 f"SELECT {_RETURNED} FROM notifications AS n JOIN users AS u "
-                f"ON u.id = n.user_id WHERE n.id IN ({marks})",
+                f"ON u.id = n.user_id LEFT JOIN channels AS c ON c.id = n.alert_channel_id "
+                f"WHERE n.id IN ({marks})",
                 ids,
             )
         claimed = [_claimed(dict(r)) for r in rows]
@@ -272,10 +295,14 @@ async def release(claims: Sequence[ClaimedNotification]) -> None:
         ).update(status=NotificationStatus.PENDING, attempts=attempts - 1, lease_until=None)
 
 
-async def cancel_pending(user_id: int, channel: str, reason: str) -> int:
-    """Cancel a recipient's queued rows on one channel (the user blocked the bot)."""
+async def cancel_pending(user_id: int, alert_channel_id: int | None, reason: str) -> int:
+    """Cancel what is queued for a user's private chat (they blocked the bot): the rows
+    of that channel, and the Telegram rows naming no channel (broadcasts)."""
+    rows = Q(alert_channel_id=None, channel=NotificationChannel.TELEGRAM)
+    if alert_channel_id is not None:
+        rows |= Q(alert_channel_id=alert_channel_id)
     return await Notification.filter(
-        user_id=user_id, channel=channel, status=NotificationStatus.PENDING
+        rows, user_id=user_id, status=NotificationStatus.PENDING
     ).update(status=NotificationStatus.CANCELLED, last_error=reason)
 
 

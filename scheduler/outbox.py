@@ -67,7 +67,14 @@ from core.metrics import NOTIFICATIONS
 from core.settings import Settings
 from db import outbox
 from db.leader import Leadership
-from db.models import NotificationChannel, NotificationKind, NotificationStatus, User
+from db.models import (
+    BLOCKED_REASON,
+    Channel,
+    NotificationChannel,
+    NotificationKind,
+    NotificationStatus,
+    User,
+)
 from db.outbox import GROUPABLE_KINDS, ClaimedNotification
 from scheduler.email_sender import EmailSender
 from scheduler.telegram_sender import TelegramSender
@@ -272,9 +279,9 @@ class OutboxWorker:
 
     @staticmethod
     def _by_recipient(claims: list[ClaimedNotification]) -> list[list[ClaimedNotification]]:
-        recipients: dict[tuple[int, str], list[ClaimedNotification]] = {}
+        recipients: dict[tuple, list[ClaimedNotification]] = {}
         for claim in claims:  # in claim order (alerts first, then by id): lists stay in order
-            recipients.setdefault((claim.user_id, claim.channel), []).append(claim)
+            recipients.setdefault(claim.recipient, []).append(claim)
         return list(recipients.values())
 
     # --- one recipient ----------------------------------------------------------------
@@ -316,7 +323,7 @@ class OutboxWorker:
         if self._stopping:
             return False
         if self.telegram is not None and unit.first.channel == NotificationChannel.TELEGRAM:
-            await self.telegram.wait_turn(unit.first.telegram_id)
+            await self.telegram.wait_turn(_chat_of(unit.first))
         if self._stopping:
             return False
         now = self.clock.now()
@@ -395,10 +402,12 @@ class OutboxWorker:
     async def _send_telegram(self, unit: Unit, lang: str) -> Outcome:
         assert self.telegram is not None
         row = unit.first
-        if row.blocked_bot:
+        if row.blocked_bot and row.alert_channel_id is None:
             return Outcome(Result.CANCELLED, "the user has blocked the bot")
+        if not row.channel_enabled:
+            return Outcome(Result.CANCELLED, "the channel is off")
         if unit.html is not None:  # a message of a grouped alert
-            return await self.telegram.send(row.telegram_id, unit.html, unit.markup)
+            return await self.telegram.send(_chat_of(row), unit.html, unit.markup)
         with use_locale(lang):
             if row.kind in GROUPABLE_KINDS and row.monitor_id is not None:
                 markup = alert_buttons(
@@ -408,16 +417,17 @@ class OutboxWorker:
                 )
             else:
                 markup = None
-        return await self.telegram.send(row.telegram_id, self._render(unit, lang).html, markup)
+        return await self.telegram.send(_chat_of(row), self._render(unit, lang).html, markup)
 
     async def _send_email(self, unit: Unit, lang: str) -> Outcome:
         assert self.email is not None
         row = unit.first
         if row.kind == NotificationKind.EMAIL_VERIFICATION:
             address = row.payload.get("email")  # not confirmed yet: that is the point
-        else:
-            verified = row.email_verified and row.email_alerts
-            address = row.email if verified else None
+        elif row.alert_channel_id is not None:
+            address = row.channel_target if row.channel_enabled else None
+        else:  # a row naming no channel: to the user's confirmed address
+            address = row.email if row.email_verified else None
         if not address:
             return Outcome(Result.CANCELLED, "no verified email address")
         link = None if unit.grouped else self._link(row.monitor_id)
@@ -440,10 +450,17 @@ class OutboxWorker:
         if outcome.result == Result.BLOCKED:
             user_id = unit.first.user_id
             await _persist(lambda: User.filter(id=user_id).update(blocked_bot=True), self.clock)
+            channel_id = unit.first.alert_channel_id
             await _persist(
-                lambda: outbox.cancel_pending(user_id, NotificationChannel.TELEGRAM, outcome.error),
-                self.clock,
+                lambda: outbox.cancel_pending(user_id, channel_id, outcome.error), self.clock
             )
+            if channel_id is not None:
+                await _persist(
+                    lambda: Channel.filter(id=channel_id).update(
+                        enabled=False, disabled_reason=BLOCKED_REASON
+                    ),
+                    self.clock,
+                )
             log.info("user %s blocked the bot; their Telegram alerts are cancelled", user_id)
         result, retry_at = outcome.result, None
         if result in (Result.RETRY, Result.RATE_LIMITED):
@@ -506,6 +523,13 @@ class OutboxWorker:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
         await self.leadership.close()
+
+
+def _chat_of(row: ClaimedNotification) -> int:
+    """The Telegram chat a row goes to: its channel's, else the user's private chat."""
+    if row.alert_channel_id is not None and row.channel_target is not None:
+        return int(row.channel_target)
+    return row.telegram_id
 
 
 async def _persist(write: Callable[[], Awaitable], clock: Clock, tries: int = 4) -> object:

@@ -31,13 +31,12 @@ from core.email_verification import (
     remove_email,
     request_code,
 )
-from core.recording import alert_channels
 from core.render import fmt_duration
 from core.settings import Settings
 from db.models import (
     ApiToken,
+    Channel,
     Notification,
-    NotificationChannel,
     NotificationKind,
     NotificationStatus,
     User,
@@ -107,9 +106,9 @@ async def test_screen_shows_the_current_state_from_the_command_and_the_menu(
         telegram_id=1,
         email="ann@example.com",
         email_verified=True,
-        email_alerts=False,
         reminder_interval_minutes=60,
     )
+    await Channel.filter(owner_id=user.id, kind="email").update(enabled=False)
     await create_token(user, "one")
     await create_token(user, "two")
     ann = telegram.user(1, language_code="en")
@@ -273,7 +272,7 @@ async def test_email_flow_bad_address_wrong_code_expiry_void_and_success(
         None,
         None,
     )
-    assert NotificationChannel.EMAIL in alert_channels(user)
+    assert await Channel.filter(owner_id=user.id, kind="email", target=user.email).exists()
     # The flow is over: text now gets the general hint, not a code check.
     await ann.send("123456")
     assert "/add" in (await ann.next_reply()).plain
@@ -321,7 +320,7 @@ async def test_remove_email(telegram: FakeTelegram) -> None:
     assert tr("en", "Email: none") in (await bob.next_reply()).plain
     user = await User.get(telegram_id=12)
     assert (user.email, user.email_verified, user.pending_email) == (None, False, None)
-    assert NotificationChannel.EMAIL not in alert_channels(user)
+    assert not await Channel.filter(owner_id=user.id, kind="email").exists()
 
 
 async def test_email_is_not_offered_without_a_mail_server(
@@ -356,17 +355,18 @@ async def test_cancel_leaves_the_email_step(telegram: FakeTelegram) -> None:
 
 async def test_email_alerts_toggle(telegram: FakeTelegram) -> None:
     lang = "ru"
+    await User.create(telegram_id=20, email="amy@example.com", email_verified=True)
     amy = telegram.user(20, language_code=lang)
     await open_settings(amy)
     await amy.press(tr(lang, "🔕 Turn email alerts off"))
     assert (await amy.next_answer())["text"] == tr(lang, "Email alerts off.")
     screen = await amy.next_reply()
     assert tr(lang, "Email alerts: off") in screen.plain
-    assert (await User.get(telegram_id=20)).email_alerts is False
+    assert not (await Channel.get(target="amy@example.com")).enabled
     await amy.press(tr(lang, "🔔 Turn email alerts on"))
     assert (await amy.next_answer())["text"] == tr(lang, "Email alerts on.")
     assert tr(lang, "Email alerts: on") in (await amy.next_reply()).plain
-    assert (await User.get(telegram_id=20)).email_alerts is True
+    assert (await Channel.get(target="amy@example.com")).enabled
 
 
 async def test_reminder_interval_choice(telegram: FakeTelegram) -> None:

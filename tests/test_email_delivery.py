@@ -15,7 +15,7 @@ from core.email_verification import confirm_code, request_code
 from core.probe import ProbeResult
 from core.recording import record_results
 from db.leader import Leadership
-from db.models import Monitor, Notification, NotificationChannel, NotificationStatus, User
+from db.models import Channel, Monitor, Notification, NotificationChannel, NotificationStatus, User
 from tests.support.bot_harness import running_bot, tr
 from tests.support.http import free_port
 from tests.support.outbox import close_worker, deliver_all, long_name, queue, worker_for
@@ -60,6 +60,10 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     return text, html
+
+
+async def telegram_off(user: User) -> None:
+    await Channel.filter(owner_id=user.id, kind=NotificationChannel.TELEGRAM).update(enabled=False)
 
 
 async def verified_user(telegram_id: int = 100, **kw) -> User:
@@ -114,7 +118,8 @@ async def test_an_email_alert_shows_its_time_in_the_recipients_zone(db, settings
 async def test_many_alerts_become_one_grouped_email(db, settings, mailbox) -> None:
     box, port = mailbox
     worker = worker_for(settings, None, smtp_port=port)
-    user = await verified_user(telegram_alerts=False)  # email only: no Telegram rows
+    user = await verified_user()
+    await telegram_off(user)  # email only: no Telegram rows
     monitors = [
         await Monitor.create(
             owner=user, name=f"api {n}", url="https://a.test/", failure_threshold=1
@@ -132,7 +137,8 @@ async def test_many_alerts_become_one_grouped_email(db, settings, mailbox) -> No
 
 async def test_100_down_by_email_name_every_monitor_in_one_message(db, settings, mailbox) -> None:
     box, port = mailbox
-    user = await verified_user(telegram_alerts=False)
+    user = await verified_user()
+    await telegram_off(user)
     monitors = [
         await Monitor.create(owner=user, name=long_name(n), url="https://a.test/",
                              failure_threshold=1)

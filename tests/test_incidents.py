@@ -19,6 +19,7 @@ from core.recording import record_results
 from core.runtime import Runtime
 from core.targets import TargetError
 from db.models import (
+    Channel,
     CheckLog,
     Incident,
     MaintenanceWindow,
@@ -341,7 +342,8 @@ async def test_no_alerts_to_a_user_who_blocked_the_bot_or_turned_them_off(
     db, runtime, http
 ) -> None:
     blocked = await make_user(telegram_id=1, blocked_bot=True, verified_email=True)
-    quiet = await make_user(telegram_id=2, telegram_alerts=False)
+    quiet = await make_user(telegram_id=2)
+    await Channel.filter(owner_id=quiet.id).update(enabled=False)  # their alerts off
     for user in (blocked, quiet):
         monitor = await monitor_for(runtime, user, http.url("/status/500"))
         for _ in range(3):

@@ -12,7 +12,7 @@ from tortoise.context import TortoiseContext
 from db.config import APP, tortoise_config
 from db.connection import current_connection
 from db.migrate import DIALECTS, MIGRATIONS_ROOT, migration_files, pending_changes, upgrade
-from db.models import CheckLog, Monitor, User
+from db.models import Channel, CheckLog, Monitor, Notification, User
 from tests.support.schema import describe_schema
 
 
@@ -99,7 +99,14 @@ async def test_upgrading_a_database_with_rows_keeps_them(
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(fresh_db_url))
         user = await User.get(telegram_id=4242)
-        assert user.display_name == "Ann" and user.email_alerts is True
+        assert user.display_name == "Ann"
+        [chat] = await Channel.filter(owner_id=user.id)
+        assert (chat.kind, chat.target, chat.enabled, chat.is_default) == (
+            "telegram",
+            "4242",
+            True,
+            True,
+        )
         monitor = await Monitor.get(id=1)
         assert (monitor.name, monitor.state, monitor.last_ok) == ("Shop", "up", None)
         check = await CheckLog.get(monitor_id=1)
@@ -112,3 +119,57 @@ async def test_replicas_starting_together_apply_each_migration_once(fresh_db_url
     applied = sorted(name for result in results for name in result)
     assert applied == sorted(p.name for p in migration_files("postgres"))
     assert MIGRATIONS_ROOT.exists()
+
+
+async def test_private_chats_and_confirmed_addresses_become_channels(
+    dialect: str, fresh_db_url: str, tmp_path: Path
+) -> None:
+    """The channels migration: each user's private chat becomes a channel (off when
+    they blocked the bot), a confirmed address another (off when its alerts were off),
+    and queued alerts name the channel they now go to: none is lost."""
+    files = migration_files(dialect)
+    at = next(i for i, p in enumerate(files) if p.stem.endswith("_channels"))
+    before = tmp_path / "before" / dialect / APP
+    before.mkdir(parents=True)
+    for path in files[:at]:
+        shutil.copy(path, before / path.name)
+    await upgrade(fresh_db_url, root=tmp_path / "before")
+    t = "'2026-01-01 00:00:00+00:00'"
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(fresh_db_url))
+        await current_connection().execute_script(
+            f"""
+            INSERT INTO users (id, telegram_id, display_name, email, email_verified,
+                email_code_attempts, blocked_bot, telegram_alerts, email_alerts,
+                reminder_interval_minutes, timezone, created_at)
+            VALUES (1, 101, 'Ann', 'ann@example.com', TRUE, 0, FALSE, TRUE, FALSE, 0, 'UTC', {t}),
+                (2, 102, 'Bob', 'bob@example.com', FALSE, 0, TRUE, TRUE, TRUE, 0, 'UTC', {t}),
+                (3, 103, 'Cy', 'cy@example.com', TRUE, 0, FALSE, TRUE, TRUE, 0, 'UTC', {t});
+            INSERT INTO notifications (id, user_id, channel, kind, payload, status, attempts,
+                next_attempt_at, created_at, dedup_key)
+            VALUES (1, 1, 'telegram', 'down', '{{}}', 'pending', 0, {t}, {t}, 'a'),
+                (2, 3, 'email', 'down', '{{}}', 'pending', 0, {t}, {t}, 'b'),
+                (3, 3, 'telegram', 'broadcast', '{{}}', 'pending', 0, {t}, {t}, 'c'),
+                (4, 1, 'telegram', 'down', '{{}}', 'sent', 1, {t}, {t}, 'd');
+            """
+        )
+    await upgrade(fresh_db_url)
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(fresh_db_url))
+        channels = {
+            (c.owner_id, c.kind.value): (c.target, c.enabled, c.is_default, c.disabled_reason)
+            for c in await Channel.all()
+        }
+        assert channels == {
+            (1, "telegram"): ("101", True, True, None),
+            (1, "email"): ("ann@example.com", False, True, None),  # its alerts were off
+            (2, "telegram"): ("102", False, True, "the user has blocked the bot"),
+            (3, "telegram"): ("103", True, True, None),
+            (3, "email"): ("cy@example.com", True, True, None),
+        }  # Bob's address was never confirmed: no channel
+        routed = {n.id: n.alert_channel_id for n in await Notification.all()}
+        chat_of = {c.owner_id: c.id for c in await Channel.filter(kind="telegram")}
+        mail_of = {c.owner_id: c.id for c in await Channel.filter(kind="email")}
+        # Queued alerts go to the channel; a broadcast and what was sent stay as they were.
+        assert routed == {1: chat_of[1], 2: mail_of[3], 3: None, 4: None}
+        assert await Notification.filter(status="pending").count() == 3

@@ -9,6 +9,7 @@ from tortoise.exceptions import IntegrityError
 
 from db.models import (
     ApiToken,
+    Channel,
     CheckLog,
     Incident,
     MaintenanceWindow,
@@ -33,7 +34,11 @@ async def make_monitor(user: User, **kw) -> Monitor:
 async def test_defaults(db) -> None:
     user = await User.create(telegram_id=10**12, username="ann")
     assert user.telegram_id == 10**12  # Telegram ids exceed 32 bits
-    assert (user.email_verified, user.blocked_bot, user.email_alerts) == (False, False, True)
+    assert (user.email_verified, user.blocked_bot) == (False, False)
+    [chat] = await Channel.filter(owner_id=user.id)  # their private chat, from the start
+    assert (chat.kind, chat.target, chat.enabled, chat.is_default) == (
+        "telegram", str(10**12), True, True,
+    )  # fmt: skip
     assert user.monitor_quota is None and user.reminder_interval_minutes == 0
     monitor = await make_monitor(user)
     fresh = await Monitor.get(id=monitor.id)

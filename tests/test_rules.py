@@ -177,7 +177,7 @@ def row(n: int, kind: NotificationKind) -> ClaimedNotification:
     return ClaimedNotification(
         id=n, user_id=1, channel="telegram", kind=kind, monitor_id=n, payload={}, attempts=1,
         created_at=T0, telegram_id=1, language=None, telegram_language=None, email=None,
-        email_verified=False, email_alerts=False, blocked_bot=False, timezone="UTC", epoch=1,
+        email_verified=False, blocked_bot=False, timezone="UTC", epoch=1,
     )  # fmt: skip
 
 

@@ -28,13 +28,14 @@ from bot.messages import edit, please_send_text
 from bot.render import locale, rule_message, rule_text
 from core import api_tokens
 from core import email_verification as email
+from core.channels import set_enabled
 from core.i18n import LANGUAGES, _, ngettext
 from core.monitor_rules import RuleError
 from core.render import cut, esc, fmt_ago, fmt_datetime, fmt_duration
 from core.settings import Settings
 from core.timezones import COMMON_ZONES, tz_of, use_zone, zone_label
 from core.users import set_timezone
-from db.models import ApiToken, User
+from db.models import ApiToken, Channel, NotificationChannel, User
 
 # Minutes between "still down" reminders; 0 is off.
 REMINDER_CHOICES = (0, 30, 60, 360, 1440)
@@ -92,15 +93,25 @@ def _email_lines(user: User, settings: Settings) -> list[str]:
     return [_("Email: none")]
 
 
+async def _email_channel(user: User) -> Channel | None:
+    return await Channel.filter(owner_id=user.id, kind=NotificationChannel.EMAIL).first()
+
+
 async def settings_screen(user: User, settings: Settings) -> tuple[str, InlineKeyboardMarkup]:
     tokens = await ApiToken.filter(user_id=user.id).count()
     minutes = user.reminder_interval_minutes
+    email_channel = await _email_channel(user)
+    email_alerts = None if email_channel is None else email_channel.enabled
     lines = [
         _("<b>Settings</b>"),
         _("Language: {name}").format(name=LANGUAGES.get(locale(), locale())),
         _("Time zone: {zone}").format(zone=zone_text(user.timezone)),
         *_email_lines(user, settings),
-        _("Email alerts: on") if user.email_alerts else _("Email alerts: off"),
+        *(
+            []
+            if email_alerts is None
+            else [_("Email alerts: on") if email_alerts else _("Email alerts: off")]
+        ),
         _("Reminders while down: every {interval}").format(
             interval=fmt_duration(minutes * 60, locale())
         )
@@ -108,7 +119,7 @@ async def settings_screen(user: User, settings: Settings) -> tuple[str, InlineKe
         else _("Reminders while down: off"),
         _("API tokens: {count}").format(count=tokens),
     ]
-    return "\n".join(lines), settings_keyboard(user, settings)
+    return "\n".join(lines), settings_keyboard(user, settings, email_alerts)
 
 
 def _button(text: str, action: str, value: int = 0) -> InlineKeyboardButton:
@@ -117,7 +128,10 @@ def _button(text: str, action: str, value: int = 0) -> InlineKeyboardButton:
     )
 
 
-def settings_keyboard(user: User, settings: Settings) -> InlineKeyboardMarkup:
+def settings_keyboard(
+    user: User, settings: Settings, email_alerts: bool | None
+) -> InlineKeyboardMarkup:
+    """`email_alerts`: whether the email channel is on (None: there is none)."""
     kb = InlineKeyboardBuilder()
     first = [_button(_("🌐 Language"), "language")]
     if _email_available(settings):
@@ -127,12 +141,13 @@ def settings_keyboard(user: User, settings: Settings) -> InlineKeyboardMarkup:
     kb.row(_button(_("🕓 Time zone"), "timezone"))
     if user.email or user.pending_email:
         kb.row(_button(_("🗑 Remove email"), "email_remove"))
-    kb.row(
-        _button(
-            _("🔕 Turn email alerts off") if user.email_alerts else _("🔔 Turn email alerts on"),
-            "alerts",
+    if email_alerts is not None:
+        kb.row(
+            _button(
+                _("🔕 Turn email alerts off") if email_alerts else _("🔔 Turn email alerts on"),
+                "alerts",
+            )
         )
-    )
     current = user.reminder_interval_minutes
     kb.row(
         *(
@@ -225,9 +240,12 @@ async def choose_language(callback: CallbackQuery) -> None:
 
 
 async def toggle_alerts(callback: CallbackQuery, user: User, settings: Settings) -> None:
-    user.email_alerts = not user.email_alerts
-    await user.save(update_fields=["email_alerts"])
-    await callback.answer(_("Email alerts on.") if user.email_alerts else _("Email alerts off."))
+    channel = await _email_channel(user)
+    if channel is None:  # the address was removed meanwhile
+        await callback.answer()
+    else:
+        await set_enabled(channel, not channel.enabled)
+        await callback.answer(_("Email alerts on.") if channel.enabled else _("Email alerts off."))
     await edit(callback, *await settings_screen(user, settings))
 
 
@@ -268,11 +286,12 @@ async def choose_zone(callback: CallbackQuery, state: FSMContext, user: User) ->
     )
 
 
-async def _zone_chosen(user: User, settings: Settings) -> str:
+async def _zone_chosen(user: User, settings: Settings) -> tuple[str, InlineKeyboardMarkup]:
     """The confirmation and the settings screen, its times already in the new zone."""
     with use_zone(user.timezone):
-        text, _markup = await settings_screen(user, settings)
-        return _("✅ Time zone: {zone}.").format(zone=zone_text(user.timezone)) + "\n\n" + text
+        text, markup = await settings_screen(user, settings)
+        done = _("✅ Time zone: {zone}.").format(zone=zone_text(user.timezone))
+        return done + "\n\n" + text, markup
 
 
 async def pick_zone(
@@ -289,7 +308,7 @@ async def pick_zone(
     if await state.get_state() == SettingsFlow.timezone.state:
         await state.clear()
     await callback.answer()
-    await edit(callback, await _zone_chosen(user, settings), settings_keyboard(user, settings))
+    await edit(callback, *await _zone_chosen(user, settings))
 
 
 async def got_zone(message: Message, state: FSMContext, user: User, settings: Settings) -> None:
@@ -299,9 +318,8 @@ async def got_zone(message: Message, state: FSMContext, user: User, settings: Se
         await message.answer(rule_message(error) + "\n" + _("Try again, or /cancel."))
         return
     await state.clear()
-    await message.answer(
-        await _zone_chosen(user, settings), reply_markup=settings_keyboard(user, settings)
-    )
+    text, markup = await _zone_chosen(user, settings)
+    await message.answer(text, reply_markup=markup)
 
 
 # --- email --------------------------------------------------------------------------
