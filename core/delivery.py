@@ -14,8 +14,9 @@ one place:
   seconds; it does not bring the row nearer to dead (the message is fine, we were too
   fast).
 - DEAD: a permanent failure (Telegram 400, SMTP 5xx): retrying cannot help.
-- BLOCKED: the recipient blocked the bot (Telegram 403): the user is marked, their
-  queued Telegram rows are cancelled.
+- BLOCKED: the recipient blocked the bot (Telegram 403 in a private chat): the user
+  is marked, their private chat turned off, its queued rows cancelled. From a group
+  or a channel the same answer means the bot was removed: that channel is disabled.
 - CANCELLED: nothing to send to any more (email alerts without a verified address).
 - DISABLE_CHANNEL: the destination is gone for good (a deleted Slack or Discord webhook,
   an archived Slack channel, an HTTP 410): the channel is disabled with the error as

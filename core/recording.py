@@ -183,7 +183,10 @@ class _Batch:
         incident: Incident | Row | None = None,
     ) -> None:
         """Queue an alert; `key` may hold "{incident}" for the incident's id."""
-        base = {"monitor_id": monitor.id, "name": monitor.name, "url": monitor.url}
+        base = {
+            "monitor_id": monitor.id, "name": monitor.name, "url": monitor.url,
+            "kind": monitor.kind,
+        }  # fmt: skip
         if not getattr(kind_module(monitor.kind), "PROBED", True):
             base["probed"] = False  # no Check now under its alert (a push monitor)
         fields = {

@@ -79,7 +79,7 @@ _KINDS_SQL = ", ".join(f"'{kind}'" for kind in GROUPABLE_KINDS)
 
 _RETURNED = """n.id, n.user_id, n.channel, n.kind, n.monitor_id, n.payload, n.attempts,
     n.claim_epoch, n.created_at, u.telegram_id, u.language, u.telegram_language, u.timezone,
-    u.email, u.email_verified, u.blocked_bot, n.alert_channel_id,
+    u.email, u.email_verified, u.blocked_bot, n.alert_channel_id, n.incident_id,
     c.target AS channel_target, c.thread_id AS channel_thread_id,
     c.settings AS channel_settings, c.enabled AS channel_enabled"""
 # A recipient: one channel row, or (for rows naming none) the user on one transport.
@@ -132,6 +132,7 @@ class ClaimedNotification:
     blocked_bot: bool
     # The Channel it goes to (null: to the user as such) and that channel's columns.
     alert_channel_id: int | None = None
+    incident_id: int | None = None
     channel_target: str | None = None
     channel_thread_id: int | None = None
     channel_settings: dict = field(default_factory=dict, repr=False)
@@ -162,6 +163,7 @@ def _claimed(row: dict) -> ClaimedNotification:
         email_verified=bool(row["email_verified"]),
         blocked_bot=bool(row["blocked_bot"]),
         alert_channel_id=row["alert_channel_id"],
+        incident_id=row["incident_id"],
         channel_target=row["channel_target"],
         channel_thread_id=row["channel_thread_id"],
         channel_settings=db_json(row["channel_settings"]) or {},

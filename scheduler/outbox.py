@@ -12,22 +12,28 @@ later, so nothing is lost while Telegram or SMTP is away).
    makes sure it still leads, so a replica that lost the lock mid-drain stops, and
    before each send that the claim is still its own (a newer leader may have
    returned it);
-3. delivers each recipient's rows (one user on one channel) in order: more than
-   GROUP_ABOVE alerts (down, up, reminder, certificate) become one grouped message,
-   everything else goes one message per row; each is rendered in the recipient's
-   language of now. A grouped email names every alert; a grouped Telegram alert is
-   as many messages as its names need, up to five (core/alerts.render_group), sent
-   in order, each standing for the rows it names (the last also for those it only
-   counts, which its button lists);
+3. delivers each recipient's rows (one channel, core/channels.py; or, for rows naming
+   none, the user on one transport) in order, through the transport of the channel's
+   kind (scheduler/transports/, which this module knows only by its protocol): more
+   than GROUP_ABOVE alerts (down, up, reminder, certificate) become one grouped unit
+   where the kind groups, everything else goes one unit per row. The transport turns
+   a unit into its messages, rendered in the channel's language of now: one, or for
+   a grouped Telegram alert as many as its names need, up to five, each standing for
+   the rows it names (the last also for those it only counts, which its button
+   lists). A destination paused for longer than PAUSE_HELD (a 429) gets its rows back
+   at once, due when the pause ends, rather than holding them;
 4. marks each row the moment its transport has answered, conditionally on its claim
    (sent, retry at a time from core/delivery.RetryPolicy, dead, cancelled), so a
    crash can repeat a message only in the instant between the transport's acceptance
    and that one UPDATE; the rows of a grouped message share one outcome and one
-   retry time, so they come back (and are grouped) together. The messages of a
-   grouped Telegram alert are marked one by one: when part 2 of 3 fails, part 1's
-   rows are sent already, and the rows of parts 2 and 3 take part 2's outcome and
-   come back as a new, smaller group; no part that went out is sent again (at least
-   once per part: only the crash instant above can repeat one);
+   retry time, so they come back (and are grouped) together. The messages of a unit
+   are marked one by one: when part 2 of 3 fails, part 1's rows are sent already, and
+   the rows of parts 2 and 3 take part 2's outcome and come back as a new, smaller
+   group; no part that went out is sent again (at least once per part: only the
+   crash instant above can repeat one). A destination gone for good (DISABLE_CHANNEL,
+   or a Telegram 403 from a group) turns its channel off and tells its owner
+   (core/channels.disable_channel); a user who blocked the bot has their private
+   chat turned off;
 5. ends when nothing is due. A failure to be retried stops that recipient's queue
    for this round: their later rows go back and wait behind it (the claim skips rows
    with an older row backing off), so alerts never overtake each other.
@@ -37,10 +43,11 @@ other claimed row back, and lets go of the leadership.
 
 Due times, leases, quiet periods, retry times and the pauses between claims and
 between write attempts come from a `Clock` (core/clock.py), so tests run the worker
-on a manual clock. The transports' rate limits (scheduler/telegram_sender.py) and
-stop()'s deadline stay on real time: they pace and bound real network traffic.
+on a manual clock; the HTTP transports pace on it too. Telegram's rate limits
+(scheduler/telegram_sender.py) and stop()'s deadline stay on real time: they pace
+and bound real network traffic.
 
-A channel whose transport fails with a transient error is logged once as failing, and
+A kind whose transport fails with a transient error is logged once as failing, and
 once as recovered when a message goes through again (not once per message). Telegram
 may join later (`use_telegram`): run.py starts the outbox before Telegram has been
 reached, so Telegram rows wait in the queue, without spending attempts, until it is.
@@ -55,16 +62,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from aiogram import Bot
-from aiogram.types import InlineKeyboardMarkup
 
-from bot.keyboards import alert_buttons, grouped_alert_buttons
-from core.alerts import RenderedAlert, deep_link, render_alert, render_group
+from core.alerts import deep_link
+from core.channels import disable_channel, note_error, note_used
 from core.clock import SYSTEM_CLOCK, Clock
 from core.delivery import Outcome, Result, RetryPolicy
-from core.i18n import language_of, use_locale
-from core.mail import build_email
+from core.i18n import language_of
 from core.metrics import NOTIFICATIONS
 from core.settings import Settings
+from core.targets import private_targets_allowed
 from db import outbox
 from db.leader import Leadership
 from db.models import (
@@ -76,8 +82,16 @@ from db.models import (
     User,
 )
 from db.outbox import GROUPABLE_KINDS, ClaimedNotification
-from scheduler.email_sender import EmailSender
 from scheduler.telegram_sender import TelegramSender
+from scheduler.transports import TRANSPORTS
+from scheduler.transports.base import (
+    AlertItem,
+    ChannelTarget,
+    Message,
+    Transport,
+    TransportContext,
+)
+from scheduler.transports.telegram import TelegramTransport
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +107,9 @@ LEASE = timedelta(minutes=5)
 LEASE_MARGIN = timedelta(minutes=1)
 QUIET = timedelta(seconds=2)  # see db/outbox.py: a burst is claimed (and grouped) whole
 HOLD = timedelta(seconds=10)  # ... but nobody waits longer than this for quiet
-_MUTABLE_KINDS = (NotificationKind.DOWN, NotificationKind.REMINDER)
+# A destination paused (a 429) for longer than this does not hold its rows: they go
+# back, due when the pause ends, and the worker goes on with other recipients.
+PAUSE_HELD = timedelta(seconds=30)
 
 
 @dataclass
@@ -102,9 +118,8 @@ class Unit:
 
     rows: list[ClaimedNotification]
     grouped: bool = False
-    # One message of a grouped Telegram alert, rendered already (see _telegram_parts).
-    html: str | None = None
-    markup: InlineKeyboardMarkup | None = None
+    # The message its transport prepared for these rows (see _messages).
+    message: Message | None = None
     # That group's later messages: when this one fails, their rows share its outcome
     # (they come back, and are grouped again, together) and they are not sent.
     then: list[Unit] = field(default_factory=list)
@@ -114,12 +129,12 @@ class Unit:
         return self.rows[0]
 
 
-def units_of(rows: list[ClaimedNotification]) -> list[Unit]:
-    """One recipient's rows (in order) as messages: their alerts as one group when
-    there are more than GROUP_ABOVE of them (placed where the first one was), the
-    rest one by one."""
+def units_of(rows: list[ClaimedNotification], groups: bool = True) -> list[Unit]:
+    """One recipient's rows (in order) as units: their alerts as one group when there
+    are more than GROUP_ABOVE of them (placed where the first one was) and the
+    transport `groups`, the rest one by one."""
     alerts = [row for row in rows if row.kind in GROUPABLE_KINDS]
-    if len(alerts) <= GROUP_ABOVE:
+    if not groups or len(alerts) <= GROUP_ABOVE:
         return [Unit([row]) for row in rows]
     units: list[Unit] = []
     for row in rows:
@@ -128,6 +143,20 @@ def units_of(rows: list[ClaimedNotification]) -> list[Unit]:
         elif row is alerts[0]:
             units.append(Unit(alerts, grouped=True))
     return units
+
+
+def item_of(row: ClaimedNotification) -> AlertItem:
+    """What a transport is told of a row: its facts, the incident's id among them."""
+    payload = (
+        row.payload if row.incident_id is None else {**row.payload, "incident_id": row.incident_id}
+    )
+    return AlertItem(
+        notification_id=row.id,
+        kind=row.kind,
+        payload=payload,
+        created_at=row.created_at,
+        monitor_id=row.monitor_id,
+    )
 
 
 class OutboxWorker:
@@ -143,13 +172,13 @@ class OutboxWorker:
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.telegram = TelegramSender(bot) if bot is not None else None
-        self.email = EmailSender(settings) if settings.smtp_host else None
+        self.bot_username = settings.bot_username
+        # One transport per channel kind this process can deliver (scheduler/transports).
+        self.transports = self._transports(bot)
         self.leadership = Leadership(settings.database_url)
         self.policy = policy or RetryPolicy()
         self.batch = batch
         self.quiet = quiet
-        self.bot_username = settings.bot_username
         self._drain_task: asyncio.Task | None = None
         self._stopping = False
         self._claim_again_at = 0.0  # the clock's monotonic time; see _claim_due
@@ -157,17 +186,28 @@ class OutboxWorker:
         self._leases: dict[int, datetime] = {}
         self._in_transport: set[int] = set()  # handed to a transport, no answer yet
         self._returned_epoch: int | None = None  # earlier epochs' claims returned up to
-        self._failing: set[str] = set()  # channels whose last message failed transiently
+        self._failing: set[str] = set()  # channel kinds whose last message failed
+        self._used_noted: dict[int, datetime] = {}  # channel id: last use written
+
+    def _transports(self, bot: Bot | None) -> dict[str, Transport]:
+        context = TransportContext(self.settings, self.clock, bot, self._link)
+        made = {kind: cls.from_context(context) for kind, cls in TRANSPORTS.items()}
+        return {kind: transport for kind, transport in made.items() if transport is not None}
 
     @property
     def channels(self) -> list[str]:
-        """The channels this process can deliver; rows of others wait for one that can."""
-        channels = []
-        if self.telegram is not None:
-            channels.append(NotificationChannel.TELEGRAM.value)
-        if self.email is not None:
-            channels.append(NotificationChannel.EMAIL.value)
-        return channels
+        """The channel kinds this process can deliver; rows of others wait for one that can."""
+        return list(self.transports)
+
+    @property
+    def telegram(self) -> TelegramSender | None:
+        """The Telegram transport's sender (tests swap it for one of their own)."""
+        transport = self.transports.get(NotificationChannel.TELEGRAM)
+        return transport.sender if isinstance(transport, TelegramTransport) else None
+
+    @telegram.setter
+    def telegram(self, sender: TelegramSender) -> None:
+        self.transports[NotificationChannel.TELEGRAM] = TelegramTransport(sender, self._link)
 
     def use_telegram(self, bot: Bot, username: str | None = None) -> None:
         """Deliver Telegram rows from now on (the bot has reached Telegram); `username`
@@ -288,19 +328,34 @@ class OutboxWorker:
 
     async def _deliver(self, rows: list[ClaimedNotification]) -> None:
         """Send one recipient's rows in order."""
-        units = [message for unit in units_of(rows) for message in self._messages(unit)]
+        transport = self.transports[rows[0].channel]
+        channel = self._target(rows[0])
+        if isinstance(channel, str):  # nowhere to send to any more
+            for row in rows:
+                await self._finish(row, Result.CANCELLED, channel)
+            return
+        units = [
+            message
+            for unit in units_of(rows, transport.GROUPS)
+            for message in self._messages(transport, channel, unit)
+        ]
         index = 0
         while index < len(units):
             unit = units[index]
             rest = [row for later in units[index:] for row in later.rows]
-            if not await self._may_send(unit):
+            paused = transport.paused_for(channel)
+            if paused > PAUSE_HELD.total_seconds():  # not held that long: back, due then
+                await self._settle(unit, Outcome(Result.RATE_LIMITED, "paused", paused))
+                await self._give_back(rest[len(unit.rows) :])
+                return
+            if not await self._may_send(transport, channel, unit):
                 await self._give_back(rest)
                 return
             # Until its outcome is written, a row a transport may have accepted is not
             # given back on shutdown (that could send it twice): its lease decides.
             ids = [row.id for row in unit.rows]
             self._in_transport.update(ids)
-            outcome = await self._send(unit)
+            outcome = await self._send(transport, channel, unit)
             index += 1
             if outcome.result != Result.SENT and unit.then:
                 index += len(unit.then)  # the rest of its group shares the outcome
@@ -311,19 +366,49 @@ class OutboxWorker:
             if outcome.result in (Result.RETRY, Result.RATE_LIMITED):
                 await self._give_back(rest[len(unit.rows) :])
                 return
-            if outcome.result == Result.BLOCKED:
+            if outcome.result in (Result.BLOCKED, Result.DISABLE_CHANNEL):
                 for row in rest[len(unit.rows) :]:
                     await self._finish(row, Result.CANCELLED, outcome.error)
                 return
 
-    async def _may_send(self, unit: Unit) -> bool:
+    def _target(self, row: ClaimedNotification) -> ChannelTarget | str:
+        """Where a recipient's rows go, or why they go nowhere: the row's channel, else
+        (rows naming none) the user's private chat, or the address a code confirms."""
+        lang = language_of(row.language, row.telegram_language)
+        if row.alert_channel_id is not None:
+            if not row.channel_enabled:
+                return "the channel is off"
+            address, thread = row.channel_target or "", row.channel_thread_id
+        elif row.channel == NotificationChannel.TELEGRAM:
+            if row.blocked_bot:
+                return "the user has blocked the bot"
+            address, thread = str(row.telegram_id), None
+        elif row.kind == NotificationKind.EMAIL_VERIFICATION:
+            address, thread = row.payload.get("email") or "", None  # not confirmed yet
+        else:
+            address, thread = (row.email if row.email_verified else "") or "", None
+        if not address:
+            return "no address to send to"
+        return ChannelTarget(
+            id=row.alert_channel_id or 0,
+            kind=row.channel,
+            target=address,
+            settings=row.channel_settings,
+            language=lang,
+            zone=row.timezone,
+            allow_private=private_targets_allowed(
+                self.settings.allow_private_targets, self.settings.admin_ids, row.telegram_id
+            ),
+            thread_id=thread,
+        )
+
+    async def _may_send(self, transport: Transport, channel: ChannelTarget, unit: Unit) -> bool:
         """Wait for the rate limits; False when the worker is stopping, the lease
         would not cover the send any more, or a newer leader has taken the rows back
         (the rows then go back, as far as they are still this worker's)."""
         if self._stopping:
             return False
-        if self.telegram is not None and unit.first.channel == NotificationChannel.TELEGRAM:
-            await self.telegram.wait_turn(_chat_of(unit.first))
+        await transport.wait_turn(channel)
         if self._stopping:
             return False
         now = self.clock.now()
@@ -349,90 +434,31 @@ class OutboxWorker:
     def _link(self, monitor_id: int | None) -> str | None:
         return deep_link(self.bot_username, monitor_id)
 
-    def _messages(self, unit: Unit) -> list[Unit]:
-        """A grouped Telegram alert as its messages (_telegram_parts); any other unit
-        is one message."""
-        if unit.grouped and unit.first.channel == NotificationChannel.TELEGRAM:
-            try:
-                return self._telegram_parts(unit)
-            except Exception:  # a bug must not end the drain: _send meets it, retries
-                log.exception("rendering grouped notification %s failed", unit.first.id)
-        return [unit]
-
-    def _telegram_parts(self, unit: Unit) -> list[Unit]:
-        """The messages of a grouped Telegram alert (core/alerts.render_group), each with
-        the rows it names, in order; the last also stands for the rows it only counts,
-        and carries the button that lists them."""
-        first = unit.first
-        lang = language_of(first.language, first.telegram_language)
-        items = [(row.kind, row.payload) for row in unit.rows]
-        parts = render_group(items, lang, self._link)
-        messages: list[Unit] = []
-        start = 0
-        for part in parts:
-            rows = unit.rows[start : start + part.named + part.more]
-            start += len(rows)
-            markup = None
-            if part is parts[-1]:
-                with use_locale(lang):
-                    markup = grouped_alert_buttons([row.id for row in rows[part.named :]])
-            messages.append(Unit(rows, grouped=True, html=part.html, markup=markup))
-        for index, message in enumerate(messages):
-            message.then = messages[index + 1 :]
-        return messages
-
-    def _render(self, unit: Unit, lang: str) -> RenderedAlert:
-        if unit.grouped:  # an email: one message names every alert
-            items = [(row.kind, row.payload) for row in unit.rows]
-            return render_group(items, lang, self._link, budget=None)[0]
-        first = unit.first
-        return render_alert(first.kind, first.payload, lang, first.timezone)
-
-    async def _send(self, unit: Unit) -> Outcome:
-        row = unit.first
-        lang = language_of(row.language, row.telegram_language)
+    def _messages(self, transport: Transport, channel: ChannelTarget, unit: Unit) -> list[Unit]:
+        """A unit as the messages its transport sends, each with the rows it names, in
+        order; each message's later ones are its `then`."""
         try:
-            if row.channel == NotificationChannel.TELEGRAM:
-                return await self._send_telegram(unit, lang)
-            return await self._send_email(unit, lang)
+            messages = transport.messages(channel, [item_of(row) for row in unit.rows])
+        except Exception:  # a bug must not end the drain: _send meets it, retries
+            log.exception("rendering notification %s failed", unit.first.id)
+            return [unit]
+        by_id = {row.id: row for row in unit.rows}
+        units = [
+            Unit([by_id[item.notification_id] for item in message.items], unit.grouped, message)
+            for message in messages
+        ]
+        for index, message_unit in enumerate(units):
+            message_unit.then = units[index + 1 :]
+        return units
+
+    async def _send(self, transport: Transport, channel: ChannelTarget, unit: Unit) -> Outcome:
+        try:
+            if unit.message is None:  # its rendering failed (logged in _messages)
+                raise RuntimeError("the message could not be rendered")
+            return await transport.send(channel, unit.message)
         except Exception as exc:  # a bug must not lose the alert: retried, then dead
-            log.exception("sending notification %s failed", row.id)
+            log.exception("sending notification %s failed", unit.first.id)
             return Outcome(Result.RETRY, f"{type(exc).__name__}: {exc}")
-
-    async def _send_telegram(self, unit: Unit, lang: str) -> Outcome:
-        assert self.telegram is not None
-        row = unit.first
-        if row.blocked_bot and row.alert_channel_id is None:
-            return Outcome(Result.CANCELLED, "the user has blocked the bot")
-        if not row.channel_enabled:
-            return Outcome(Result.CANCELLED, "the channel is off")
-        if unit.html is not None:  # a message of a grouped alert
-            return await self.telegram.send(_chat_of(row), unit.html, unit.markup)
-        with use_locale(lang):
-            if row.kind in GROUPABLE_KINDS and row.monitor_id is not None:
-                markup = alert_buttons(
-                    row.monitor_id,
-                    mute=row.kind in _MUTABLE_KINDS,
-                    check=row.payload.get("probed", True),
-                )
-            else:
-                markup = None
-        return await self.telegram.send(_chat_of(row), self._render(unit, lang).html, markup)
-
-    async def _send_email(self, unit: Unit, lang: str) -> Outcome:
-        assert self.email is not None
-        row = unit.first
-        if row.kind == NotificationKind.EMAIL_VERIFICATION:
-            address = row.payload.get("email")  # not confirmed yet: that is the point
-        elif row.alert_channel_id is not None:
-            address = row.channel_target if row.channel_enabled else None
-        else:  # a row naming no channel: to the user's confirmed address
-            address = row.email if row.email_verified else None
-        if not address:
-            return Outcome(Result.CANCELLED, "no verified email address")
-        link = None if unit.grouped else self._link(row.monitor_id)
-        message = build_email(self.email.sender, address, self._render(unit, lang), lang, link)
-        return await self.email.send(message)
 
     # --- outcomes ---------------------------------------------------------------------
 
@@ -446,22 +472,22 @@ class OutboxWorker:
             log.info("%s channel recovered", channel)
 
     async def _settle(self, unit: Unit, outcome: Outcome) -> None:
-        self._note_channel(unit.first.channel, outcome)
+        first = unit.first
+        self._note_channel(first.channel, outcome)
+        if outcome.result == Result.BLOCKED and not _private_chat(first):
+            # A group or channel that removed the bot: that channel is gone, not the user.
+            outcome = Outcome(Result.DISABLE_CHANNEL, outcome.error)
         if outcome.result == Result.BLOCKED:
-            user_id = unit.first.user_id
-            await _persist(lambda: User.filter(id=user_id).update(blocked_bot=True), self.clock)
-            channel_id = unit.first.alert_channel_id
-            await _persist(
-                lambda: outbox.cancel_pending(user_id, channel_id, outcome.error), self.clock
-            )
+            await self._blocked(first, outcome.error or "blocked")
+            outcome = Outcome(Result.CANCELLED, outcome.error)
+        elif outcome.result == Result.DISABLE_CHANNEL:
+            channel_id = first.alert_channel_id
             if channel_id is not None:
-                await _persist(
-                    lambda: Channel.filter(id=channel_id).update(
-                        enabled=False, disabled_reason=BLOCKED_REASON
-                    ),
-                    self.clock,
-                )
-            log.info("user %s blocked the bot; their Telegram alerts are cancelled", user_id)
+                reason = outcome.error or "failed for good"
+                if await _persist(lambda: disable_channel(channel_id, reason), self.clock):
+                    log.info("channel %s disabled: %s", channel_id, reason)
+            outcome = Outcome(Result.CANCELLED, outcome.error)
+        await self._note_use(first, outcome)
         result, retry_at = outcome.result, None
         if result in (Result.RETRY, Result.RATE_LIMITED):
             # One decision for the whole message: its rows come back together (and are
@@ -473,6 +499,37 @@ class OutboxWorker:
                 result = Result.DEAD  # failing for too long
         for row in unit.rows:
             await self._finish(row, result, outcome.error, retry_at)
+
+    async def _blocked(self, row: ClaimedNotification, reason: str) -> None:
+        """The user blocked the bot: marked, their private chat off (writing to the bot
+        turns it on again, core/users.py), what is queued for it cancelled."""
+        user_id, channel_id = row.user_id, row.alert_channel_id
+        await _persist(lambda: User.filter(id=user_id).update(blocked_bot=True), self.clock)
+        await _persist(lambda: outbox.cancel_pending(user_id, channel_id, reason), self.clock)
+        if channel_id is not None:
+            await _persist(
+                lambda: Channel.filter(id=channel_id).update(
+                    enabled=False, disabled_reason=BLOCKED_REASON
+                ),
+                self.clock,
+            )
+        log.info("user %s blocked the bot; their Telegram alerts are cancelled", user_id)
+
+    async def _note_use(self, row: ClaimedNotification, outcome: Outcome) -> None:
+        """A channel's last use and last error, for its owner to see (at most one write
+        a minute per channel for uses: a burst of alerts does not write each time)."""
+        channel_id = row.alert_channel_id
+        if channel_id is None:
+            return
+        now = self.clock.now()
+        if outcome.result == Result.SENT:
+            noted = self._used_noted.get(channel_id)
+            if noted is None or now - noted >= timedelta(minutes=1):
+                self._used_noted[channel_id] = now
+                await _persist(lambda: note_used(channel_id, now), self.clock)
+        elif outcome.result in (Result.RETRY, Result.DEAD) and outcome.error:
+            error = outcome.error
+            await _persist(lambda: note_error(channel_id, error, now), self.clock)
 
     async def _finish(
         self,
@@ -523,13 +580,15 @@ class OutboxWorker:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
         await self.leadership.close()
+        for transport in self.transports.values():
+            await transport.close()
 
 
-def _chat_of(row: ClaimedNotification) -> int:
-    """The Telegram chat a row goes to: its channel's, else the user's private chat."""
-    if row.alert_channel_id is not None and row.channel_target is not None:
-        return int(row.channel_target)
-    return row.telegram_id
+def _private_chat(row: ClaimedNotification) -> bool:
+    """Whether a Telegram row goes to its user's private chat."""
+    return row.alert_channel_id is None or (
+        row.channel_target == str(row.telegram_id) and row.channel_thread_id is None
+    )
 
 
 async def _persist(write: Callable[[], Awaitable], clock: Clock, tries: int = 4) -> object:

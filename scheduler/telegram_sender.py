@@ -76,13 +76,25 @@ class TelegramSender:
         await self._wait_out_pause()
         await self._overall.acquire()
 
+    def paused_for(self) -> float:
+        """Seconds left of a pause Telegram asked for (0 when none)."""
+        return max(0.0, self._paused_until - asyncio.get_running_loop().time())
+
     async def send(
-        self, chat_id: int, html: str, markup: InlineKeyboardMarkup | None = None
+        self,
+        chat_id: int,
+        html: str,
+        markup: InlineKeyboardMarkup | None = None,
+        thread_id: int | None = None,
     ) -> Outcome:
-        """Send now (after `wait_turn`)."""
+        """Send now (after `wait_turn`); `thread_id`: a forum topic of the chat."""
         try:
             await self.bot.send_message(
-                chat_id, html, reply_markup=markup, request_timeout=REQUEST_TIMEOUT
+                chat_id,
+                html,
+                message_thread_id=thread_id,
+                reply_markup=markup,
+                request_timeout=REQUEST_TIMEOUT,
             )
         except TelegramRetryAfter as exc:
             loop = asyncio.get_running_loop()

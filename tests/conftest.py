@@ -30,6 +30,7 @@ from db.config import tortoise_config  # noqa: E402
 from tests.support.bot_harness import ADMIN, running_bot  # noqa: E402
 from tests.support.fake_telegram import FakeTelegram  # noqa: E402
 from tests.support.postgres import PostgresServer, postgres_server_or_reason  # noqa: E402
+from tests.support.receiver import receiver  # noqa: E402, F401  (a fixture)
 from tests.support.targets import TargetServers  # noqa: E402
 
 DIALECTS = ["sqlite", "postgres"]

@@ -13,14 +13,12 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
 import jsonschema_rs
 import pytest
-from aiohttp import web
 
 from api.openapi import document
 from core.clock import ManualClock
@@ -31,9 +29,9 @@ from scheduler.transports.discord import DiscordTransport
 from scheduler.transports.http import BODY_LIMIT, HttpRequest, HttpTransport, json_body
 from scheduler.transports.slack import SlackTransport
 from scheduler.transports.webhook import WebhookTransport, event, sign, verify
-from tests.support.http import free_port, serving
+from tests.support.http import free_port
+from tests.support.receiver import SECRET, Reply
 
-SECRET = "s3cret-for-tests"
 CREATED = datetime(2026, 12, 1, 12, 0, 5, tzinfo=UTC)
 
 # Payloads as core/recording.py (_Batch.notify, _apply_effects) writes them.
@@ -93,76 +91,6 @@ def channel(url: str, kind: str = "webhook", **fields: Any) -> ChannelTarget:
 # --- the stand-in servers ---------------------------------------------------------
 
 
-@dataclass
-class Reply:
-    status: int = 200
-    body: bytes = b"ok"
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    signature_ok: bool
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class Receiver:
-    """Answers every path from `replies` (a list is served in order, then its last),
-    200 "ok" otherwise; /slow waits for the test's end, /huge streams without end."""
-
-    def __init__(self) -> None:
-        self.replies: dict[str, list[Reply]] = {}
-        self.received: list[Received] = []
-        self.released = asyncio.Event()
-        self.url = ""
-
-    def answer(self, path: str, *replies: Reply) -> str:
-        self.replies[path] = list(replies)
-        return self.url + path
-
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        raw = await request.read()
-        header = request.headers.get("X-Uptime-Signature")
-        self.received.append(
-            Received(request.path, dict(request.headers), raw, verify(SECRET, raw, header))
-        )
-        if request.path == "/slow":
-            await self.released.wait()
-        if request.path.startswith("/huge"):
-            return await self._stream(request)
-        queue = self.replies.get(request.path) or [Reply()]
-        reply = queue.pop(0) if len(queue) > 1 else queue[0]
-        return web.Response(status=reply.status, body=reply.body, headers=reply.headers)
-
-    async def _stream(self, request: web.Request) -> web.StreamResponse:
-        status = int(request.query.get("status", "200"))
-        response = web.StreamResponse(status=status)
-        await response.prepare(request)
-        chunk = b"x" * 65536
-        try:
-            for _ in range(2000):  # 128 MB, were it all read
-                await response.write(chunk)
-        except (ConnectionError, RuntimeError):
-            pass  # the client stopped reading, as it should
-        return response
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    server = Receiver()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", server.handle)
-    async with serving(app) as url:
-        server.url = url
-        yield server
-        server.released.set()
-
-
 @pytest.fixture
 async def build() -> AsyncIterator[Callable[..., Any]]:
     """Makes transports (a class and its options), closed at the end of the test."""
@@ -195,10 +123,13 @@ def discord(build) -> DiscordTransport:
 # --- the protocol and the registry -------------------------------------------------
 
 
-def test_the_registry_names_each_http_kind_once() -> None:
-    expected = {"webhook": WebhookTransport, "slack": SlackTransport, "discord": DiscordTransport}
-    assert dict(TRANSPORTS) == expected
+def test_the_registry_names_each_kind_once_under_its_own_name() -> None:
+    assert {"telegram", "email", "webhook", "slack", "discord"} == set(TRANSPORTS)
+    assert all(cls.kind == kind for kind, cls in TRANSPORTS.items())
+    assert TRANSPORTS["webhook"] is WebhookTransport
     assert {kind: cls.GROUPS for kind, cls in TRANSPORTS.items()} == {
+        "telegram": True,
+        "email": True,
         "webhook": False,
         "slack": True,
         "discord": True,

@@ -1,29 +1,37 @@
 """The one protocol every alert channel's transport implements, and what it is given.
 
-The outbox knows a channel only as a `ChannelTarget` and an alert only as an
-`AlertItem`; it picks the transport class by the channel's kind (the registry in
-scheduler/transports/__init__.py) and calls `deliver`. The contract:
+The outbox (scheduler/outbox.py) knows a channel only as a `ChannelTarget` and an
+alert only as an `AlertItem`; it finds the channel's transport by kind in the registry
+(scheduler/transports/__init__.py) and drives it through the protocol. The contract:
 
-- `deliver` never raises for a delivery failure (an answer it did not want, a network
-  error, a timeout, an address the SSRF guard refuses): it returns an `Outcome`
-  (core/delivery.py), and the outbox decides what comes next from it. Only
+- `messages(channel, items)` says how a unit of the outbox goes out: one message for
+  one item; for several (only when `GROUPS`) one or more messages, each naming the
+  items it stands for, prepared already (rendered in the channel's language and time
+  zone, escaped for its markup, within its size limits). The outbox sends them in
+  order and marks each message's rows as soon as it is answered, so a failure half
+  way sends nothing twice.
+- `paused_for(channel)` is how long the destination is paused (after a 429) from
+  now. The outbox does not hold rows through a long pause: it gives them back with
+  that retry time.
+- `wait_turn(channel)` waits for a place under the destination's rate limits (short
+  waits); the outbox then checks its claim on the rows is still good, and `send`s.
+- `send(channel, message)` never raises for a delivery failure (an answer it did not
+  want, a network error, a timeout, an address the SSRF guard refuses): it returns an
+  `Outcome` (core/delivery.py) and the outbox decides what comes next from it. Only
   cancellation and bugs propagate.
-- Each transport owns its destination's rate limits (it waits for its turn inside
-  `deliver`, and after a 429 pauses that destination) and its formatting (words in
-  the channel's language and time zone, escaping for its markup, its size limits).
-- `GROUPS` says whether several items may go as one message. When it is False the
-  caller sends items one at a time (a webhook receiver expects one event per request);
-  when True it may pass several, and the transport decides how many it names.
-- `close` releases the transport's connections; the outbox calls it once at shutdown.
+- `from_context(context)` makes the transport for this process (None: it cannot
+  deliver here, e.g. email without an SMTP server); `close` releases its connections
+  at shutdown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
+from core.clock import Clock
 from core.delivery import Outcome
 from db.models import NotificationKind
 
@@ -53,6 +61,7 @@ class ChannelTarget:
     language: str  # the owner's, for the words
     zone: str | None  # the owner's time zone (core.timezones), None: UTC
     allow_private: bool  # may reach private addresses (an admin's channel)
+    thread_id: int | None = None  # a forum topic of a Telegram group
 
 
 @dataclass(frozen=True)
@@ -63,14 +72,46 @@ class AlertItem:
     kind: str  # a NotificationKind value, or TEST_KIND
     payload: Mapping[str, Any]  # as core/recording.py wrote it
     created_at: datetime
+    monitor_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message a transport will send: the items it stands for, and what the
+    transport prepared for it (None: it renders them at `send`)."""
+
+    items: tuple[AlertItem, ...]
+    body: Any = None
+
+
+@dataclass(frozen=True)
+class TransportContext:
+    """What a process offers the transports it makes (`from_context`)."""
+
+    settings: Any  # core.settings.Settings
+    clock: Clock
+    bot: Any = None  # an aiogram Bot, when this process talks to Telegram
+    # A deep link into the bot for a monitor (None: no link).
+    link: Callable[[int | None], str | None] = lambda _monitor: None
 
 
 class Transport(Protocol):
     kind: ClassVar[str]
     GROUPS: ClassVar[bool]
 
-    async def deliver(self, channel: ChannelTarget, items: Sequence[AlertItem]) -> Outcome:
-        """Send `items` (one, unless GROUPS) to `channel`; what came of it."""
+    @classmethod
+    def from_context(cls, context: TransportContext) -> Transport | None: ...
+
+    def messages(self, channel: ChannelTarget, items: Sequence[AlertItem]) -> list[Message]:
+        """How `items` (one, unless GROUPS) go out: the messages, in order."""
+        ...
+
+    def paused_for(self, channel: ChannelTarget) -> float: ...
+
+    async def wait_turn(self, channel: ChannelTarget) -> None: ...
+
+    async def send(self, channel: ChannelTarget, message: Message) -> Outcome:
+        """Send one message (after `wait_turn`); what came of it."""
         ...
 
     async def close(self) -> None: ...

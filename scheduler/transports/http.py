@@ -48,7 +48,13 @@ from core.clock import SYSTEM_CLOCK, Clock
 from core.delivery import Outcome, Result
 from core.probe import BlockedAddressError, GuardedConnector, private_addresses_allowed
 from core.targets import TargetError, is_public_address
-from scheduler.transports.base import EVENT_NAMES, AlertItem, ChannelTarget
+from scheduler.transports.base import (
+    EVENT_NAMES,
+    AlertItem,
+    ChannelTarget,
+    Message,
+    TransportContext,
+)
 
 TIMEOUT = 10.0  # seconds for one whole request, answer included
 BODY_LIMIT = 4096  # bytes of an answer read
@@ -222,15 +228,33 @@ class HttpTransport:
             await self._session.close()
             self._session = None
 
+    @classmethod
+    def from_context(cls, context: TransportContext) -> HttpTransport:
+        return cls(clock=context.clock)
+
+    def messages(self, channel: ChannelTarget, items: Sequence[AlertItem]) -> list[Message]:
+        return [Message(tuple(items))]
+
+    def paused_for(self, channel: ChannelTarget) -> float:
+        return self.pacer.paused_for(channel.target)
+
+    async def wait_turn(self, channel: ChannelTarget) -> None:
+        await self.pacer.wait_turn(channel.target)
+
     async def deliver(self, channel: ChannelTarget, items: Sequence[AlertItem]) -> Outcome:
         """Post `items` to `channel` in its turn; never raises for a failed delivery."""
+        await self.wait_turn(channel)
+        return await self.send(channel, Message(tuple(items)))
+
+    async def send(self, channel: ChannelTarget, message: Message) -> Outcome:
+        """Post the message's items now (after `wait_turn`)."""
+        items = message.items
         unknown = sorted({item.kind for item in items if item.kind not in EVENT_NAMES})
         if unknown:
             return Outcome(Result.DEAD, f"not sent to {self.kind} channels: {', '.join(unknown)}")
         if not items:
             return Outcome.sent()
         request = self.request(channel, items)
-        await self.pacer.wait_turn(channel.target)
         try:
             answer = await self.post(channel, request)
         except (BlockedAddressError, TargetError) as exc:

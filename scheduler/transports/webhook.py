@@ -10,10 +10,10 @@ The event (version VERSION; its JSON schema is `WebhookEvent` in api/openapi.py)
      "check": {"cause", "error", "message", "status_code", "details"} | null,
      "certificate": {"expires_at", "days_left", "threshold_days"} | null}
 
-Every value comes from the alert's payload as core/recording.py writes it; a fact the
-payload does not hold is null, never guessed (an alert row keeps no incident id nor
-monitor kind in its payload today: those are null until it does). The words are the
-receiver's to choose: the event carries facts, not text.
+Every value comes from the alert's payload as core/recording.py writes it (the outbox
+adds the row's incident id); a fact the payload does not hold is null, never guessed
+(alerts queued before the monitor's kind was written into payloads have none). The
+words are the receiver's to choose: the event carries facts, not text.
 
 Headers: `X-Uptime-Event` (the event), `X-Uptime-Delivery` (the notification id: the
 same on every retry, so a receiver drops a second copy), and, when the channel has a

@@ -1,0 +1,85 @@
+"""Telegram: a user's private chat, a group, a supergroup (one of its forum topics), or
+a channel, through the bot (scheduler/telegram_sender.py keeps Telegram's limits and
+reads its answers).
+
+One alert is one message, with its buttons: the monitor's card, a check now, and a
+pause of its alerts for a monitor that is down (bot/keyboards.py). Several alerts
+(GROUPS) are one grouped alert of up to five messages (core/alerts.render_group), each
+naming the alerts it stands for; the last also stands for those it only counts, and
+its button lists them. Everything a user or a target wrote is escaped by the
+rendering (core/alerts.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from bot.keyboards import alert_buttons, grouped_alert_buttons
+from core.alerts import render_alert, render_group
+from core.delivery import Outcome
+from core.i18n import use_locale
+from db.models import NotificationKind
+from db.outbox import GROUPABLE_KINDS
+from scheduler.telegram_sender import TelegramSender
+from scheduler.transports.base import AlertItem, ChannelTarget, Message, TransportContext
+
+_MUTABLE_KINDS = (NotificationKind.DOWN, NotificationKind.REMINDER)
+
+
+class TelegramTransport:
+    kind: ClassVar[str] = "telegram"
+    GROUPS: ClassVar[bool] = True
+
+    def __init__(self, sender: TelegramSender, link=lambda _monitor: None) -> None:
+        self.sender = sender
+        self.link = link
+
+    @classmethod
+    def from_context(cls, context: TransportContext) -> TelegramTransport | None:
+        if context.bot is None:
+            return None
+        return cls(TelegramSender(context.bot), context.link)
+
+    def messages(self, channel: ChannelTarget, items: Sequence[AlertItem]) -> list[Message]:
+        if len(items) == 1:
+            return [self._single(channel, items[0])]
+        parts = render_group(
+            [(item.kind, dict(item.payload)) for item in items], channel.language, self.link
+        )
+        messages, start = [], 0
+        for part in parts:
+            named = items[start : start + part.named + part.more]
+            start += len(named)
+            markup = None
+            if part is parts[-1]:
+                with use_locale(channel.language):
+                    unnamed = [item.notification_id for item in named[part.named :]]
+                    markup = grouped_alert_buttons(unnamed)
+            messages.append(Message(tuple(named), (part.html, markup)))
+        return messages
+
+    def _single(self, channel: ChannelTarget, item: AlertItem) -> Message:
+        rendered = render_alert(item.kind, dict(item.payload), channel.language, channel.zone)
+        markup = None
+        with use_locale(channel.language):
+            if item.kind in GROUPABLE_KINDS and item.monitor_id is not None:
+                markup = alert_buttons(
+                    item.monitor_id,
+                    mute=item.kind in _MUTABLE_KINDS,
+                    check=item.payload.get("probed", True),
+                )
+        return Message((item,), (rendered.html, markup))
+
+    def paused_for(self, channel: ChannelTarget) -> float:
+        return self.sender.paused_for()
+
+    async def wait_turn(self, channel: ChannelTarget) -> None:
+        await self.sender.wait_turn(int(channel.target))
+
+    async def send(self, channel: ChannelTarget, message: Message) -> Outcome:
+        html, markup = message.body
+        return await self.sender.send(int(channel.target), html, markup, channel.thread_id)
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,326 @@
+"""Alert channels end to end: recording writes one row per channel a monitor alerts,
+and the outbox delivers each through its kind's transport (scheduler/transports/):
+the owner's private chat through real aiogram to the fake Bot API server, webhooks,
+Slack and Discord to a local receiver that checks signatures. Both dialects."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from core import channels
+from core.probe import ProbeResult
+from core.recording import record_results
+from db.models import (
+    Channel,
+    Monitor,
+    Notification,
+    NotificationChannel,
+    NotificationKind,
+    NotificationStatus,
+    User,
+)
+from tests.support.bot_harness import tr
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.outbox import close_worker, deliver_all, worker_for
+from tests.support.receiver import SECRET, Receiver, Reply
+
+
+@pytest.fixture
+async def fake():
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def worker(db, settings, fake):
+    w = worker_for(settings, fake)
+    await w.start()
+    yield w
+    await close_worker(w)
+
+
+async def owner(telegram_id: int = 100) -> User:
+    return await User.create(telegram_id=telegram_id, language="en")
+
+
+async def url_channel(
+    user: User, url: str, kind: str = "webhook", *, is_default: bool = True, **kw
+) -> Channel:
+    """A channel row as core.channels.create_url_channel makes one (the receiver lives
+    on 127.0.0.1, which creation refuses to a user who may not reach private hosts)."""
+    settings = {"secret": SECRET} if kind == "webhook" else {}
+    return await Channel.create(
+        owner_id=user.id, kind=kind, target=url, is_default=is_default, settings=settings, **kw
+    )
+
+
+async def monitor_of(user: User, name: str = "Shop") -> Monitor:
+    return await Monitor.create(
+        owner=user, name=name, url="https://shop.example/", failure_threshold=1
+    )
+
+
+async def goes_down(*monitors: Monitor) -> None:
+    failed = ProbeResult(checked_at=datetime.now(UTC), ok=False, error_kind="dns")
+    await record_results([(m.id, failed) for m in monitors])
+
+
+def sends(fake: FakeTelegram, chat_id: int | None = None) -> list:
+    return [
+        c
+        for c in fake.calls
+        if c.method == "sendMessage" and c.ok and chat_id in (None, c.params.get("chat_id"))
+    ]
+
+
+def posted(receiver: Receiver, path: str) -> list:
+    return [r for r in receiver.received if r.path == path]
+
+
+async def test_an_alert_goes_to_every_default_channel_of_its_owner(
+    worker, fake: FakeTelegram, receiver: Receiver
+) -> None:
+    user = await owner()
+    hook = await url_channel(user, receiver.answer("/hook", Reply(204, b"")))
+    await url_channel(user, receiver.answer("/later"), is_default=False)  # not a default
+    monitor = await monitor_of(user)
+    await goes_down(monitor)
+    rows = await Notification.all().order_by("id")
+    chat = await channels.private_chat(user)
+    assert chat is not None
+    assert {(n.channel.value, n.alert_channel_id) for n in rows} == {
+        ("telegram", chat.id),
+        ("webhook", hook.id),
+    }
+    assert all(n.dedup_key and n.dedup_key.endswith(f":c{n.alert_channel_id}") for n in rows)
+    await deliver_all(worker)
+    assert len(sends(fake, user.telegram_id)) == 1
+    [event] = posted(receiver, "/hook")
+    assert event.signature_ok and event.json()["event"] == "down"
+    assert event.json()["monitor"] == {
+        "id": monitor.id,
+        "name": "Shop",
+        "url": "https://shop.example/",
+        "kind": "http",
+    }
+    incident_id = next(n.incident_id for n in rows if n.alert_channel_id == hook.id)
+    assert incident_id is not None and event.json()["incident"]["id"] == incident_id
+    assert not posted(receiver, "/later")
+    assert await Notification.filter(status=NotificationStatus.SENT).count() == 2
+    assert (await Channel.get(id=hook.id)).last_used_at is not None
+
+
+async def test_a_monitor_with_its_own_list_alerts_exactly_those_channels(
+    worker, fake: FakeTelegram, receiver: Receiver
+) -> None:
+    user = await owner()
+    hook = await url_channel(user, receiver.answer("/hook"), is_default=False)
+    monitor = await monitor_of(user)
+    await channels.set_monitor_channels(monitor, [hook.id])
+    assert await channels.monitor_channel_ids(monitor) == [hook.id]
+    await goes_down(monitor)
+    assert [n.alert_channel_id for n in await Notification.all()] == [hook.id]
+    await deliver_all(worker)
+    assert len(posted(receiver, "/hook")) == 1 and not sends(fake)
+
+    await channels.set_monitor_channels(monitor, None)  # back to the owner's defaults
+    chat = await channels.private_chat(user)
+    assert chat is not None and await channels.monitor_channel_ids(monitor) == [chat.id]
+
+
+async def test_channels_that_are_foreign_unknown_or_off_cannot_be_attached(db) -> None:
+    from core.monitor_rules import RuleError
+
+    ann, bob = await owner(1), await owner(2)
+    monitor = await monitor_of(ann)
+    bobs = await url_channel(bob, "https://hooks.example/b")
+    off = await url_channel(ann, "https://hooks.example/a", enabled=False)
+    for ids, code in (([bobs.id], "channel_unknown"), ([999999], "channel_unknown"),
+                      ([off.id], "channel_disabled")):  # fmt: skip
+        with pytest.raises(RuleError) as refused:
+            await channels.set_monitor_channels(monitor, ids)
+        assert refused.value.code == code and refused.value.field == "channel_ids"
+    fresh = await Monitor.get(id=monitor.id)
+    assert not fresh.custom_channels and not await fresh.channel_links.all()
+
+
+async def test_a_channel_that_is_off_gets_nothing_and_the_other_channels_still_do(
+    worker, fake: FakeTelegram, receiver: Receiver
+) -> None:
+    user = await owner()
+    await url_channel(user, receiver.answer("/hook"), enabled=False)
+    await goes_down(await monitor_of(user))
+    assert [n.channel.value for n in await Notification.all()] == ["telegram"]
+    await deliver_all(worker)
+    assert len(sends(fake)) == 1 and not receiver.received
+
+
+async def test_a_gone_webhook_is_turned_off_once_and_its_owner_told_once(
+    worker, fake: FakeTelegram, receiver: Receiver
+) -> None:
+    user = await owner()
+    chat = await channels.private_chat(user)
+    assert chat is not None
+    await channels.set_enabled(chat, False)  # only the webhook alerts, and the notice
+    await channels.set_enabled(chat, True)
+    hook = await url_channel(user, receiver.answer("/hook", Reply(410, b"gone")), name="Ops <b>")
+    first, second = await monitor_of(user, "One"), await monitor_of(user, "Two")
+    await channels.set_monitor_channels(first, [hook.id])
+    await channels.set_monitor_channels(second, [hook.id])
+    await goes_down(first, second)
+    await deliver_all(worker)
+
+    assert len(posted(receiver, "/hook")) == 1  # the second alert was not tried
+    fresh = await Channel.get(id=hook.id)
+    assert not fresh.enabled and "410" in (fresh.disabled_reason or "")
+    rows = {n.monitor_id: n for n in await Notification.filter(alert_channel_id=hook.id)}
+    assert {n.status for n in rows.values()} == {NotificationStatus.CANCELLED}
+    [notice] = sends(fake, user.telegram_id)
+    assert "failed for good" in notice.message.plain
+    assert "Ops &lt;b&gt;" in notice.params["text"]  # its name, escaped
+    assert "410" in notice.message.plain
+    # Failing again changes nothing and tells nobody twice.
+    assert not await channels.disable_channel(hook.id, "HTTP 410 again")
+    assert await Notification.filter(kind=NotificationKind.CHANNEL_DISABLED).count() == 1
+
+    # While off, its monitors' alerts are not even written for it...
+    await goes_down(first)
+    assert not await Notification.filter(alert_channel_id=hook.id, status="pending").exists()
+    # ...and turned on again (the receiver is back), the next alert arrives.
+    receiver.answer("/hook", Reply(204, b""))
+    await channels.set_enabled(fresh, True)
+    assert (await Channel.get(id=hook.id)).disabled_reason is None
+    await Monitor.filter(id=second.id).update(state="up", consecutive_failures=0)
+    await goes_down(await Monitor.get(id=second.id))
+    await deliver_all(worker)
+    assert len(posted(receiver, "/hook")) == 2
+    assert posted(receiver, "/hook")[-1].signature_ok
+
+
+async def test_a_rate_limited_webhook_gets_each_alert_exactly_once(
+    worker, receiver: Receiver
+) -> None:
+    """Slack answers 429 with Retry-After 1: the alert waits that second (a real
+    one: the transport paces real traffic) and goes out once."""
+    user = await owner()
+    await channels.set_enabled(await channels.private_chat(user), False)  # Slack only
+    path = "/services/T0/B0/x"
+    await url_channel(
+        user, receiver.answer(path, Reply(429, b"rate_limited", {"Retry-After": "1"}), Reply()),
+        "slack",
+    )  # fmt: skip
+    await goes_down(await monitor_of(user))
+    await deliver_all(worker)
+    assert [r.path for r in receiver.received] == [path, path]  # the 429, then the one
+    [row] = await Notification.all()
+    assert row.status == NotificationStatus.SENT and row.attempts == 2
+
+
+async def test_a_long_pause_gives_the_rows_back_instead_of_holding_them(
+    worker, receiver: Receiver
+) -> None:
+    """Two owners' channels on one URL: after a 429 asking for two minutes, the second
+    channel's alert is not sent into the pause, and the worker does not wait it out."""
+    url = receiver.answer("/shared", Reply(429, b"", {"Retry-After": "120"}))
+    started = time.monotonic()
+    for telegram_id in (1, 2):
+        user = await owner(telegram_id)
+        await channels.set_enabled(await channels.private_chat(user), False)
+        await url_channel(user, url)
+        await goes_down(await monitor_of(user, f"site {telegram_id}"))
+        await worker.drain()
+    assert time.monotonic() - started < 10
+    assert len(receiver.received) == 1
+    rows = await Notification.all()
+    assert {r.status for r in rows} == {NotificationStatus.PENDING}
+    later = datetime.now(UTC) + timedelta(seconds=100)
+    assert all(r.next_attempt_at > later for r in rows)
+
+
+async def test_a_test_alert_reaches_each_kind_of_channel(
+    worker, fake: FakeTelegram, receiver: Receiver
+) -> None:
+    user = await owner()
+    chat = await channels.private_chat(user)
+    hook = await url_channel(user, receiver.answer("/hook"))
+    slack = await url_channel(user, receiver.answer("/services/T/B/c"), "slack")
+    for channel in (chat, hook, slack):
+        assert channel is not None
+        await channels.queue_test(channel)
+    await deliver_all(worker)
+    [message] = sends(fake, user.telegram_id)
+    assert message.message.plain == tr(
+        "en", "This is a test: alerts of your monitors will arrive here."
+    )
+    [event] = posted(receiver, "/hook")
+    assert event.json()["event"] == "test" and event.signature_ok
+    assert posted(receiver, "/services/T/B/c")
+
+
+async def test_a_group_that_removed_the_bot_is_turned_off_not_the_user(
+    worker, fake: FakeTelegram
+) -> None:
+    user = await owner()
+    group = await Channel.create(
+        owner_id=user.id, kind="telegram", target="-1001234", name="Ops", is_default=True
+    )
+    fake.fail(
+        "sendMessage", 403, description="Forbidden: bot was kicked from the supergroup chat",
+        chat_id=-1001234, times=None,
+    )  # fmt: skip
+    await goes_down(await monitor_of(user))
+    await deliver_all(worker)
+    assert not (await Channel.get(id=group.id)).enabled
+    assert not (await User.get(id=user.id)).blocked_bot
+    chat = await channels.private_chat(user)
+    assert chat is not None and chat.enabled
+    texts = [c.message.plain for c in sends(fake, user.telegram_id)]
+    assert len(texts) == 2  # the alert itself, and the notice about the group
+    assert any("Ops" in t and "kicked" in t for t in texts)
+
+
+async def test_a_forum_topic_gets_its_alerts_in_its_thread(worker, fake: FakeTelegram) -> None:
+    user = await owner()
+    await channels.set_enabled(await channels.private_chat(user), False)
+    await Channel.create(owner_id=user.id, kind="telegram", target="-1005", thread_id=7)
+    await goes_down(await monitor_of(user))
+    await deliver_all(worker)
+    [sent] = sends(fake)
+    assert sent.params["chat_id"] == -1005 and sent.params["message_thread_id"] == 7
+
+
+async def test_a_user_who_blocked_the_bot_has_their_private_chat_off_until_they_write(
+    worker, fake: FakeTelegram, db
+) -> None:
+    from core.users import touch_user
+
+    user = await owner()
+    fake.fail("sendMessage", 403, chat_id=user.telegram_id)
+    await goes_down(await monitor_of(user))
+    await deliver_all(worker)
+    chat = await channels.private_chat(user)
+    assert chat is not None and not chat.enabled
+    assert (await User.get(id=user.id)).blocked_bot
+    await touch_user(user.telegram_id, None, "Ann", "en")
+    chat = await channels.private_chat(user)
+    assert chat is not None and chat.enabled and chat.disabled_reason is None
+
+
+async def test_deleting_a_channel_takes_what_is_queued_for_it(db) -> None:
+    from core.monitor_rules import RuleError
+
+    user = await owner()
+    hook = await url_channel(user, "https://hooks.example/x")
+    await goes_down(await monitor_of(user))
+    assert await Notification.filter(alert_channel_id=hook.id).count() == 1
+    await channels.delete_channel(user, hook)
+    assert not await Notification.filter(channel=NotificationChannel.WEBHOOK).exists()
+    chat = await channels.private_chat(user)
+    assert chat is not None
+    with pytest.raises(RuleError):
+        await channels.delete_channel(user, chat)
