@@ -24,9 +24,9 @@ from db.models import (
     Monitor,
     MonitorState,
     Notification,
-    NotificationChannel,
     NotificationStatus,
 )
+from scheduler.transports import TRANSPORTS
 
 routes = web.RouteTableDef()
 
@@ -46,8 +46,8 @@ async def refresh_gauges() -> None:
         .group_by("channel")
         .values_list("channel", "n")
     )
-    for channel in NotificationChannel:
-        OUTBOX_BACKLOG.labels(channel.value).set(waiting.get(channel, 0))
+    for kind in TRANSPORTS:  # every kind, so a drained one shows 0, not its last count
+        OUTBOX_BACKLOG.labels(kind).set(waiting.get(kind, 0))
 
 
 def _authorized(request: web.Request) -> bool:

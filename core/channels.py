@@ -270,7 +270,7 @@ async def disable_channel(channel_id: int, reason: str, now: datetime | None = N
                 kind=NotificationKind.CHANNEL_DISABLED,
                 payload={
                     "channel_id": channel.id,
-                    "channel_kind": channel.kind.value,
+                    "channel_kind": channel.kind,
                     "channel_name": channel.name,
                     "reason": reason[:300],
                 },

@@ -47,7 +47,9 @@ class KeywordMode(StrEnum):
 
 
 class NotificationChannel(StrEnum):
-    """A channel's kind (Channel.kind), and the transport a notification row goes by."""
+    """The channel kinds built in (Channel.kind, Notification.channel). The columns
+    are plain text: a kind is whatever scheduler/transports registers, so a new one
+    needs no change here."""
 
     TELEGRAM = "telegram"
     EMAIL = "email"
@@ -267,7 +269,7 @@ class Channel(Model):
     owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="channels", on_delete=fields.CASCADE
     )
-    kind = fields.CharEnumField(NotificationChannel, max_length=16)
+    kind = fields.CharField(max_length=16)  # a transport's kind (NotificationChannel)
     # The chat id, the address or the URL.
     target = fields.CharField(max_length=2048)
     thread_id = fields.BigIntField(null=True)  # a forum topic of a Telegram group
@@ -312,7 +314,7 @@ class Notification(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="notifications", on_delete=fields.CASCADE
     )
-    channel = fields.CharEnumField(NotificationChannel, max_length=16)
+    channel = fields.CharField(max_length=16)  # the transport's kind (NotificationChannel)
     # The Channel row it goes to; null for what goes to the user as such (their private
     # chat, or the address being confirmed): broadcasts, confirmation codes.
     alert_channel: fields.ForeignKeyNullableRelation[Channel] = fields.ForeignKeyField(

@@ -5,6 +5,7 @@ Slack and Discord to a local receiver that checks signatures. Both dialects."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -93,7 +94,7 @@ async def test_an_alert_goes_to_every_default_channel_of_its_owner(
     rows = await Notification.all().order_by("id")
     chat = await channels.private_chat(user)
     assert chat is not None
-    assert {(n.channel.value, n.alert_channel_id) for n in rows} == {
+    assert {(n.channel, n.alert_channel_id) for n in rows} == {
         ("telegram", chat.id),
         ("webhook", hook.id),
     }
@@ -155,7 +156,7 @@ async def test_a_channel_that_is_off_gets_nothing_and_the_other_channels_still_d
     user = await owner()
     await url_channel(user, receiver.answer("/hook"), enabled=False)
     await goes_down(await monitor_of(user))
-    assert [n.channel.value for n in await Notification.all()] == ["telegram"]
+    assert [n.channel for n in await Notification.all()] == ["telegram"]
     await deliver_all(worker)
     assert len(sends(fake)) == 1 and not receiver.received
 
@@ -324,3 +325,88 @@ async def test_deleting_a_channel_takes_what_is_queued_for_it(db) -> None:
     assert chat is not None
     with pytest.raises(RuleError):
         await channels.delete_channel(user, chat)
+
+
+async def test_a_webhook_down_for_ten_minutes_gets_every_alert_once_when_back(
+    db, settings, receiver: Receiver
+) -> None:
+    """The receiver answers 503 for ten minutes (on a manual clock, with the real
+    backoff: about 5 s, 10 s, 20 s ... up to 10 min): three alerts then arrive once
+    each, in the order they happened."""
+    from core.clock import ManualClock
+    from core.delivery import RetryPolicy
+
+    start = datetime.now(UTC)
+    clock = ManualClock(start)
+    worker = worker_for(settings, None, policy=RetryPolicy(), clock=clock)
+    user = await owner()
+    await channels.set_enabled(await channels.private_chat(user), False)
+    url = receiver.answer("/hook", Reply(503, b"down for maintenance"))
+    await url_channel(user, url)
+    monitors = [await monitor_of(user, f"site {n}") for n in range(3)]
+    for monitor in monitors:
+        await goes_down(monitor)
+    try:
+        while clock.now() - start < timedelta(minutes=10):
+            await worker.drain()
+            due = await Notification.filter(status="pending").order_by("next_attempt_at").first()
+            assert due is not None
+            await clock.advance_to(max(due.next_attempt_at, clock.now() + timedelta(seconds=1)))
+        refused = len(receiver.received)
+        receiver.answer("/hook", Reply(204, b""))  # back
+        await deliver_all(worker, timeout=30)
+    finally:
+        await close_worker(worker)
+    assert refused >= 5  # tried all along, backing off
+    delivered = receiver.received[refused:]
+    assert [r.json()["monitor"]["name"] for r in delivered] == ["site 0", "site 1", "site 2"]
+    assert all(r.signature_ok for r in delivered)
+    ids = [r.headers["X-Uptime-Delivery"] for r in delivered]
+    assert len(set(ids)) == 3
+    assert {r.status for r in await Notification.all()} == {NotificationStatus.SENT}
+
+
+async def test_a_worker_killed_with_webhook_alerts_claimed_loses_and_repeats_none(
+    db, settings, receiver: Receiver
+) -> None:
+    """kill -9 while a webhook alert is on its way and others are claimed or sent: the
+    next leader sends what was in flight again (the one at-least-once case, named by
+    the same X-Uptime-Delivery) and everything else exactly once, within seconds."""
+    from collections import Counter
+
+    from tests.support.outbox import kill, wait_to_lead
+
+    user = await owner()
+    await channels.set_enabled(await channels.private_chat(user), False)
+    await url_channel(user, receiver.url + "/slow")
+    other = await url_channel(user, receiver.answer("/other"), is_default=False)
+    monitors = [await monitor_of(user, f"site {n}") for n in range(4)]
+    for monitor in monitors[2:]:
+        await channels.set_monitor_channels(monitor, [other.id])
+    for monitor in monitors:
+        await goes_down(monitor)
+    dead = worker_for(settings, None)
+    await dead.tick()
+    deadline = time.monotonic() + 10
+    while not posted(receiver, "/slow"):  # the first alert is in the receiver's hands
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.02)
+    kill(dead)
+    for transport in dead.transports.values():
+        await transport.close()
+    at_kill = {str(n.id): n.status for n in await Notification.all()}
+    receiver.answer("/slow", Reply(204, b""))
+    receiver.released.set()
+
+    heir = worker_for(settings, None)
+    try:
+        await wait_to_lead(heir)
+        await deliver_all(heir)
+    finally:
+        await close_worker(heir)
+    times = Counter(r.headers["X-Uptime-Delivery"] for r in receiver.received)
+    assert set(times) == set(at_kill)  # none lost
+    for delivery, status in at_kill.items():
+        # Only a row in a worker's hands at the kill may go out twice.
+        assert times[delivery] <= (2 if status == NotificationStatus.SENDING else 1), delivery
+    assert {n.status for n in await Notification.all()} == {NotificationStatus.SENT}

@@ -47,7 +47,7 @@ async def monitor_for(runtime: Runtime, user: User, url: str, **kw) -> Monitor:
 
 
 def kinds(rows: list[Notification]) -> list[tuple[str, str]]:
-    return sorted((n.kind.value, n.channel.value) for n in rows)
+    return sorted((n.kind.value, n.channel) for n in rows)
 
 
 def failure(at: datetime, kind: str = "timeout") -> ProbeResult:

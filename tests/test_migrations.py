@@ -157,7 +157,7 @@ async def test_private_chats_and_confirmed_addresses_become_channels(
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(fresh_db_url))
         channels = {
-            (c.owner_id, c.kind.value): (c.target, c.enabled, c.is_default, c.disabled_reason)
+            (c.owner_id, c.kind): (c.target, c.enabled, c.is_default, c.disabled_reason)
             for c in await Channel.all()
         }
         assert channels == {
