@@ -12,7 +12,7 @@ class MenuCb(CallbackData, prefix="menu"):
 
 
 class MonitorCb(CallbackData, prefix="m"):
-    action: str  # open | check | pause | resume | delete | delete_yes | stats
+    action: str  # open | check | pause | resume | delete | delete_yes | stats | channels
     id: int
     page: int = 0
 
@@ -62,3 +62,24 @@ class AddCb(CallbackData, prefix="add"):
 
 class AdminCb(CallbackData, prefix="adm"):
     action: str  # broadcast_send | broadcast_cancel
+
+
+class ChannelCb(CallbackData, prefix="ch"):
+    """The alert channels of /settings (bot/routers/channels.py), and the button under
+    the alert that a channel was turned off (`reenable`)."""
+
+    # list | open | test | on | off | default | rename | delete | delete_yes | add |
+    # kind (`kind`: which one to add) | reenable
+    action: str
+    id: int = 0
+    kind: str = ""
+
+
+class RouteCb(CallbackData, prefix="rt"):
+    """A monitor's alert channels (its card's 🔔 Alerts): `id` the monitor, `channel` the
+    channel a toggle names."""
+
+    action: str  # toggle | off (a disabled channel: why it cannot be picked) | defaults
+    id: int
+    channel: int = 0
+    page: int = 0

@@ -9,7 +9,17 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import AddCb, AlertCb, GroupCb, HelpCb, LangCb, MenuCb, MonitorCb, PageCb
+from bot.callbacks import (
+    AddCb,
+    AlertCb,
+    ChannelCb,
+    GroupCb,
+    HelpCb,
+    LangCb,
+    MenuCb,
+    MonitorCb,
+    PageCb,
+)
 from core import kinds
 from core.i18n import LANGUAGES, _, ngettext
 from core.render import cut, state_emoji
@@ -109,6 +119,7 @@ def monitor_card(monitor: Monitor, page: int = 0) -> InlineKeyboardMarkup:
     button(_("✏️ Edit"), "edit")
     button(_("📊 Stats"), "stats")
     button(_("🛠 Maintenance"), "maint")
+    button(_("🔔 Alerts"), "channels")
     button(_("🗑 Delete"), "delete")
     button(_("⬅️ Back to list"), "back")
     kb.adjust(2)
@@ -128,6 +139,16 @@ def alert_buttons(monitor_id: int, *, mute: bool, check: bool = True) -> InlineK
             text=_("🔕 Pause alerts 1 h"), callback_data=AlertCb(action="mute", id=monitor_id)
         )
     kb.adjust(2)
+    return kb.as_markup()
+
+
+def channel_disabled_buttons(channel_id: int) -> InlineKeyboardMarkup:
+    """Under the alert that a channel was turned off (NotificationKind.CHANNEL_DISABLED):
+    turn it on again in one tap (bot/routers/channels.py checks it is the presser's)."""
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text=_("🔔 Turn it on again"), callback_data=ChannelCb(action="reenable", id=channel_id)
+    )
     return kb.as_markup()
 
 

@@ -20,6 +20,7 @@ from bot.routers import (
     admin,
     alerts,
     cancel,
+    channels,
     edit,
     fallback,
     help,
@@ -55,6 +56,7 @@ def feature_routers() -> list[Router]:
         stats,
         maintenance,
         settings,
+        channels,
         fallback,
     )
     return [feature.create_router() for feature in features]

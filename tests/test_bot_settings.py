@@ -116,14 +116,16 @@ async def test_screen_shows_the_current_state_from_the_command_and_the_menu(
     for line in (
         tr("en", "Language: {name}", name="English"),
         tr("en", "Email: {email} (verified)", email="ann@example.com"),
-        tr("en", "Email alerts: off"),
+        tr("en", "Alert channels: {count}", count=2),  # the private chat and the email
         tr("en", "Reminders while down: every {interval}", interval=fmt_duration(3600, "en")),
         tr("en", "API tokens: {count}", count=2),
     ):
         assert line in screen.plain
     buttons = ann.buttons(screen)
-    for label in ("🌐 Language", "✉️ Change email", "🗑 Remove email", "🔔 Turn email alerts on"):
+    for label in ("🌐 Language", "✉️ Change email", "🗑 Remove email", "🔔 Alert channels"):
         assert tr("en", label) in buttons
+    # Email alerts are turned on and off in the list of channels, no longer here.
+    assert "Email alerts" not in screen.plain and not any("email alerts" in b for b in buttons)
     assert "✓ " + tr("en", "1 h") in buttons
     await ann.send("/start")
     await ann.next_reply()
@@ -353,19 +355,22 @@ async def test_cancel_leaves_the_email_step(telegram: FakeTelegram) -> None:
 # --- alerts and reminders -----------------------------------------------------------
 
 
-async def test_email_alerts_toggle(telegram: FakeTelegram) -> None:
+async def test_email_alerts_are_turned_off_and_on_as_a_channel(telegram: FakeTelegram) -> None:
     lang = "ru"
     await User.create(telegram_id=20, email="amy@example.com", email_verified=True)
     amy = telegram.user(20, language_code=lang)
     await open_settings(amy)
-    await amy.press(tr(lang, "🔕 Turn email alerts off"))
-    assert (await amy.next_answer())["text"] == tr(lang, "Email alerts off.")
-    screen = await amy.next_reply()
-    assert tr(lang, "Email alerts: off") in screen.plain
+    await amy.press(tr(lang, "🔔 Alert channels"))
+    await amy.next_reply()
+    await amy.press("⭐ " + tr(lang, "Email"))
+    assert "amy@example.com" in (await amy.next_reply()).plain
+    await amy.press(tr(lang, "🔕 Turn off"))
+    assert (await amy.next_answer())["text"] == tr(lang, "Channel off.")
+    await amy.next_reply()
     assert not (await Channel.get(target="amy@example.com")).enabled
-    await amy.press(tr(lang, "🔔 Turn email alerts on"))
-    assert (await amy.next_answer())["text"] == tr(lang, "Email alerts on.")
-    assert tr(lang, "Email alerts: on") in (await amy.next_reply()).plain
+    await amy.press(tr(lang, "🔔 Turn on"))
+    assert (await amy.next_answer())["text"] == tr(lang, "Channel on.")
+    await amy.next_reply()
     assert (await Channel.get(target="amy@example.com")).enabled
 
 

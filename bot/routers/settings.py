@@ -1,6 +1,7 @@
 """/settings: language, time zone (a common one by button, or any IANA name or UTC
-offset typed in), email (confirmed with a code), email alerts, reminders while down,
-and API tokens.
+offset typed in), email (confirmed with a code), the way to the alert channels
+(bot/routers/channels.py, where the email channel is turned on and off too), reminders
+while down, and API tokens.
 
 The rules live in core (core.email_verification, core.api_tokens); handlers parse,
 call them and render. Every callback that names a token goes through the ownership
@@ -22,20 +23,19 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import keyboards
-from bot.callbacks import MenuCb
+from bot.callbacks import ChannelCb, MenuCb
 from bot.filters import TEXT_INPUT
 from bot.messages import edit, please_send_text
 from bot.render import locale, rule_message, rule_text
 from core import api_tokens
 from core import email_verification as email
-from core.channels import set_enabled
 from core.i18n import LANGUAGES, _, ngettext
 from core.monitor_rules import RuleError
 from core.render import cut, esc, fmt_ago, fmt_datetime, fmt_duration
 from core.settings import Settings
 from core.timezones import COMMON_ZONES, tz_of, use_zone, zone_label
 from core.users import set_timezone
-from db.models import ApiToken, Channel, NotificationChannel, User
+from db.models import ApiToken, Channel, User
 
 # Minutes between "still down" reminders; 0 is off.
 REMINDER_CHOICES = (0, 30, 60, 360, 1440)
@@ -43,8 +43,8 @@ REMINDER_CHOICES = (0, 30, 60, 360, 1440)
 
 class SettingsCb(CallbackData, prefix="set"):
     # show | language | timezone | zone (value: index in COMMON_ZONES) | email |
-    # email_remove | resend | alerts | reminder | tokens | token_new | token_skip |
-    # revoke | revoke_yes
+    # email_remove | resend | reminder | tokens | token_new | token_skip | revoke |
+    # revoke_yes
     action: str
     value: int = 0
 
@@ -93,25 +93,16 @@ def _email_lines(user: User, settings: Settings) -> list[str]:
     return [_("Email: none")]
 
 
-async def _email_channel(user: User) -> Channel | None:
-    return await Channel.filter(owner_id=user.id, kind=NotificationChannel.EMAIL).first()
-
-
 async def settings_screen(user: User, settings: Settings) -> tuple[str, InlineKeyboardMarkup]:
     tokens = await ApiToken.filter(user_id=user.id).count()
+    channels = await Channel.filter(owner_id=user.id).count()
     minutes = user.reminder_interval_minutes
-    email_channel = await _email_channel(user)
-    email_alerts = None if email_channel is None else email_channel.enabled
     lines = [
         _("<b>Settings</b>"),
         _("Language: {name}").format(name=LANGUAGES.get(locale(), locale())),
         _("Time zone: {zone}").format(zone=zone_text(user.timezone)),
         *_email_lines(user, settings),
-        *(
-            []
-            if email_alerts is None
-            else [_("Email alerts: on") if email_alerts else _("Email alerts: off")]
-        ),
+        _("Alert channels: {count}").format(count=channels),
         _("Reminders while down: every {interval}").format(
             interval=fmt_duration(minutes * 60, locale())
         )
@@ -119,7 +110,7 @@ async def settings_screen(user: User, settings: Settings) -> tuple[str, InlineKe
         else _("Reminders while down: off"),
         _("API tokens: {count}").format(count=tokens),
     ]
-    return "\n".join(lines), settings_keyboard(user, settings, email_alerts)
+    return "\n".join(lines), settings_keyboard(user, settings)
 
 
 def _button(text: str, action: str, value: int = 0) -> InlineKeyboardButton:
@@ -128,10 +119,7 @@ def _button(text: str, action: str, value: int = 0) -> InlineKeyboardButton:
     )
 
 
-def settings_keyboard(
-    user: User, settings: Settings, email_alerts: bool | None
-) -> InlineKeyboardMarkup:
-    """`email_alerts`: whether the email channel is on (None: there is none)."""
+def settings_keyboard(user: User, settings: Settings) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     first = [_button(_("🌐 Language"), "language")]
     if _email_available(settings):
@@ -141,13 +129,11 @@ def settings_keyboard(
     kb.row(_button(_("🕓 Time zone"), "timezone"))
     if user.email or user.pending_email:
         kb.row(_button(_("🗑 Remove email"), "email_remove"))
-    if email_alerts is not None:
-        kb.row(
-            _button(
-                _("🔕 Turn email alerts off") if email_alerts else _("🔔 Turn email alerts on"),
-                "alerts",
-            )
+    kb.row(
+        InlineKeyboardButton(
+            text=_("🔔 Alert channels"), callback_data=ChannelCb(action="list").pack()
         )
+    )
     current = user.reminder_interval_minutes
     kb.row(
         *(
@@ -237,16 +223,6 @@ async def choose_language(callback: CallbackQuery) -> None:
     """The same choice as /language; the language router handles the presses."""
     await callback.answer()
     await callback.message.answer(_("Choose your language:"), reply_markup=keyboards.languages())
-
-
-async def toggle_alerts(callback: CallbackQuery, user: User, settings: Settings) -> None:
-    channel = await _email_channel(user)
-    if channel is None:  # the address was removed meanwhile
-        await callback.answer()
-    else:
-        await set_enabled(channel, not channel.enabled)
-        await callback.answer(_("Email alerts on.") if channel.enabled else _("Email alerts off."))
-    await edit(callback, *await settings_screen(user, settings))
 
 
 async def choose_reminder(
@@ -507,7 +483,6 @@ def create_router() -> Router:
     on("language", choose_language)
     on("timezone", choose_zone)
     on("zone", pick_zone)
-    on("alerts", toggle_alerts)
     on("reminder", choose_reminder)
     on("email", email_start)
     on("resend", resend)
