@@ -183,6 +183,7 @@ async def test_a_gone_webhook_is_turned_off_once_and_its_owner_told_once(
     assert {n.status for n in rows.values()} == {NotificationStatus.CANCELLED}
     [notice] = sends(fake, user.telegram_id)
     assert "failed for good" in notice.message.plain
+    assert notice.message.buttons == [tr("en", "🔔 Turn it on again")]
     assert "Ops &lt;b&gt;" in notice.params["text"]  # its name, escaped
     assert "410" in notice.message.plain
     # Failing again changes nothing and tells nobody twice.

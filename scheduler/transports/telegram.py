@@ -3,7 +3,8 @@ a channel, through the bot (scheduler/telegram_sender.py keeps Telegram's limits
 reads its answers).
 
 One alert is one message, with its buttons: the monitor's card, a check now, and a
-pause of its alerts for a monitor that is down (bot/keyboards.py). Several alerts
+pause of its alerts for a monitor that is down (bot/keyboards.py); the notice that a
+channel was turned off carries the button that turns it on again. Several alerts
 (GROUPS) are one grouped alert of up to five messages (core/alerts.render_group), each
 naming the alerts it stands for; the last also stands for those it only counts, and
 its button lists them. Everything a user or a target wrote is escaped by the
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from bot.keyboards import alert_buttons, grouped_alert_buttons
+from bot.keyboards import alert_buttons, channel_disabled_buttons, grouped_alert_buttons
 from core.alerts import render_alert, render_group
 from core.delivery import Outcome
 from core.i18n import use_locale
@@ -69,6 +70,8 @@ class TelegramTransport:
                     mute=item.kind in _MUTABLE_KINDS,
                     check=item.payload.get("probed", True),
                 )
+            elif item.kind == NotificationKind.CHANNEL_DISABLED:
+                markup = channel_disabled_buttons(item.payload["channel_id"])
         return Message((item,), (rendered.html, markup))
 
     def paused_for(self, channel: ChannelTarget) -> float:
