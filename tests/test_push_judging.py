@@ -67,7 +67,8 @@ async def test_silence_judged_again_and_again_alerts_once(db, settings) -> None:
         incident = await Incident.get(monitor_id=monitor.id)
         assert incident.failed_checks == 5 and incident.resolved_at is None
         (down,) = await alerts_of(monitor)  # no reminder: the owner has none set
-        assert down.kind == "down" and down.dedup_key == f"down:{incident.id}:telegram"
+        key = f"down:{incident.id}:c{down.alert_channel_id}"  # the owner's private chat
+        assert down.kind == "down" and down.dedup_key == key and down.channel == "telegram"
 
 
 async def test_a_late_ping_brings_the_monitor_up(db, settings) -> None:
