@@ -18,6 +18,33 @@ one JSON line:
   busiest_second            most messages accepted within any 1-second window
   limit_per_s               the fake's overall limit, for comparison
   cpu_s_per_1000            CPU of this process (worker and fake together)
+
+    python -m bench.alerts --mix [--groups 50] [--webhooks 20] [--slack 2] [--discord 2]
+        [--per-channel 40] [--group-limit 20]
+
+adds the other kinds of channel: each user's alert goes to their private chat (a
+channel row, as recording writes them), and one owner each has a Telegram group
+(negative chat id; the fake also refuses more than --group-limit messages a minute to
+one group, as Telegram does), a webhook with a secret, a Slack or a Discord stand-in
+(a local aiohttp receiver, bench/_receiver.py, checking signatures), with
+--per-channel alerts each. Every alert's monitor name holds its number; the rows are
+written shuffled, as an outage interleaves them. The line then has `alerts` (all
+rows), `delivered` and `duplicates` over every kind, `lost` (rows not sent once the
+queue settled; must be 0), `elapsed_s` until the last delivery of any kind (the
+Telegram fields above count every Telegram message, private and group), and `kinds`,
+per kind (private, group, webhook, slack, discord):
+
+  rows, lost                rows queued, and not sent at the end
+  delivered                 alerts that arrived: numbers named in a message (a webhook's
+                            X-Uptime-Delivery), plus those a grouped message only counts
+  duplicates                arrivals beyond one per alert (must be 0)
+  messages                  messages (requests) that arrived
+  done_s, per_s             the kind's last arrival after the start; delivered / done_s
+  rate_limited_429          private and group: 429s from the fake (target 0)
+  busiest_group_minute      group: most messages one group got within 60 s
+  bad_signatures            webhook: requests whose signature did not verify (must be 0)
+
+The HTTP stand-ins answer 200 and never 429.
 """
 
 from __future__ import annotations
