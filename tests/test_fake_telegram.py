@@ -391,6 +391,29 @@ async def test_failures_without_chat_apply_to_any_call_until_cleared(
     assert (me.id, me.username, me.is_bot) == (fake.bot_id, fake.username, True)
 
 
+async def test_flood_limits_answer_429_per_chat_and_per_group_minute(
+    fake: FakeTelegram, bot: Bot
+) -> None:
+    """A chat takes one message a second; a group (negative id) at most
+    `group_per_minute` a minute, however slowly they come; private chats have no
+    minute limit."""
+    fake.limit_rate(overall_per_second=1000, chat_interval=0.05, group_per_minute=3)
+    group, user = -1001234567890, 42
+    await bot.send_message(group, "one")
+    with pytest.raises(TelegramRetryAfter):
+        await bot.send_message(group, "too soon")
+    for text in ("two", "three", "four"):
+        await asyncio.sleep(0.06)
+        await bot.send_message(user, text)
+        if text != "four":
+            await bot.send_message(group, text)
+    with pytest.raises(TelegramRetryAfter) as raised:
+        await bot.send_message(group, "four")
+    assert raised.value.retry_after == 1
+    assert [m.plain for m in fake.chat_messages(group)] == ["one", "two", "three"]
+    assert len(fake.chat_messages(user)) == 3 and fake.rate_limited() == 2
+
+
 # --- transport, updates and the remaining methods -----------------------------------------
 
 

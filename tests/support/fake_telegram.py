@@ -284,8 +284,10 @@ class FakeTelegram:
         self._failures: list[_Failure] = []
         self._garbled: dict[str, int | None] = {}
         self._rate: tuple[float, float] | None = None
+        self._group_per_minute: int | None = None
         self._sent_times: collections.deque[float] = collections.deque()
         self._last_sent_to: dict[int | str, float] = {}
+        self._group_sent: dict[int, collections.deque[float]] = {}
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._webhook_url = ""
         self._webhook_secret: str | None = None
@@ -418,13 +420,21 @@ class FakeTelegram:
             raise ValueError("times must be at least 1 (or None for every call)")
         self._garbled[method] = times
 
-    def limit_rate(self, overall_per_second: float = 30, chat_interval: float = 1.0) -> None:
+    def limit_rate(
+        self,
+        overall_per_second: float = 30,
+        chat_interval: float = 1.0,
+        group_per_minute: int | None = None,
+    ) -> None:
         """Enforce Telegram's flood limits on the methods that send messages: a call
         that would make more than `overall_per_second` accepted messages within the
-        last second, or that comes less than `chat_interval` seconds after the last
-        accepted message to the same chat, answers 429 with retry_after 1 (and is
-        recorded with ok=False), as Telegram does."""
+        last second, or (when given) more than `group_per_minute` to one group (a
+        negative chat id) within the last minute, or that comes less than
+        `chat_interval` seconds after the last accepted message to the same chat,
+        answers 429 with retry_after 1 (and is recorded with ok=False), as Telegram
+        does."""
         self._rate = (overall_per_second, chat_interval)
+        self._group_per_minute = group_per_minute
 
     def rate_limited(self) -> int:
         """How many calls answered 429."""
@@ -613,10 +623,27 @@ class FakeTelegram:
             self._sent_times.popleft()
         chat = _chat_key(call.params.get("chat_id"))
         last = self._last_sent_to.get(chat)
-        if len(self._sent_times) >= overall or (last is not None and now - last < interval):
+        group = self._group_window(chat, now)
+        if (
+            len(self._sent_times) >= overall
+            or (last is not None and now - last < interval)
+            or (group is not None and len(group) >= (self._group_per_minute or 0))
+        ):
             raise ApiError(429, _default_description(429, 1), {"retry_after": 1})
         self._sent_times.append(now)
         self._last_sent_to[chat] = now
+        if group is not None:
+            group.append(now)
+
+    def _group_window(self, chat: int | str, now: float) -> collections.deque[float] | None:
+        """The times of the messages accepted for group `chat` within the last minute;
+        None when it is no group or groups are not limited."""
+        if self._group_per_minute is None or not isinstance(chat, int) or chat >= 0:
+            return None
+        window = self._group_sent.setdefault(chat, collections.deque())
+        while window and window[0] <= now - 60.0:
+            window.popleft()
+        return window
 
     def _target_chat(self, params: dict[str, Any]) -> _Chat:
         raw = params.get("chat_id")

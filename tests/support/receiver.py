@@ -1,22 +1,21 @@
 """A stand-in for the receivers of HTTP alert channels (a webhook receiver, Slack,
-Discord): an aiohttp app on 127.0.0.1 that checks a webhook's signature over the raw
-body, as a receiver should, answers each path what a test asks for (a status, a body,
-headers), answers slowly or streams without end, and records every request.
+Discord) for tests: bench/_receiver.py's receiver (records every request, checks a
+webhook's signature over the raw body), answering each path what a test asks for (a
+status, a body, headers), answering slowly or streaming without end.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 from aiohttp import web
 
-from scheduler.transports.webhook import verify
-from tests.support.http import serving
+from bench._receiver import Receiver as RecordingReceiver
+
+__all__ = ["SECRET", "Receiver", "Reply", "receiver"]
 
 SECRET = "s3cret-for-tests"
 
@@ -28,37 +27,20 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    signature_ok: bool
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class Receiver:
+class Receiver(RecordingReceiver):
     """Answers every path from `replies` (a list is served in order, then its last),
     200 "ok" otherwise; /slow waits for the test's end, /huge streams without end."""
 
     def __init__(self) -> None:
+        super().__init__(SECRET)
         self.replies: dict[str, list[Reply]] = {}
-        self.received: list[Received] = []
         self.released = asyncio.Event()
-        self.url = ""
 
     def answer(self, path: str, *replies: Reply) -> str:
         self.replies[path] = list(replies)
         return self.url + path
 
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        raw = await request.read()
-        header = request.headers.get("X-Uptime-Signature")
-        self.received.append(
-            Received(request.path, dict(request.headers), raw, verify(SECRET, raw, header))
-        )
+    async def reply(self, request: web.Request) -> web.StreamResponse:
         if request.path == "/slow":
             await self.released.wait()
         if request.path.startswith("/huge"):
@@ -83,9 +65,6 @@ class Receiver:
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
     server = Receiver()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", server.handle)
-    async with serving(app) as url:
-        server.url = url
+    async with server.serving():
         yield server
         server.released.set()
