@@ -6,9 +6,10 @@ later, so nothing is lost while Telegram or SMTP is away).
 1. makes the rows of a worker that died pending again: at once those claimed under
    an earlier leadership epoch, when this replica has just taken the lead (the
    leader that claimed them is gone: see db/outbox.py), and any whose lease is over;
-2. claims due rows (db/outbox.py) and keeps up to `batch` of them in hand, claiming
-   more whenever half are done (at once after a full claim, else at most once a
-   second), so the rate limits, not the claims, set the pace; before each claim it
+2. claims due rows (db/outbox.py) and keeps up to `batch` of each kind in hand,
+   claiming more of a kind whenever half of its rows are done (at once after a full
+   claim, else at most once a second), so the rate limits, not the claims, set the
+   pace, and a slow kind's backlog does not hold a fast kind back; before each claim it
    makes sure it still leads, so a replica that lost the lock mid-drain stops, and
    before each send that the claim is still its own (a newer leader may have
    returned it);
@@ -57,6 +58,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -289,28 +291,47 @@ class OutboxWorker:
             self._returned_epoch = epoch
         return True
 
+    def _held(self) -> Counter[str]:
+        return Counter(claim.channel for claim in self._claimed.values())
+
+    def _kinds_with_room(self) -> list[str]:
+        """The kinds with at most half their `batch` of rows in hand: each kind has
+        its own, so a slow kind's backlog (Telegram, 25 a second) does not keep a
+        fast one's rows (webhooks) waiting for room."""
+        held = self._held()
+        return [kind for kind in self.transports if held[kind] <= self.batch // 2]
+
     def _claim_due(self, active: set) -> bool:
-        """Claim when half the rows in hand are done; after a claim that came back short
-        (nothing more was due), not again for a second, so the tail of a drain does not
-        ask the database after every message."""
-        if len(self._claimed) > self.batch // 2:
+        """Claim when half a kind's rows in hand are done; after a claim that came back
+        short (nothing more was due), not again for a second, so the tail of a drain
+        does not ask the database after every message."""
+        if not self._kinds_with_room():
             return False
         return not active or self.clock.monotonic() >= self._claim_again_at
 
     async def _claim(self) -> list[ClaimedNotification]:
+        """With nothing in hand, one claim for every kind; with a backlog, one per kind
+        with room, each up to its own share."""
         now = self.clock.now()
         lease_until = now + LEASE
-        limit = self.batch - len(self._claimed)
-        claims = await outbox.claim_notifications(
-            now,
-            limit=limit,
-            lease_until=lease_until,
-            epoch=self.leadership.epoch,
-            channels=self.channels,
-            quiet_before=now - self.quiet,
-            hold_before=now - HOLD,
-        )
-        short = len(claims) < limit
+        held = self._held()
+        kinds = self._kinds_with_room()
+        rounds = [kinds] if not self._claimed else [[kind] for kind in kinds]
+        claims: list[ClaimedNotification] = []
+        short = True
+        for group in rounds:
+            limit = self.batch - sum(held[kind] for kind in group)
+            got = await outbox.claim_notifications(
+                now,
+                limit=limit,
+                lease_until=lease_until,
+                epoch=self.leadership.epoch,
+                channels=group,
+                quiet_before=now - self.quiet,
+                hold_before=now - HOLD,
+            )
+            short = short and len(got) < limit
+            claims.extend(got)
         self._claim_again_at = self.clock.monotonic() + (1.0 if short else 0.0)
         for claim in claims:
             self._claimed[claim.id] = claim

@@ -411,3 +411,31 @@ async def test_a_worker_killed_with_webhook_alerts_claimed_loses_and_repeats_non
         # Only a row in a worker's hands at the kill may go out twice.
         assert times[delivery] <= (2 if status == NotificationStatus.SENDING else 1), delivery
     assert {n.status for n in await Notification.all()} == {NotificationStatus.SENT}
+
+
+async def test_a_telegram_backlog_does_not_hold_webhook_alerts_back(
+    db, settings, fake: FakeTelegram, receiver: Receiver
+) -> None:
+    """Each kind has its own rows in hand: with 60 alerts queued for Telegram first
+    (2.4 s at 25 a second) and a worker holding 10 rows at a time, webhook alerts
+    written after them still go out at once."""
+    from tests.support.outbox import queue
+
+    worker = worker_for(settings, fake, batch=10)
+    await worker.start()
+    for n in range(60):
+        user = await owner(1000 + n)
+        await queue(user, monitor=await monitor_of(user, f"shop {n}"))
+    ann = await owner()
+    await channels.set_enabled(await channels.private_chat(ann), False)
+    await url_channel(ann, receiver.answer("/hook"))
+    for n in range(5):
+        await goes_down(await monitor_of(ann, f"site {n}"))
+    try:
+        await deliver_all(worker)
+    finally:
+        await close_worker(worker)
+    hooks = posted(receiver, "/hook")
+    telegram = sorted(c.at for c in sends(fake))
+    assert len(hooks) == 5 and len(telegram) == 60
+    assert max(r.at for r in hooks) < telegram[30]  # before half the backlog had gone
