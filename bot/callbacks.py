@@ -62,3 +62,13 @@ class AddCb(CallbackData, prefix="add"):
 
 class AdminCb(CallbackData, prefix="adm"):
     action: str  # broadcast_send | broadcast_cancel
+
+
+class ChatLinkCb(CallbackData, prefix="cl"):
+    """The monitor picker of a linked group, topic or channel (bot/routers/groups.py):
+    turn one monitor's alerts there on or off, turn the page, or finish."""
+
+    action: str  # toggle | page | done
+    channel: int
+    monitor: int = 0
+    page: int = 0

@@ -45,7 +45,10 @@ async def link_chat(
 ) -> tuple[Channel, bool]:
     """The owner's channel for this chat (or topic of it), made, or turned on again
     and renamed; returns it and whether it is new. RuleError("channel_quota") when the
-    owner has MAX_CHANNELS already."""
+    owner has MAX_CHANNELS already. Only groups and channels (negative ids) are linked
+    this way: a private chat is its user's own channel."""
+    if chat_id >= 0:
+        raise ValueError(f"not a group or channel: {chat_id}")
     name = title.strip()[:128]
     settings = {"chat_type": chat_type, "title": title[:256]}
     async with in_transaction(current_connection().connection_name):
