@@ -209,14 +209,18 @@ async def start_bot(
     """Reach Telegram (retrying while it is away, bot/startup.py), then hand the bot to
     the outbox (with the outbox role); with the bot role, register the command menu and
     set the webhook or start polling (the polling task is returned)."""
-    from bot.setup import register_commands
+    from bot.setup import allowed_updates, register_commands
     from bot.startup import until_telegram_answers
 
     async def reach() -> str | None:
         me = await bot.me()  # cached: start_polling does not ask again
         if dispatcher is not None and settings.webhook_url:
             webhook_url, webhook_secret = webhook_target(settings)
-            await bot.set_webhook(webhook_url, secret_token=webhook_secret)
+            await bot.set_webhook(
+                webhook_url,
+                secret_token=webhook_secret,
+                allowed_updates=allowed_updates(dispatcher),
+            )
         return me.username
 
     username = await until_telegram_answers(reach, settings.telegram_retry_max_seconds)
@@ -230,7 +234,12 @@ async def start_bot(
         return None
     log.info("bot: long polling")
     return asyncio.create_task(
-        dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
+        dispatcher.start_polling(
+            bot,
+            handle_signals=False,
+            close_bot_session=False,
+            allowed_updates=allowed_updates(dispatcher),
+        )
     )
 
 

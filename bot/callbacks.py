@@ -83,3 +83,13 @@ class RouteCb(CallbackData, prefix="rt"):
     id: int
     channel: int = 0
     page: int = 0
+
+
+class ChatLinkCb(CallbackData, prefix="cl"):
+    """The monitor picker of a linked group, topic or channel (bot/routers/groups.py):
+    turn one monitor's alerts there on or off, turn the page, or finish."""
+
+    action: str  # toggle | page | done
+    channel: int
+    monitor: int = 0
+    page: int = 0

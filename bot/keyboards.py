@@ -291,3 +291,35 @@ def save_or_cancel() -> InlineKeyboardMarkup:
     kb.button(text=_("✖️ Cancel"), callback_data=AddCb(step="cancel"))
     kb.adjust(2)
     return kb.as_markup()
+
+
+def chat_monitor_toggles(
+    choices: Sequence[tuple[Monitor, bool]], channel_id: int, page: int, pages: int
+) -> InlineKeyboardMarkup:
+    """The monitor picker of a linked chat: one button per monitor (✅ when it alerts
+    the chat), ◀️ ▶️, and Done."""
+    from bot.callbacks import ChatLinkCb
+
+    kb = InlineKeyboardBuilder()
+    for monitor, on in choices:
+        kb.button(
+            text=f"{'✅' if on else '▫️'} {cut(monitor.name, 40)}",
+            callback_data=ChatLinkCb(
+                action="toggle", channel=channel_id, monitor=monitor.id, page=page
+            ),
+        )
+    kb.adjust(1)
+    nav = InlineKeyboardBuilder()
+    if page > 0:
+        nav.button(
+            text="◀️", callback_data=ChatLinkCb(action="page", channel=channel_id, page=page - 1)
+        )
+    if page + 1 < pages:
+        nav.button(
+            text="▶️", callback_data=ChatLinkCb(action="page", channel=channel_id, page=page + 1)
+        )
+    kb.attach(nav)
+    done = InlineKeyboardBuilder()
+    done.button(text=_("✔️ Done"), callback_data=ChatLinkCb(action="done", channel=channel_id))
+    kb.attach(done)
+    return kb.as_markup()

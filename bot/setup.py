@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Bot, Dispatcher, Router
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
+from aiogram.enums import ChatType, ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
-from aiogram.types import BotCommand
+from aiogram.types import BotCommand, BotCommandScopeAllGroupChats
 
 from bot.in_flight import track_updates
-from bot.middlewares import UserLocaleMiddleware, UserMiddleware
+from bot.middlewares import GroupButtonsMiddleware, UserLocaleMiddleware, UserMiddleware
 from bot.routers import (
     add,
     admin,
@@ -23,6 +23,7 @@ from bot.routers import (
     channels,
     edit,
     fallback,
+    groups,
     help,
     language,
     maintenance,
@@ -41,7 +42,10 @@ log = logging.getLogger(__name__)
 
 def feature_routers() -> list[Router]:
     """One Router per feature. /cancel comes first (it works in every state), the
-    fallback hint last (it takes whatever nobody else did)."""
+    fallback hint last (it takes whatever nobody else did). Messages in groups and
+    channels go to the groups router only (/link, /status, the chat's moves): the
+    others answer private chats. Buttons pressed in a group reach every router, past
+    the admin check of GroupButtonsMiddleware."""
     features = (
         cancel,
         start,
@@ -57,9 +61,14 @@ def feature_routers() -> list[Router]:
         maintenance,
         settings,
         channels,
+        groups,
         fallback,
     )
-    return [feature.create_router() for feature in features]
+    routers = [feature.create_router() for feature in features]
+    for router in routers:
+        if router.name != "groups":
+            router.message.filter(F.chat.type == ChatType.PRIVATE)
+    return routers
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -97,6 +106,8 @@ def create_dispatcher(runtime: Runtime) -> Dispatcher:
     dispatcher.message.outer_middleware(users)
     dispatcher.callback_query.outer_middleware(users)
     UserLocaleMiddleware(i18n).setup(dispatcher)
+    # After the locale: its refusals are in the presser's language.
+    dispatcher.callback_query.outer_middleware(GroupButtonsMiddleware())
     for router in feature_routers():
         dispatcher.include_router(router)
     return dispatcher
@@ -111,6 +122,7 @@ def commands() -> list[BotCommand]:
         ("stats", _("Statistics")),
         ("maintenance", _("Maintenance windows")),
         ("settings", _("Settings")),
+        ("link", _("Alerts in a group or channel")),
         ("language", _("Language")),
         ("help", _("Help")),
         ("cancel", _("Cancel the current step")),
@@ -118,12 +130,32 @@ def commands() -> list[BotCommand]:
     return [BotCommand(command=name, description=text) for name, text in items]
 
 
+def group_commands() -> list[BotCommand]:
+    """The command menu of groups, in the current locale."""
+    items = [
+        ("link", _("Send alerts of your monitors here (admins)")),
+        ("status", _("Monitors alerting this chat")),
+    ]
+    return [BotCommand(command=name, description=text) for name, text in items]
+
+
+def allowed_updates(dispatcher: Dispatcher) -> list[str]:
+    """The update types the bot asks Telegram for: those its handlers take, with
+    my_chat_member (the bot added to or removed from a group or channel) always."""
+    return sorted({*dispatcher.resolve_used_update_types(), "my_chat_member"})
+
+
 async def register_commands(bot: Bot) -> None:
-    """setMyCommands for every language; a failure is logged, never fatal."""
+    """setMyCommands for every language, in private chats and in groups; a failure
+    is logged, never fatal."""
+    groups = BotCommandScopeAllGroupChats()
     for code in LANGUAGES:
         with use_locale(code):
-            menu = commands()
-        try:
-            await bot.set_my_commands(menu, language_code=None if code == "en" else code)
-        except Exception as exc:
-            log.warning("could not register the command menu for %s: %s", code, exc)
+            menus = ((commands(), None), (group_commands(), groups))
+        for menu, scope in menus:
+            try:
+                await bot.set_my_commands(
+                    menu, scope=scope, language_code=None if code == "en" else code
+                )
+            except Exception as exc:
+                log.warning("could not register the command menu for %s: %s", code, exc)

@@ -16,8 +16,10 @@ later, so nothing is lost while Telegram or SMTP is away).
 3. delivers each recipient's rows (one channel, core/channels.py; or, for rows naming
    none, the user on one transport) in order, through the transport of the channel's
    kind (scheduler/transports/, which this module knows only by its protocol): more
-   than GROUP_ABOVE alerts (down, up, reminder, certificate) become one grouped unit
-   where the kind groups, everything else goes one unit per row. The transport turns
+   than GROUP_ABOVE alerts (down, up, reminder, certificate; a transport may say
+   fewer for a destination, base.group_above_of: Telegram groups, which take 20
+   messages a minute) become one grouped unit where the kind groups, everything else
+   goes one unit per row. The transport turns
    a unit into its messages, rendered in the channel's language of now: one, or for
    a grouped Telegram alert as many as its names need, up to five, each standing for
    the rows it names (the last also for those it only counts, which its button
@@ -87,17 +89,18 @@ from db.outbox import GROUPABLE_KINDS, ClaimedNotification
 from scheduler.telegram_sender import TelegramSender
 from scheduler.transports import TRANSPORTS
 from scheduler.transports.base import (
+    GROUP_ABOVE,
     AlertItem,
     ChannelTarget,
     Message,
     Transport,
     TransportContext,
+    group_above_of,
 )
 from scheduler.transports.telegram import TelegramTransport
 
 log = logging.getLogger(__name__)
 
-GROUP_ABOVE = 5  # more alerts than this for one recipient in one round: one message
 # Rows in hand at once (20 s of sending at 25 messages a second, well inside the
 # lease). Large enough that one person's burst (300 monitors down together) is
 # claimed whole and grouped into one alert instead of one alert per claim.
@@ -131,12 +134,14 @@ class Unit:
         return self.rows[0]
 
 
-def units_of(rows: list[ClaimedNotification], groups: bool = True) -> list[Unit]:
+def units_of(
+    rows: list[ClaimedNotification], groups: bool = True, above: int = GROUP_ABOVE
+) -> list[Unit]:
     """One recipient's rows (in order) as units: their alerts as one group when there
-    are more than GROUP_ABOVE of them (placed where the first one was) and the
-    transport `groups`, the rest one by one."""
+    are more than `above` of them (placed where the first one was) and the transport
+    `groups`, the rest one by one."""
     alerts = [row for row in rows if row.kind in GROUPABLE_KINDS]
-    if not groups or len(alerts) <= GROUP_ABOVE:
+    if not groups or len(alerts) <= above:
         return [Unit([row]) for row in rows]
     units: list[Unit] = []
     for row in rows:
@@ -357,7 +362,7 @@ class OutboxWorker:
             return
         units = [
             message
-            for unit in units_of(rows, transport.GROUPS)
+            for unit in units_of(rows, transport.GROUPS, group_above_of(transport, channel))
             for message in self._messages(transport, channel, unit)
         ]
         index = 0

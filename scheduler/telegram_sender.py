@@ -7,22 +7,33 @@ Limits, through aiolimiter's leaky buckets (no hand-made sleeps):
   (bench/alerts.py, 10,000 alerts: 24.2/s with 1, 24.96/s with 2). No second ever holds
   more than overall_rate + 2;
 - per chat: one message per `chat_interval` seconds (default 1.1, Telegram allows 1,
-  the margin absorbs network jitter between our clock and Telegram's).
+  the margin absorbs network jitter between our clock and Telegram's);
+- per group, supergroup or channel (a negative chat id), on top of that: Telegram
+  allows about GROUP_LIMIT (20) messages a minute there. A bucket of GROUP_BURST
+  messages that refills one every GROUP_SPACING seconds never puts more than
+  GROUP_BURST + 60 / GROUP_SPACING (19.2) into any minute, so a short burst goes at
+  once and a long one never meets Telegram's limit (a bucket of 20 refilling 20 a
+  minute would let 40 through in the first minute).
 A 429 (TelegramRetryAfter) pauses every send of this process for exactly retry_after
 seconds: Telegram says so when the bot as a whole is too fast, and the message is
 tried again by the caller after that time.
 
 Exceptions map to outcomes (core/delivery.py): 403 blocked, 400 dead, network errors,
-timeouts, 5xx and anything unexpected retry. An answer with `"ok": true` whose result
-aiogram cannot decode (a field Telegram added, a proxy rewriting the body) is SENT:
-Telegram accepted the message, and retrying would deliver it again on every backoff
-step. The decoding problem is logged once per process.
+timeouts, 5xx and anything unexpected retry. A group that became a supergroup answers
+400 with its new id (TelegramMigrateToChat): that is `Migrated`, a DEAD outcome that
+carries the new id, so the Telegram transport can move the channel and send there
+(scheduler/transports/telegram.py) while any other caller sees a permanent failure.
+
+An answer with `"ok": true` whose result aiogram cannot decode (a field Telegram
+added, a proxy rewriting the body) is SENT: Telegram accepted the message, and retrying
+would deliver it again on every backoff step. The decoding problem is logged once per process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -30,6 +41,7 @@ from aiogram.exceptions import (
     ClientDecodeError,
     TelegramBadRequest,
     TelegramForbiddenError,
+    TelegramMigrateToChat,
     TelegramRetryAfter,
 )
 from aiogram.types import InlineKeyboardMarkup
@@ -42,8 +54,18 @@ log = logging.getLogger(__name__)
 OVERALL_RATE = 25.0
 OVERALL_BURST = 2
 CHAT_INTERVAL = 1.1
+GROUP_LIMIT = 20  # messages a minute to one group or channel, as Telegram allows
+GROUP_BURST = 3
+GROUP_SPACING = 3.6  # seconds: 3 + 60 / 3.6 = 19.2 messages in any minute, under 20
 REQUEST_TIMEOUT = 15  # seconds for one sendMessage
 _PRUNE_ABOVE = 5000  # idle per-chat buckets are dropped beyond this many
+
+
+@dataclass(frozen=True)
+class Migrated(Outcome):
+    """The group became a supergroup: DEAD for this chat id, `chat_id` is its new one."""
+
+    chat_id: int = 0
 
 
 class TelegramSender:
@@ -51,17 +73,15 @@ class TelegramSender:
         self.bot = bot
         self._overall = AsyncLimiter(OVERALL_BURST, OVERALL_BURST / overall_rate)
         self._chats: dict[int, AsyncLimiter] = {}
+        self._groups: dict[int, AsyncLimiter] = {}
         self._paused_until = 0.0  # loop time
         self._decode_problem_logged = False
 
     def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
-        limiter = self._chats.get(chat_id)
-        if limiter is None:
-            if len(self._chats) > _PRUNE_ABOVE:
-                # A bucket with room again is as good as a new one: dropping it is safe.
-                self._chats = {c: b for c, b in self._chats.items() if not b.has_capacity()}
-            limiter = self._chats[chat_id] = AsyncLimiter(1, CHAT_INTERVAL)
-        return limiter
+        return _bucket(self._chats, chat_id, 1, CHAT_INTERVAL)
+
+    def _group_limiter(self, chat_id: int) -> AsyncLimiter:
+        return _bucket(self._groups, chat_id, GROUP_BURST, GROUP_BURST * GROUP_SPACING)
 
     async def _wait_out_pause(self) -> None:
         loop = asyncio.get_running_loop()
@@ -70,9 +90,12 @@ class TelegramSender:
             await asyncio.sleep(left)
 
     async def wait_turn(self, chat_id: int) -> None:
-        """Wait until a message to `chat_id` may go: its chat's bucket, the end of any
-        429 pause, then the overall bucket. Safe to cancel: nothing was sent."""
+        """Wait until a message to `chat_id` may go: its chat's bucket (and, for a
+        group or channel, its minute's), the end of any 429 pause, then the overall
+        bucket. Safe to cancel: nothing was sent."""
         await self._chat_limiter(chat_id).acquire()
+        if chat_id < 0:
+            await self._group_limiter(chat_id).acquire()
         await self._wait_out_pause()
         await self._overall.acquire()
 
@@ -101,6 +124,8 @@ class TelegramSender:
             self._paused_until = max(self._paused_until, loop.time() + exc.retry_after)
             log.warning("Telegram asks to wait %s s (429); sends paused", exc.retry_after)
             return Outcome(Result.RATE_LIMITED, exc.message, retry_after=exc.retry_after)
+        except TelegramMigrateToChat as exc:
+            return Migrated(Result.DEAD, exc.message, chat_id=exc.migrate_to_chat_id)
         except TelegramForbiddenError as exc:
             return Outcome(Result.BLOCKED, exc.message)
         except TelegramBadRequest as exc:
@@ -126,6 +151,18 @@ class TelegramSender:
             "taken as sent, further cases are logged at DEBUG",
             problem,
         )
+
+
+def _bucket(buckets: dict[int, AsyncLimiter], chat_id: int, size: int, period: float):
+    limiter = buckets.get(chat_id)
+    if limiter is None:
+        if len(buckets) > _PRUNE_ABOVE:
+            # A bucket with room again is as good as a new one: dropping it is safe.
+            kept = {c: b for c, b in buckets.items() if not b.has_capacity()}
+            buckets.clear()
+            buckets.update(kept)
+        limiter = buckets[chat_id] = AsyncLimiter(size, period)
+    return limiter
 
 
 def accepted(exc: ClientDecodeError) -> bool:

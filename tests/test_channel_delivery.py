@@ -6,6 +6,7 @@ Slack and Discord to a local receiver that checks signatures. Both dialects."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -439,3 +440,69 @@ async def test_a_telegram_backlog_does_not_hold_webhook_alerts_back(
     telegram = sorted(c.at for c in sends(fake))
     assert len(hooks) == 5 and len(telegram) == 60
     assert max(r.at for r in hooks) < telegram[30]  # before half the backlog had gone
+
+
+# --- Telegram groups and channels ---------------------------------------------------------
+
+
+async def group_channel(user: User, chat_id: int, **kw) -> Channel:
+    """A linked group as core.telegram_chats.link_chat makes it, here a default one."""
+    return await Channel.create(
+        owner_id=user.id, kind="telegram", target=str(chat_id), name="Team", **kw
+    )
+
+
+async def test_a_group_that_became_a_supergroup_gets_the_alert_once_at_its_new_id(
+    worker, fake: FakeTelegram
+) -> None:
+    user = await owner()
+    await channels.set_enabled(await channels.private_chat(user), False)
+    team = fake.group(-42, "Team")
+    team.member(fake.bot_id)
+    group = await group_channel(user, team.id, thread_id=None)
+    supergroup = await team.migrate(-100042)  # nobody told the bot (it is not polling)
+    monitor = await monitor_of(user)
+    await goes_down(monitor)
+    await deliver_all(worker)
+
+    tries = [c for c in fake.calls if c.method == "sendMessage"]
+    assert [(c.params["chat_id"], c.ok) for c in tries] == [(-42, False), (-100042, True)]
+    assert len(supergroup.messages()) == 1 and not team.messages()
+    assert (await Channel.get(id=group.id)).target == "-100042"
+    assert await Notification.filter(status=NotificationStatus.SENT).count() == 1
+
+    # The next alert goes straight to the new id.
+    await Monitor.filter(id=monitor.id).update(state="up", consecutive_failures=0)
+    await goes_down(await Monitor.get(id=monitor.id))
+    await deliver_all(worker)
+    assert [c.params["chat_id"] for c in sends(fake)] == [-100042, -100042]
+
+
+async def test_a_burst_to_a_group_goes_grouped_under_its_limit_and_private_chats_keep_pace(
+    worker, fake: FakeTelegram
+) -> None:
+    fake.limit_groups()  # Telegram's 20 a minute per group
+    fake.limit_rate()  # and its 30 a second, 1 a second per chat
+    ann, bob = await owner(1), await owner(2)
+    await channels.set_enabled(await channels.private_chat(ann), False)
+    ops = fake.group(-100500, "Ops")
+    ops.member(fake.bot_id)
+    await group_channel(ann, ops.id)
+    many = [await monitor_of(ann, f"Site {n}") for n in range(25)]
+    three = [await monitor_of(ann, f"API {n}") for n in range(3)]
+    mine = [await monitor_of(bob, f"Bob {n}") for n in range(3)]
+    await goes_down(*many)
+    await deliver_all(worker)
+    await goes_down(*three)  # above 2 alerts a group gets one message, not three
+    await goes_down(*mine)  # a private chat still gets 3 messages for 3 alerts
+    await deliver_all(worker)
+
+    assert fake.rate_limited() == 0
+    to_group = sends(fake, ops.id)
+    assert len(to_group) <= 6 and all("Site" in c.message.plain for c in to_group[:-1])
+    assert "API 0" in to_group[-1].message.plain and "API 2" in to_group[-1].message.plain
+    to_bob = sends(fake, bob.telegram_id)
+    assert len(to_bob) == 3
+    gaps = [b.at - a.at for a, b in itertools.pairwise(to_bob)]
+    assert all(1.0 <= gap < 2.0 for gap in gaps)  # 1.1 s apart: not the group's pace
+    assert await Notification.filter(status=NotificationStatus.SENT).count() == 31

@@ -19,6 +19,8 @@ alert only as an `AlertItem`; it finds the channel's transport by kind in the re
   want, a network error, a timeout, an address the SSRF guard refuses): it returns an
   `Outcome` (core/delivery.py) and the outbox decides what comes next from it. Only
   cancellation and bugs propagate.
+- `group_above(channel)` (optional): a transport that GROUPS may group sooner for
+  some destinations than GROUP_ABOVE alerts; the outbox asks `group_above_of`.
 - `from_context(context)` makes the transport for this process (None: it cannot
   deliver here, e.g. email without an SMTP server); `close` releases its connections
   at shutdown.
@@ -34,6 +36,10 @@ from typing import Any, ClassVar, Protocol
 from core.clock import Clock
 from core.delivery import Outcome
 from db.models import NotificationKind
+
+# More alerts than this for one recipient in one round become one grouped unit (for a
+# transport that GROUPS), unless its `group_above(channel)` says otherwise.
+GROUP_ABOVE = 5
 
 # The kind of a test alert, sent from the channel's settings: not a NotificationKind,
 # since no monitor caused it.
@@ -115,3 +121,10 @@ class Transport(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+def group_above_of(transport: Transport, channel: ChannelTarget) -> int:
+    """How many alerts `channel` gets one by one before they are grouped: the
+    transport's `group_above(channel)` when it has one, else GROUP_ABOVE."""
+    group_above = getattr(transport, "group_above", None)
+    return GROUP_ABOVE if group_above is None else group_above(channel)

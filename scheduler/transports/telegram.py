@@ -9,6 +9,13 @@ channel was turned off carries the button that turns it on again. Several alerts
 naming the alerts it stands for; the last also stands for those it only counts, and
 its button lists them. Everything a user or a target wrote is escaped by the
 rendering (core/alerts.py).
+
+A group or channel (a negative chat id) groups above GROUP_ABOVE_CHATS alerts, not
+GROUP_ABOVE: Telegram takes about 20 messages a minute there. A group upgraded to a
+supergroup answers with its new id (telegram_sender.Migrated): the channel rows that
+pointed at the old id are moved to the new one (core/telegram_chats.move_chat) and the
+message is sent once more, to the new chat; later messages of this process go there
+directly. Nothing is lost (the old chat refused the message) and nothing doubled.
 """
 
 from __future__ import annotations
@@ -20,12 +27,20 @@ from bot.keyboards import alert_buttons, channel_disabled_buttons, grouped_alert
 from core.alerts import render_alert, render_group
 from core.delivery import Outcome
 from core.i18n import use_locale
+from core.telegram_chats import move_chat
 from db.models import NotificationKind
 from db.outbox import GROUPABLE_KINDS
-from scheduler.telegram_sender import TelegramSender
-from scheduler.transports.base import AlertItem, ChannelTarget, Message, TransportContext
+from scheduler.telegram_sender import Migrated, TelegramSender
+from scheduler.transports.base import (
+    GROUP_ABOVE,
+    AlertItem,
+    ChannelTarget,
+    Message,
+    TransportContext,
+)
 
 _MUTABLE_KINDS = (NotificationKind.DOWN, NotificationKind.REMINDER)
+GROUP_ABOVE_CHATS = 2  # a group, supergroup or channel: more alerts are one message
 
 
 class TelegramTransport:
@@ -35,6 +50,7 @@ class TelegramTransport:
     def __init__(self, sender: TelegramSender, link=lambda _monitor: None) -> None:
         self.sender = sender
         self.link = link
+        self._moved: dict[int, int] = {}  # old group id: its supergroup's, seen here
 
     @classmethod
     def from_context(cls, context: TransportContext) -> TelegramTransport | None:
@@ -74,15 +90,29 @@ class TelegramTransport:
                 markup = channel_disabled_buttons(item.payload["channel_id"])
         return Message((item,), (rendered.html, markup))
 
+    def group_above(self, channel: ChannelTarget) -> int:
+        return GROUP_ABOVE_CHATS if int(channel.target) < 0 else GROUP_ABOVE
+
     def paused_for(self, channel: ChannelTarget) -> float:
         return self.sender.paused_for()
 
+    def _chat(self, channel: ChannelTarget) -> int:
+        chat = int(channel.target)
+        return self._moved.get(chat, chat)
+
     async def wait_turn(self, channel: ChannelTarget) -> None:
-        await self.sender.wait_turn(int(channel.target))
+        await self.sender.wait_turn(self._chat(channel))
 
     async def send(self, channel: ChannelTarget, message: Message) -> Outcome:
         html, markup = message.body
-        return await self.sender.send(int(channel.target), html, markup, channel.thread_id)
+        chat = self._chat(channel)
+        outcome = await self.sender.send(chat, html, markup, channel.thread_id)
+        if isinstance(outcome, Migrated) and outcome.chat_id:
+            await move_chat(chat, outcome.chat_id)
+            self._moved[chat] = outcome.chat_id
+            await self.sender.wait_turn(outcome.chat_id)
+            outcome = await self.sender.send(outcome.chat_id, html, markup, channel.thread_id)
+        return outcome
 
     async def close(self) -> None:
         return None

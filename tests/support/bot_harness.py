@@ -29,7 +29,7 @@ async def running_bot(
     """Start the fake server and the real bot polling it; yield the fake. `prepare` runs
     on the started fake before the bot's first call (e.g. to make a method fail)."""
     from bot.in_flight import finish_updates
-    from bot.setup import create_bot, create_dispatcher, register_commands
+    from bot.setup import allowed_updates, create_bot, create_dispatcher, register_commands
 
     telegram = FakeTelegram()
     await telegram.start()
@@ -43,7 +43,11 @@ async def running_bot(
     await register_commands(bot)
     polling = asyncio.create_task(
         dispatcher.start_polling(
-            bot, handle_signals=False, close_bot_session=False, polling_timeout=1
+            bot,
+            handle_signals=False,
+            close_bot_session=False,
+            polling_timeout=1,
+            allowed_updates=allowed_updates(dispatcher),
         )
     )
     try:

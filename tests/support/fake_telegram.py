@@ -21,6 +21,13 @@ On top of that it plays users and keeps the state Telegram would keep:
   cannot decode (a Bot API that changed, a proxy that rewrote the body).
 * `FakeTelegram(port=N)` listens on a chosen port, so a bot can be started against a
   port where nothing answers yet; a bot whose token is not `fake.token` gets 401.
+* `fake.group(...)` and `fake.channel(...)` make groups, supergroups (forums too) and
+  broadcast channels with titles and members (`FakeGroup`): the bot added or removed
+  (`my_chat_member` updates), members writing there (in a forum topic too), buttons
+  pressed there, the group upgraded to a supergroup (the two service messages, and
+  400 with `migrate_to_chat_id` for sends to the old id); getChatMember and getChat
+  answer from that state. `fake.limit_groups()` enforces Telegram's 20 messages a
+  minute per group or channel (429 with retry_after).
 
 Where the fake is knowingly stricter than Telegram it says so in the docstring
 (`parse_html`, `FakeTelegram` below); it never silently accepts what Telegram rejects
@@ -182,6 +189,7 @@ class BotMessage:
     entities: list[dict[str, Any]] = field(default_factory=list)
     date: int = 0
     edit_date: int | None = None
+    thread_id: int | None = None  # the forum topic it was sent to
 
     @property
     def buttons(self) -> list[str]:
@@ -236,6 +244,13 @@ class _Chat:
     next_message_id: int = 1
     messages: dict[int, BotMessage] = field(default_factory=dict)
     user_messages: set[int] = field(default_factory=set)
+    # Set for chats made by `FakeTelegram.group`/`channel`; others of a negative id are
+    # a group or supergroup by their id, "Chat <id>".
+    type: str | None = None
+    title: str | None = None
+    is_forum: bool = False
+    members: dict[int, dict[str, Any]] = field(default_factory=dict)  # id: ChatMember
+    migrated_to: int | None = None
 
     def new_message_id(self) -> int:
         """Bot and user messages share one increasing counter per chat, as in Telegram."""
@@ -253,8 +268,13 @@ class _Chat:
             if self.username:
                 chat["username"] = self.username
             return chat
-        kind = "supergroup" if str(self.id).startswith("-100") else "group"
-        return {"id": self.id, "type": kind, "title": f"Chat {self.id}"}
+        kind = self.type or ("supergroup" if str(self.id).startswith("-100") else "group")
+        chat = {"id": self.id, "type": kind, "title": self.title or f"Chat {self.id}"}
+        if self.username:
+            chat["username"] = self.username
+        if self.is_forum:
+            chat["is_forum"] = True
+        return chat
 
 
 @dataclass
@@ -284,7 +304,7 @@ class FakeTelegram:
         self._failures: list[_Failure] = []
         self._garbled: dict[str, int | None] = {}
         self._rate: tuple[float, float] | None = None
-        self._group_per_minute: int | None = None
+        self._group_limit: int | None = None
         self._sent_times: collections.deque[float] = collections.deque()
         self._last_sent_to: dict[int | str, float] = {}
         self._group_sent: dict[int, collections.deque[float]] = {}
@@ -314,6 +334,8 @@ class FakeTelegram:
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._get_webhook_info,
+            "getChatMember": self._get_chat_member,
+            "getChat": self._get_chat,
             "close": lambda params, call: True,
             "logOut": lambda params, call: True,
         }
@@ -374,6 +396,41 @@ class FakeTelegram:
             self._users[user_id] = FakeUser(self, user_id, first_name, username, language_code)
         return self._users[user_id]
 
+    def group(
+        self,
+        chat_id: int,
+        title: str = "Ops",
+        *,
+        forum: bool = False,
+        username: str | None = None,
+    ) -> FakeGroup:
+        """A group (a negative id) or a supergroup (an id starting with -100; `forum`:
+        one with topics) titled `title`; the bot is not in it until `add_bot`."""
+        kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+        return self._group(chat_id, kind, title, username, forum)
+
+    def channel(self, chat_id: int, title: str = "News", username: str | None = None) -> FakeGroup:
+        """A broadcast channel (an id starting with -100); the bot is not in it until
+        `add_bot`."""
+        return self._group(chat_id, "channel", title, username, False)
+
+    def _group(
+        self, chat_id: int, kind: str, title: str, username: str | None, forum: bool
+    ) -> FakeGroup:
+        if chat_id >= 0:
+            raise ValueError("groups and channels have negative ids")
+        chat = self._chat(chat_id)
+        chat.type, chat.title, chat.username, chat.is_forum = kind, title, username, forum
+        chat.members.setdefault(self.bot_id, {"status": "left"})
+        return FakeGroup(self, chat_id)
+
+    def limit_groups(self, per_minute: int = 20) -> None:
+        """Enforce Telegram's limit per group, supergroup or channel (a negative chat
+        id): a message that would make more than `per_minute` accepted messages to that
+        chat within the last 60 s answers 429 with retry_after the seconds until one
+        leaves the window, as Telegram does (on top of `limit_rate`, when that is on)."""
+        self._group_limit = per_minute
+
     def chat_messages(self, chat_id: int) -> list[BotMessage]:
         """Snapshots of the bot's messages in a chat, oldest first, deleted ones included."""
         chat = self._chats.get(chat_id)
@@ -428,13 +485,13 @@ class FakeTelegram:
     ) -> None:
         """Enforce Telegram's flood limits on the methods that send messages: a call
         that would make more than `overall_per_second` accepted messages within the
-        last second, or (when given) more than `group_per_minute` to one group (a
-        negative chat id) within the last minute, or that comes less than
-        `chat_interval` seconds after the last accepted message to the same chat,
-        answers 429 with retry_after 1 (and is recorded with ok=False), as Telegram
-        does."""
+        last second, or that comes less than `chat_interval` seconds after the last
+        accepted message to the same chat, answers 429 with retry_after 1 (and is
+        recorded with ok=False), as Telegram does. `group_per_minute` also limits each
+        group (`limit_groups`)."""
         self._rate = (overall_per_second, chat_interval)
-        self._group_per_minute = group_per_minute
+        if group_per_minute is not None:
+            self.limit_groups(group_per_minute)
 
     def rate_limited(self) -> int:
         """How many calls answered 429."""
@@ -503,6 +560,9 @@ class FakeTelegram:
         }
         if message.edit_date is not None:
             result["edit_date"] = message.edit_date
+        if message.thread_id is not None:
+            result["message_thread_id"] = message.thread_id
+            result["is_topic_message"] = chat.is_forum
         if message.kind == "text":
             result["text"] = message.plain
             if message.entities:
@@ -615,30 +675,34 @@ class FakeTelegram:
             raise ApiError(rule.status, rule.description, rule.parameters)
 
     def _enforce_rate(self, call: Call) -> None:
-        if self._rate is None or call.method not in _SENDING_METHODS:
+        """`limit_groups` and `limit_rate`: a call over either is refused with a 429 and
+        counts toward neither."""
+        if call.method not in _SENDING_METHODS:
             return
-        overall, interval = self._rate
         now = time.monotonic()
-        while self._sent_times and self._sent_times[0] <= now - 1.0:
-            self._sent_times.popleft()
         chat = _chat_key(call.params.get("chat_id"))
-        last = self._last_sent_to.get(chat)
         group = self._group_window(chat, now)
-        if (
-            len(self._sent_times) >= overall
-            or (last is not None and now - last < interval)
-            or (group is not None and len(group) >= (self._group_per_minute or 0))
-        ):
-            raise ApiError(429, _default_description(429, 1), {"retry_after": 1})
-        self._sent_times.append(now)
-        self._last_sent_to[chat] = now
+        if group is not None and len(group) >= (self._group_limit or 0):
+            retry_after = max(1, int(group[0] + 60.0 - now + 0.999))
+            raise ApiError(
+                429, _default_description(429, retry_after), {"retry_after": retry_after}
+            )
+        if self._rate is not None:
+            overall, interval = self._rate
+            while self._sent_times and self._sent_times[0] <= now - 1.0:
+                self._sent_times.popleft()
+            last = self._last_sent_to.get(chat)
+            if len(self._sent_times) >= overall or (last is not None and now - last < interval):
+                raise ApiError(429, _default_description(429, 1), {"retry_after": 1})
+            self._sent_times.append(now)
+            self._last_sent_to[chat] = now
         if group is not None:
             group.append(now)
 
     def _group_window(self, chat: int | str, now: float) -> collections.deque[float] | None:
         """The times of the messages accepted for group `chat` within the last minute;
         None when it is no group or groups are not limited."""
-        if self._group_per_minute is None or not isinstance(chat, int) or chat >= 0:
+        if self._group_limit is None or not isinstance(chat, int) or chat >= 0:
             return None
         window = self._group_sent.setdefault(chat, collections.deque())
         while window and window[0] <= now - 60.0:
@@ -658,6 +722,24 @@ class FakeTelegram:
                     return chat
         raise ApiError(400, "Bad Request: chat not found")
 
+    def _chat_to_post(self, params: dict[str, Any]) -> _Chat:
+        """The chat a message goes to, refused as Telegram refuses it: a group that
+        became a supergroup (400 with migrate_to_chat_id), a group or channel the bot
+        is not in (403)."""
+        chat = self._target_chat(params)
+        if chat.migrated_to is not None:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": chat.migrated_to},
+            )
+        if chat.type is not None:
+            status = chat.members.get(self.bot_id, {}).get("status", "left")
+            if status in ("left", "kicked"):
+                where = "channel" if chat.type == "channel" else f"{chat.type} chat"
+                raise ApiError(403, f"Forbidden: bot is not a member of the {where}")
+        return chat
+
     def _message_to_edit(self, params: dict[str, Any]) -> tuple[_Chat, BotMessage]:
         if params.get("inline_message_id"):
             raise ApiError(400, "Bad Request: message to edit not found")
@@ -674,13 +756,16 @@ class FakeTelegram:
         call.message = _snapshot(message)
         return self._message_json(chat, message)
 
-    def _new_message(self, chat: _Chat, kind: str, markup: dict[str, Any] | None) -> BotMessage:
+    def _new_message(
+        self, chat: _Chat, kind: str, markup: dict[str, Any] | None, thread: Any = None
+    ) -> BotMessage:
         message = BotMessage(
             chat.new_message_id(),
             kind=kind,
             reply_markup=markup,
             chat_id=chat.id,
             date=int(time.time()),
+            thread_id=int(thread) if thread not in (None, "") else None,
         )
         chat.messages[message.message_id] = message
         return message
@@ -696,11 +781,11 @@ class FakeTelegram:
         }
 
     def _send_message(self, params: dict[str, Any], call: Call) -> dict[str, Any]:
-        chat = self._target_chat(params)
+        chat = self._chat_to_post(params)
         raw, parse_mode = _text_param(params, "text"), params.get("parse_mode")
         plain, entities = _format(raw, parse_mode, params.get("entities"), caption=False)
         markup = _reply_markup(params)
-        message = self._new_message(chat, "text", markup)
+        message = self._new_message(chat, "text", markup, params.get("message_thread_id"))
         message.text, message.parse_mode, message.plain, message.entities = (
             raw,
             parse_mode,
@@ -710,7 +795,7 @@ class FakeTelegram:
         return self._stored(call, chat, message)
 
     def _send_file(self, params: dict[str, Any], call: Call, kind: str) -> dict[str, Any]:
-        chat = self._target_chat(params)
+        chat = self._chat_to_post(params)
         file = params.get(kind)
         if file is None or file == "":
             raise ApiError(400, f"Bad Request: there is no {kind} in the request")
@@ -724,7 +809,9 @@ class FakeTelegram:
             params.get("parse_mode"),
         )
         plain, entities = _format(caption, parse_mode, params.get("caption_entities"), caption=True)
-        message = self._new_message(chat, kind, _reply_markup(params))
+        message = self._new_message(
+            chat, kind, _reply_markup(params), params.get("message_thread_id")
+        )
         message.caption = caption or None
         message.parse_mode, message.plain, message.entities = parse_mode, plain, entities
         message.file_id = file if isinstance(file, str) else f"BQAC{self._new_id():08d}"
@@ -907,6 +994,49 @@ class FakeTelegram:
             info["allowed_updates"] = list(self._allowed_updates)
         return info
 
+    def _user_json(self, user_id: int) -> dict[str, Any]:
+        if user_id == self.bot_id:
+            return self._bot_json()
+        if user_id in self._users:
+            return self._users[user_id].json()
+        return {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"}
+
+    def _member_json(self, chat: _Chat, user_id: int) -> dict[str, Any]:
+        """The ChatMember Telegram returns, with every field aiogram requires."""
+        if chat.id == user_id:
+            record: dict[str, Any] = {"status": "member"}
+        else:
+            record = chat.members.get(user_id, {"status": "left"})
+        return member_json(record, self._user_json(user_id))
+
+    def _known(self, chat: _Chat) -> bool:
+        """Whether Telegram would know the chat: a user's, or a group or channel made
+        with `group`/`channel` (other ids the bot merely sent to are not)."""
+        return chat.type is not None if chat.id < 0 else chat.id in self._users
+
+    def _get_chat_member(self, params: dict[str, Any], call: Call) -> dict[str, Any]:
+        chat = self._target_chat(params)
+        if not self._known(chat):
+            raise ApiError(400, "Bad Request: chat not found")
+        return self._member_json(chat, _int_param(params, "user_id"))
+
+    def _get_chat(self, params: dict[str, Any], call: Call) -> dict[str, Any]:
+        chat = self._target_chat(params)
+        if not self._known(chat):
+            raise ApiError(400, "Bad Request: chat not found")
+        return {
+            **chat.json(),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
+
     # --- getUpdates -------------------------------------------------------------------
 
     def _wanted(self, update: dict[str, Any]) -> bool:
@@ -1016,13 +1146,28 @@ class FakeUser:
         A leading "/command" (optionally "@botname") gets a bot_command entity, as the
         Telegram clients add it.
         """
-        chat = self._chat
+        return await self._write(self._chat, text)
+
+    async def forward(self, channel: FakeGroup, text: str = "A post") -> int:
+        """Forward a post of `channel` to the bot (a message with `forward_origin` of
+        type "channel", as Telegram clients send it); returns the new message_id."""
+        chat = self.fake._chat(channel.id)
+        origin = {
+            "type": "channel",
+            "chat": chat.json(),
+            "message_id": chat.new_message_id(),
+            "date": int(time.time()),
+        }
+        return await self._write(self._chat, text, {"forward_origin": origin})
+
+    async def _write(self, chat: _Chat, text: str, extra: dict[str, Any] | None = None) -> int:
         message: dict[str, Any] = {
             "message_id": chat.new_message_id(),
             "from": self.json(),
             "chat": chat.json(),
             "date": int(time.time()),
             "text": text,
+            **(extra or {}),
         }
         if command := _BOT_COMMAND_RE.match(text):
             message["entities"] = [
@@ -1040,9 +1185,12 @@ class FakeUser:
         exact label match wins; failing that, labels are compared without leading emoji,
         punctuation and spaces ("Refresh" presses "🔄 Refresh").
         """
+        return await self._press_in(self._chat, button_text, message_id)
+
+    async def _press_in(self, chat: _Chat, button_text: str, message_id: int | None) -> str:
         candidates = [
             m
-            for m in reversed(self._chat.messages.values())
+            for m in reversed(chat.messages.values())
             if not m.deleted and message_id in (None, m.message_id)
         ]
         wanted = _loose_label(button_text)
@@ -1058,7 +1206,7 @@ class FakeUser:
                                 f"button {button['text']!r} of message {message.message_id} "
                                 f"is not a callback button: {button}"
                             )
-                        return await self._callback(message, button["callback_data"])
+                        return await self._callback(message, button["callback_data"], chat)
         recent = "\n".join(
             f"  message {m.message_id}: {m.buttons}" for m in candidates[:5] if m.buttons
         )
@@ -1083,12 +1231,12 @@ class FakeUser:
                 raise AssertionError(f"no bot message {message_id} in the chat with {self.id}")
         return await self._callback(message, data)
 
-    async def _callback(self, message: BotMessage, data: str) -> str:
+    async def _callback(self, message: BotMessage, data: str, chat: _Chat | None = None) -> str:
         query = _Query(str(4_000_000_000_000_000 + self.fake._new_id()), self.id)
         self.fake._queries[query.id] = query
         self._mark()
         self._query_ids.append(query.id)
-        chat = self._chat
+        chat = chat or self._chat
         update = {
             "callback_query": {
                 "id": query.id,
@@ -1126,18 +1274,11 @@ class FakeUser:
         """
 
         def find() -> BotMessage | None:
-            calls = self.fake.calls
-            for index in range(self._reply_cursor, len(calls)):
-                call = calls[index]
-                if (
-                    call.ok
-                    and call.method in OUTPUT_METHODS
-                    and call.message is not None
-                    and call.message.chat_id == self.id
-                ):
-                    self._reply_cursor = index + 1
-                    return replace(call.message)
-            return None
+            found = _next_output(self.fake.calls, self._reply_cursor, self.id)
+            if found is None:
+                return None
+            self._reply_cursor, message = found
+            return message
 
         return await self._wait(find, timeout, "reply from the bot")
 
@@ -1177,6 +1318,179 @@ class FakeUser:
                 f"no {what} for {self.first_name} ({self.id}) within {timeout}s; "
                 f"calls since the last send/press: {since}"
             ) from None
+
+
+@dataclass(eq=False)
+class FakeGroup:
+    """A group, supergroup (a forum, with topics) or broadcast channel the bot may be
+    in (`FakeTelegram.group`, `FakeTelegram.channel`).
+
+    Members write (`send`, in a topic with `thread_id`) and press buttons (`press`)
+    there as `FakeUser`s (who read the answers to their presses with `next_answer`);
+    `member` sets someone's status, `add_bot`/`remove_bot` the bot's (with the
+    my_chat_member update Telegram sends), `migrate` upgrades a group to a supergroup.
+    The read side (`messages`, `last`, `next_reply`) shows the bot's messages here.
+    """
+
+    fake: FakeTelegram
+    id: int
+    _reply_cursor: int = field(default=0, repr=False)
+
+    @property
+    def _chat(self) -> _Chat:
+        return self.fake._chat(self.id)
+
+    @property
+    def title(self) -> str:
+        return self._chat.title or ""
+
+    def member(self, user: FakeUser | int, status: str = "member", **rights: Any) -> None:
+        """Make `user` a member with `status` (creator, administrator, member, left,
+        kicked); `rights` are an administrator's can_* flags."""
+        user_id = user if isinstance(user, int) else user.id
+        self._chat.members[user_id] = {"status": status, **rights}
+
+    async def add_bot(self, by: FakeUser, status: str = "member", **rights: Any) -> dict[str, Any]:
+        """`by` adds the bot (as a member, or an administrator with `rights`): the
+        my_chat_member update."""
+        return await self._bot_becomes(by, {"status": status, **rights})
+
+    async def remove_bot(self, by: FakeUser, status: str = "kicked") -> dict[str, Any]:
+        """`by` removes the bot ("kicked", or "left"): the my_chat_member update."""
+        return await self._bot_becomes(by, {"status": status})
+
+    async def _bot_becomes(self, by: FakeUser, record: dict[str, Any]) -> dict[str, Any]:
+        chat, fake = self._chat, self.fake
+        old = fake._member_json(chat, fake.bot_id)
+        chat.members[fake.bot_id] = record
+        self._mark()
+        return await fake.push_update(
+            {
+                "my_chat_member": {
+                    "chat": chat.json(),
+                    "from": by.json(),
+                    "date": int(time.time()),
+                    "old_chat_member": old,
+                    "new_chat_member": fake._member_json(chat, fake.bot_id),
+                }
+            }
+        )
+
+    async def send(self, user: FakeUser, text: str, *, thread_id: int | None = None) -> int:
+        """`user` writes `text` here (in forum topic `thread_id`); returns its id."""
+        extra: dict[str, Any] = {}
+        if thread_id is not None:
+            extra = {"message_thread_id": thread_id, "is_topic_message": True}
+        self._mark()
+        return await user._write(self._chat, text, extra)
+
+    async def press(self, user: FakeUser, button_text: str, message_id: int | None = None) -> str:
+        """`user` presses a button of the bot's messages here (see FakeUser.press)."""
+        self._mark()
+        return await user._press_in(self._chat, button_text, message_id)
+
+    async def migrate(self, new_id: int, by: FakeUser | None = None) -> FakeGroup:
+        """Upgrade this group to the supergroup `new_id` (same title and members):
+        the old group gets a message with migrate_to_chat_id, the new one a message
+        with migrate_from_chat_id, and sends to the old id answer 400 from now on."""
+        old, fake = self._chat, self.fake
+        new = fake._chat(new_id)
+        new.type, new.title, new.members = "supergroup", old.title, dict(old.members)
+        old.migrated_to = new_id
+        sender = (by.json() if by else None) or fake._user_json(1087968824)
+        for chat, field_name, value in (
+            (old, "migrate_to_chat_id", new_id),
+            (new, "migrate_from_chat_id", old.id),
+        ):
+            message = {
+                "message_id": chat.new_message_id(),
+                "from": sender,
+                "chat": chat.json(),
+                "date": int(time.time()),
+                field_name: value,
+            }
+            await fake.push_update({"message": message})
+        return FakeGroup(fake, new_id)
+
+    def _mark(self) -> None:
+        self._reply_cursor = len(self.fake.calls)
+
+    def messages(self) -> list[BotMessage]:
+        """Snapshots of the bot's messages here, oldest first."""
+        return self.fake.chat_messages(self.id)
+
+    def last(self) -> BotMessage:
+        for message in reversed(self.messages()):
+            if not message.deleted:
+                return message
+        raise AssertionError(f"the bot shows no message in {self.title} ({self.id})")
+
+    async def next_reply(self, timeout: float = 5.0) -> BotMessage:
+        """The next message the bot sent or edited here after the last action here."""
+
+        def find() -> BotMessage | None:
+            found = _next_output(self.fake.calls, self._reply_cursor, self.id)
+            if found is None:
+                return None
+            self._reply_cursor, message = found
+            return message
+
+        try:
+            async with asyncio.timeout(timeout):
+                return await self.fake._wait_until(find)
+        except TimeoutError:
+            since = self.fake.methods()[self._reply_cursor :]
+            raise AssertionError(
+                f"no reply from the bot in {self.title} ({self.id}) within {timeout}s; "
+                f"calls since the last action: {since}"
+            ) from None
+
+
+def _next_output(calls: list[Call], start: int, chat_id: int) -> tuple[int, BotMessage] | None:
+    """The first message the bot sent or edited in `chat_id` at `calls[start:]`, and the
+    index after its call."""
+    for index in range(start, len(calls)):
+        call = calls[index]
+        if (
+            call.ok
+            and call.method in OUTPUT_METHODS
+            and call.message is not None
+            and call.message.chat_id == chat_id
+        ):
+            return index + 1, replace(call.message)
+    return None
+
+
+_ADMIN_RIGHTS = (
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_send_welcome_messages",
+)
+
+
+def member_json(record: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    """A ChatMember object of `record`'s status with every field Telegram sends for it
+    (rights not given are false, except can_manage_chat for an administrator)."""
+    status = record.get("status", "left")
+    result: dict[str, Any] = {"user": user, **record}
+    if status == "creator":
+        result.setdefault("is_anonymous", False)
+    elif status == "administrator":
+        result.setdefault("can_be_edited", False)
+        result.setdefault("is_anonymous", False)
+        for right in _ADMIN_RIGHTS:
+            result.setdefault(right, right == "can_manage_chat")
+    elif status == "kicked":
+        result.setdefault("until_date", 0)
+    return result
 
 
 # --- Telegram HTML ------------------------------------------------------------------------
