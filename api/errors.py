@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 # Refusals that are not about a bad value: the state of things says no.
 _STATUS_OF_CODE = {
     "quota": 409,
+    "channel_quota": 409,
+    "channel_private_chat": 409,
     "too_many_windows": 409,
     "check_too_soon": 429,
     "creations_in_flight": 429,

@@ -17,6 +17,7 @@ from api.app_keys import SETTINGS_KEY
 from api.params import BIGINT_MAX, DEFAULT_LIMIT, INT_MAX, MAX_JSON_DEPTH, MAX_LIMIT, MAX_TIME
 from api.v1.monitors import DEFAULT_PINGS, MAX_PINGS, unused_fields
 from core import kinds as monitor_kinds
+from core.channels import MAX_CHANNELS, URL_KINDS
 from core.charts import HEIGHT, KINDS, WIDTH
 from core.checks import MANUAL_CHECK_GAP
 from core.maintenance import MAX_REASON_LENGTH, MAX_WINDOW, MIN_WINDOW
@@ -32,7 +33,7 @@ from core.monitor_rules import (
 )
 from core.settings import Settings
 from core.stats import WINDOWS
-from db.models import MonitorState, PingKind
+from db.models import MonitorState, NotificationChannel, PingKind
 from scheduler.transports.base import EVENT_NAMES
 from scheduler.transports.webhook import VERSION as WEBHOOK_VERSION
 
@@ -129,19 +130,28 @@ MONITOR_WRITABLE = {
     "failure_threshold": {"type": "integer", "minimum": 1, "maximum": MAX_THRESHOLD},
     "success_threshold": {"type": "integer", "minimum": 1, "maximum": MAX_THRESHOLD},
     "paused": {"type": "boolean"},
+    "channel_ids": null({"type": "array", "items": ROW_ID, "description": "The channels it "
+                         "alerts, exactly these (each the owner's and enabled, at most "
+                         f"{MAX_CHANNELS}; otherwise 422 naming channel_ids and the id); "
+                         "null: its owner's default channels."}),
 }  # fmt: skip
 MONITOR_READ = {
     "id": INT, "owner_telegram_id": INT, "name": STR, "url": STR, "interval": INT,
     "retry_interval": INT, "timeout": {"type": "number"},
     "cert_warning_days": {"type": "array", "items": INT},
     "failure_threshold": INT, "success_threshold": INT, "paused": {"type": "boolean"},
+    "channel_ids": {"type": "array", "items": INT, "description": "The enabled channels "
+                    "it alerts now, in id order."},
+    "custom_channels": {"type": "boolean", "description": "True: it has a list of its own "
+                        "(channel_ids); false: it alerts its owner's default channels."},
     "state": {"enum": [s.value for s in MonitorState]}, "state_since": null(TIME),
     "last_check_at": null(TIME), "last_status_code": null(INT),
     "last_latency_ms": null(INT), "cert_expires_at": null(TIME), "created_at": TIME,
 }  # fmt: skip
 MONITOR_READ_REQUIRED = [
     "id", "owner_telegram_id", "name", "url", "interval", "retry_interval", "timeout",
-    "failure_threshold", "success_threshold", "paused", "state", "state_since", "last_check_at",
+    "failure_threshold", "success_threshold", "paused", "channel_ids", "custom_channels",
+    "state", "state_since", "last_check_at",
 ]  # fmt: skip
 CREATE_OWNER = {**TELEGRAM_USER_ID, "description": "The owner (admin key only; a user key "
                 "creates for itself)."}  # fmt: skip
@@ -190,6 +200,32 @@ def monitor_schemas() -> dict:
         # {} and {"name": ...} fit every kind: any one variant must match.
         "MonitorPatch": {"anyOf": patch},
     }
+
+
+CHANNEL_READ = {
+    "id": INT,
+    "owner_id": {**INT, "description": "The owner's row id (the list's owner_id filter)."},
+    "owner_telegram_id": INT,
+    "kind": {"enum": [k.value for k in NotificationChannel]},
+    "target": {**STR, "description": "The chat id (telegram), the address (email) or the "
+               "URL (webhook, slack, discord)."},
+    "thread_id": null({**INT, "description": "A forum topic of a Telegram group."}),
+    "name": STR,
+    "enabled": {"type": "boolean"},
+    "is_default": {"type": "boolean", "description": "Alerted by every monitor without a "
+                   "list of its own (custom_channels false)."},
+    "verified": {"type": "boolean"},
+    "disabled_reason": null({**STR, "description": "Why it was turned off after failing "
+                             "for good; turning it on clears it."}),
+    "has_secret": {"type": "boolean", "description": "A webhook's signing secret is set "
+                   "(write-only: shown once, in the answer that created it)."},
+    "created_at": TIME,
+    "last_used_at": null(TIME),
+    "last_error": null(STR),
+    "last_error_at": null(TIME),
+}  # fmt: skip
+CHANNEL_NAME = {"type": "string", "maxLength": MAX_NAME_LENGTH,
+                "description": "Empty: no name."}  # fmt: skip
 
 
 def every(properties: dict) -> dict:
@@ -284,6 +320,29 @@ SCHEMAS = {
         "last_check_at": null(TIME),
     }, ["window", "checks", "uptime", "incidents", "downtime_seconds", "mttr_seconds",
         "longest_incident_seconds", "avg_latency_ms", "p95_latency_ms", "last_check_at"]),
+    "Channel": every(CHANNEL_READ),
+    "ChannelCreated": every({**CHANNEL_READ, "secret": {
+        **STR, "description": "The webhook's signing secret (X-Uptime-Signature), shown this "
+        "once; a webhook's only."}}) | {"required": list(CHANNEL_READ)},
+    "ChannelCreate": obj({
+        "kind": {"enum": list(URL_KINDS), "description": "telegram and email channels are "
+                 "made in the bot (422 channel_kind)."},
+        "target": {"type": "string", "maxLength": 2048, "description": "The URL: http(s), a "
+                   "public host (the SSRF rule); Slack: https://hooks.slack.com/services/..., "
+                   "Discord: https://discord.com/api/webhooks/..."},
+        "name": CHANNEL_NAME,
+        "is_default": {"type": "boolean", "description": "Default: false."},
+        "owner_telegram_id": {**TELEGRAM_USER_ID, "description": "The owner (admin key only; "
+                              "a user key creates for itself)."},
+    }, ["kind", "target"]),
+    "ChannelPatch": obj({
+        "name": CHANNEL_NAME,
+        "enabled": {"type": "boolean", "description": "Turning it on clears disabled_reason."},
+        "is_default": {"type": "boolean"},
+    }),
+    "TestQueued": obj({"notification_id": {**INT, "description": "The queued notification."}},
+                      ["notification_id"]),
+    "ChannelList": listing("Channel"),
     "MonitorList": listing("Monitor"),
     "CheckList": listing("Check"),
     "PingList": listing("Ping"),
@@ -414,6 +473,33 @@ PATHS = {
     "/api/v1/maintenance/{id}": {
         "parameters": [ID],
         "delete": op("Delete a window", {"204": answer("Deleted")}, 404),
+    },
+    "/api/v1/channels": {
+        "get": op("List alert channels, in id order", listed("ChannelList"), 400, 403,
+                  params=[LIMIT, CURSOR,
+                          param("owner_id", "query", ROW_ID,
+                                "Only this owner's (their row id; admin key only).")]),
+        "post": op(f"Add a webhook, Slack or Discord channel (at most {MAX_CHANNELS} channels "
+                   "per user: 409 channel_quota)",
+                   {"201": answer("Created; a webhook's answer alone carries its secret",
+                                  ref("ChannelCreated"))}, 400, 409, 413, 422,
+                   requestBody=body("ChannelCreate")),
+    },
+    "/api/v1/channels/{id}": {
+        "parameters": [ID],
+        "get": op("One channel", {"200": answer("The channel", ref("Channel"))}, 404),
+        "patch": op("Rename it, turn it on or off, make it a default one (all or nothing)",
+                    {"200": answer("The channel", ref("Channel"))}, 400, 404, 413, 422,
+                    requestBody=body("ChannelPatch")),
+        "delete": op("Delete a channel and what is queued for it (the owner's private chat "
+                     "cannot be deleted: 409 channel_private_chat)",
+                     {"204": answer("Deleted")}, 404, 409),
+    },
+    "/api/v1/channels/{id}/test": {
+        "parameters": [ID],
+        "post": op("Queue a test alert to it, sent through the outbox like any alert (a "
+                   "channel turned off: 422 channel_disabled)",
+                   {"202": answer("Queued", ref("TestQueued"))}, 404, 422),
     },
     "/api/v1/openapi.json": {
         "get": {"summary": "This document", "security": [], "responses": {

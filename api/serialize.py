@@ -10,15 +10,25 @@ from core.monitor_rules import quota_of
 from core.probe import ProbeResult
 from core.settings import Settings
 from core.stats import WindowStats
-from db.models import CheckLog, Incident, MaintenanceWindow, Monitor, Ping, User
+from db.models import (
+    Channel,
+    CheckLog,
+    Incident,
+    MaintenanceWindow,
+    Monitor,
+    NotificationChannel,
+    Ping,
+    User,
+)
 
 
 def when(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment is not None else None
 
 
-def monitor_json(monitor: Monitor, settings: Settings) -> dict:
-    """A monitor; its owner must be loaded (select_related("owner"))."""
+def monitor_json(monitor: Monitor, settings: Settings, channel_ids: list[int]) -> dict:
+    """A monitor, with the ids of the channels it alerts now (core.channels); its owner
+    must be loaded (select_related("owner"))."""
     return {
         "id": monitor.id,
         "owner_telegram_id": monitor.owner.telegram_id,
@@ -33,6 +43,8 @@ def monitor_json(monitor: Monitor, settings: Settings) -> dict:
         "failure_threshold": monitor.failure_threshold,
         "success_threshold": monitor.success_threshold,
         "paused": monitor.paused,
+        "channel_ids": channel_ids,
+        "custom_channels": monitor.custom_channels,
         "state": str(monitor.state),
         "state_since": when(monitor.state_since),
         "last_check_at": when(monitor.last_check_at),
@@ -127,6 +139,30 @@ def window_json(window: MaintenanceWindow) -> dict:
         "ends_at": when(window.ends_at),
         "reason": window.reason,
         "active": window.starts_at <= now < window.ends_at,
+    }
+
+
+def channel_json(channel: Channel) -> dict:
+    """An alert channel; its owner must be loaded. A webhook's signing secret is
+    write-only: `has_secret` says whether it has one."""
+    return {
+        "id": channel.id,
+        "owner_id": channel.owner_id,
+        "owner_telegram_id": channel.owner.telegram_id,
+        "kind": str(channel.kind),
+        "target": channel.target,
+        "thread_id": channel.thread_id,
+        "name": channel.name,
+        "enabled": channel.enabled,
+        "is_default": channel.is_default,
+        "verified": channel.verified,
+        "disabled_reason": channel.disabled_reason,
+        "has_secret": channel.kind == NotificationChannel.WEBHOOK
+        and bool((channel.settings or {}).get("secret")),
+        "created_at": when(channel.created_at),
+        "last_used_at": when(channel.last_used_at),
+        "last_error": channel.last_error,
+        "last_error_at": when(channel.last_error_at),
     }
 
 

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from tortoise.transactions import in_transaction
 
 from core.monitor_rules import RuleError, parse_name
-from core.targets import TargetError, check_target
+from core.targets import Resolver, TargetError, check_target, resolve
 from db.bulk import is_postgres
 from db.connection import current_connection
 from db.models import (
@@ -85,11 +85,13 @@ async def channel_of(owner: User, channel_id: int, is_admin: bool = False) -> Ch
 # --- making and changing channels ---------------------------------------------------
 
 
-async def check_channel_url(kind: str, raw: str, allow_private: bool) -> str:
+async def check_channel_url(
+    kind: str, raw: str, allow_private: bool, resolver: Resolver = resolve
+) -> str:
     """The URL of a new webhook, Slack or Discord channel, normalised; RuleError or
     TargetError (the monitor's URL rules: http(s), at most 2,048 characters, a public
     host) when it may not be used. Slack and Discord URLs must be theirs."""
-    url = (await check_target(raw, allow_private)).url
+    url = (await check_target(raw, allow_private, resolver=resolver)).url
     parts = urlsplit(url)
     if kind == NotificationChannel.SLACK and not (
         parts.scheme == "https"
@@ -114,14 +116,16 @@ async def create_url_channel(
     name: str = "",
     is_default: bool = False,
     allow_private: bool = False,
+    resolver: Resolver = resolve,
 ) -> tuple[Channel, str | None]:
     """A webhook, Slack or Discord channel; returns it and, for a webhook, its signing
-    secret (shown once: it is stored, but never shown again)."""
+    secret (shown once: it is stored, but never shown again). `resolver` resolves the
+    URL's host (the runtime's: tests give a table)."""
     if kind not in URL_KINDS:
         raise RuleError("channel_kind", {"kind": kind}, field="kind")
-    name = parse_name(name) if name.strip() else ""
+    name = _channel_name(name)
     try:
-        target = await check_channel_url(kind, url, allow_private)
+        target = await check_channel_url(kind, url, allow_private, resolver)
     except TargetError as exc:
         exc.field = "target"
         raise
@@ -141,21 +145,50 @@ async def create_url_channel(
     return channel, secret
 
 
+def _channel_name(name: str) -> str:
+    """A channel's name, cleaned ("" for none); RuleError naming the field otherwise."""
+    try:
+        return parse_name(name) if name.strip() else ""
+    except RuleError as error:
+        error.field = "name"
+        raise
+
+
+async def change_channel(
+    channel: Channel,
+    *,
+    name: str | None = None,
+    enabled: bool | None = None,
+    is_default: bool | None = None,
+) -> None:
+    """Rename a channel, turn it on (forgetting why it was off) or off, make it a
+    default one or not: what is given (None: unchanged), checked first and then saved
+    together, so a refused name changes nothing."""
+    changed = []
+    if name is not None:
+        channel.name = _channel_name(name)
+        changed.append("name")
+    if enabled is not None:
+        channel.enabled = enabled
+        channel.disabled_reason = None
+        changed += ["enabled", "disabled_reason"]
+    if is_default is not None:
+        channel.is_default = is_default
+        changed.append("is_default")
+    if changed:
+        await channel.save(update_fields=changed)
+
+
 async def set_enabled(channel: Channel, enabled: bool) -> None:
-    """Turn a channel on (forgetting why it was off) or off."""
-    channel.enabled = enabled
-    channel.disabled_reason = None
-    await channel.save(update_fields=["enabled", "disabled_reason"])
+    await change_channel(channel, enabled=enabled)
 
 
 async def set_default(channel: Channel, is_default: bool) -> None:
-    channel.is_default = is_default
-    await channel.save(update_fields=["is_default"])
+    await change_channel(channel, is_default=is_default)
 
 
 async def rename(channel: Channel, name: str) -> None:
-    channel.name = parse_name(name) if name.strip() else ""
-    await channel.save(update_fields=["name"])
+    await change_channel(channel, name=name)
 
 
 async def delete_channel(owner: User, channel: Channel) -> None:
@@ -181,14 +214,7 @@ async def set_monitor_channels(monitor: Monitor, channel_ids: Sequence[int] | No
             monitor.custom_channels = False
             await monitor.save(update_fields=["custom_channels"])
         return
-    wanted = list(dict.fromkeys(int(i) for i in channel_ids))
-    found = {c.id: c for c in await Channel.filter(id__in=wanted, owner_id=monitor.owner_id)}
-    for channel_id in wanted:
-        channel = found.get(channel_id)
-        if channel is None:
-            raise RuleError("channel_unknown", {"id": channel_id}, field="channel_ids")
-        if not channel.enabled:
-            raise RuleError("channel_disabled", {"id": channel_id}, field="channel_ids")
+    wanted = await check_channel_ids(monitor.owner_id, channel_ids)
     async with in_transaction(current_connection().connection_name):
         await MonitorChannel.filter(monitor_id=monitor.id).delete()
         await MonitorChannel.bulk_create(
@@ -198,10 +224,34 @@ async def set_monitor_channels(monitor: Monitor, channel_ids: Sequence[int] | No
         await monitor.save(update_fields=["custom_channels"])
 
 
+async def check_channel_ids(owner_id: int, channel_ids: Sequence[int]) -> list[int]:
+    """`channel_ids` without repeats, if a monitor of user `owner_id` may alert them
+    all: each the owner's and enabled, at most MAX_CHANNELS; RuleError (about the
+    field `channel_ids`, naming the first id refused) otherwise."""
+    wanted = list(dict.fromkeys(int(i) for i in channel_ids))
+    if len(wanted) > MAX_CHANNELS:  # more than anyone has: refused before any query
+        raise RuleError("channel_too_many", {"max": MAX_CHANNELS}, field="channel_ids")
+    found = {c.id: c for c in await Channel.filter(id__in=wanted, owner_id=owner_id)}
+    for channel_id in wanted:
+        channel = found.get(channel_id)
+        if channel is None:
+            raise RuleError("channel_unknown", {"id": channel_id}, field="channel_ids")
+        if not channel.enabled:
+            raise RuleError("channel_disabled", {"id": channel_id}, field="channel_ids")
+    return wanted
+
+
 async def monitor_channel_ids(monitor: Monitor) -> list[int]:
     """The channels a monitor alerts now (enabled ones), in id order."""
-    routes = await routes_of([monitor.id])
-    return sorted(channel_id for channel_id, _ in routes.get(monitor.id, []))
+    return (await channel_ids_of([monitor.id])).get(monitor.id, [])
+
+
+async def channel_ids_of(monitor_ids: Sequence[int]) -> dict[int, list[int]]:
+    """monitor_channel_ids of many monitors in one query (routes_of); a monitor that
+    alerts no channel is left out."""
+    routes = await routes_of(monitor_ids)
+    return {monitor_id: [channel_id for channel_id, _ in found]
+            for monitor_id, found in routes.items()}  # fmt: skip
 
 
 async def routes_of(monitor_ids: Sequence[int], conn: Any = None) -> dict[int, list[tuple]]:
@@ -234,7 +284,10 @@ async def routes_of(monitor_ids: Sequence[int], conn: Any = None) -> dict[int, l
 
 
 async def queue_test(channel: Channel, now: datetime | None = None) -> Notification:
-    """A test alert to `channel`, through the outbox like any alert."""
+    """A test alert to `channel`, through the outbox like any alert; a disabled channel
+    gets nothing (the outbox would cancel it), so it is refused (RuleError)."""
+    if not channel.enabled:
+        raise RuleError("channel_disabled", {"id": channel.id})
     return await Notification.create(
         user_id=channel.owner_id,
         channel=channel.kind,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from core import kinds
 from core import monitor_rules as rules
+from core.channels import check_channel_ids, set_monitor_channels
 from core.runtime import Runtime
 from core.targets import TargetError
 from db.claims import first_check_at
@@ -29,6 +30,7 @@ async def create_monitor(
     *,
     kind: str | None = None,
     paused: bool = False,
+    channel_ids: Sequence[int] | None = None,
     **options: Any,
 ) -> Monitor:
     """Create a monitor of `kind` (default http, whose `url` may come first) with the
@@ -38,6 +40,9 @@ async def create_monitor(
     same rules as an edit. Errors name the field they are about. The first check comes
     soon, with jitter, so that many monitors created together do not fire together. A
     monitor created `paused` is saved as pause_monitor leaves one: no check scheduled.
+    `channel_ids`: the channels it alerts (core.channels.set_monitor_channels, in the
+    transaction that saves it: a refused id creates nothing); None: its owner's
+    defaults.
 
     Resolving the host takes up to 5 s, so it happens before the transaction: the
     transaction only locks the owner's row, counts the quota and saves, and holds no
@@ -55,6 +60,8 @@ async def create_monitor(
             await User.filter(id=owner.id).select_for_update().first()
             await rules.check_quota(owner, runtime.settings)
             await monitor.save()
+            if channel_ids is not None:
+                await set_monitor_channels(monitor, channel_ids)
     return monitor
 
 
@@ -263,12 +270,22 @@ async def _clean_all(runtime: Runtime, monitor: Monitor, changes: dict[str, Any]
     return values
 
 
-async def apply_changes(runtime: Runtime, monitor: Monitor, changes: dict[str, Any]) -> list[str]:
+# apply_changes' `channel_ids` when the monitor's channels stay as they are.
+KEEP_CHANNELS: Any = object()
+
+
+async def apply_changes(
+    runtime: Runtime,
+    monitor: Monitor,
+    changes: dict[str, Any],
+    channel_ids: Sequence[int] | None = KEEP_CHANNELS,
+) -> list[str]:
     """Validate every change with the creation rules, then save them together: a
     refused change (RuleError or TargetError, naming its field) leaves the monitor as
     it was. `None` clears an optional rule; a field set clears the fields it `replaces`
-    unless they are changed too (a push monitor's period, its cron). Returns the
-    columns written."""
+    unless they are changed too (a push monitor's period, its cron). `channel_ids`, when
+    given, sets the channels it alerts (None: its owner's defaults), checked and saved
+    with the rest (core.channels.set_monitor_channels). Returns the columns written."""
     changes = dict(changes)
     for name, raw in list(changes.items()):
         declared = kinds.field_of(monitor.kind, name)
@@ -276,6 +293,8 @@ async def apply_changes(runtime: Runtime, monitor: Monitor, changes: dict[str, A
             for replaced in declared.replaces:
                 changes.setdefault(replaced, None)
     values = await _clean_all(runtime, monitor, changes)
+    if channel_ids is not KEEP_CHANNELS and channel_ids is not None:
+        await check_channel_ids(monitor.owner_id, channel_ids)  # before anything changes
     own = {name: value for name, value in values.items() if kinds.field_of(monitor.kind, name)}
     changed = kinds.store(monitor, own)
     for field, value in values.items():
@@ -296,8 +315,14 @@ async def apply_changes(runtime: Runtime, monitor: Monitor, changes: dict[str, A
         if monitor.next_check_at is not None and monitor.next_check_at > soon:
             monitor.next_check_at = soon
             changed.append("next_check_at")
-    if changed:
-        await monitor.save(update_fields=[*changed, "updated_at"])
+    if channel_ids is KEEP_CHANNELS:
+        if changed:
+            await monitor.save(update_fields=[*changed, "updated_at"])
+        return changed
+    async with in_transaction(current_connection().connection_name):
+        await set_monitor_channels(monitor, channel_ids)  # checked again, with the writes
+        if changed:
+            await monitor.save(update_fields=[*changed, "updated_at"])
     return changed
 
 

@@ -205,6 +205,32 @@ def rule_text(error: RuleError | TargetError) -> str:
             "the month (February has at most 29 days; April, June, September and "
             "November have 30)."
         ),
+        "channel_kind": _(
+            "Choose webhook, slack or discord. Telegram chats and email addresses are "
+            "added in the bot."
+        ),
+        "slack_url": _(
+            "That is not a Slack webhook: its address starts with https://hooks.slack.com/services/"
+        ),
+        "discord_url": _(
+            "That is not a Discord webhook: its address starts with "
+            "https://discord.com/api/webhooks/"
+        ),
+        "channel_quota": ngettext(
+            "You already have {max} alert channel. Delete it to add another.",
+            "You already have {max} alert channels. Delete one to add another.",
+            most,
+        ),
+        "channel_too_many": ngettext(
+            "A monitor can alert at most {max} channel.",
+            "A monitor can alert at most {max} channels.",
+            most,
+        ),
+        "channel_unknown": _("Channel {id} does not exist or is not yours."),
+        "channel_disabled": _("Channel {id} is turned off. Turn it on first."),
+        "channel_private_chat": _(
+            "Your private chat with the bot cannot be deleted; you can turn it off instead."
+        ),
         "quota": ngettext(
             "You have reached your limit of {limit} monitor. Delete it or ask an admin "
             "for a higher quota.",

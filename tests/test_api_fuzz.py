@@ -26,7 +26,7 @@ from pydantic import SecretStr
 from api.openapi import document, variants
 from api.params import encode_cursor
 from core.maintenance import create_window
-from db.models import Incident, MaintenanceWindow, Monitor, User
+from db.models import Channel, Incident, MaintenanceWindow, Monitor, User
 from tests.support.api import ADMIN_KEY, Reply, raw_request, serving
 from tests.support.bot_harness import PUBLIC_URL
 
@@ -92,6 +92,7 @@ async def _state() -> tuple:
         ),
         await MaintenanceWindow.all().order_by("id").values_list("id", "reason", "ends_at"),
         await User.all().order_by("id").values_list("id", "monitor_quota"),
+        await Channel.all().order_by("id").values_list("id", "name", "enabled", "is_default"),
     )  # fmt: skip
 
 
@@ -102,7 +103,17 @@ def _valid_body(schema_name: str, monitor_id: int) -> dict:
         "MonitorPatch": {"name": "renamed"},
         "WindowCreate": {"monitor_id": monitor_id, "ends_at": ends_at},
         "UserPatch": {"monitor_quota": 1000},
+        "ChannelCreate": {"kind": "webhook", "target": PUBLIC_URL, "owner_telegram_id": 1},
+        "ChannelPatch": {"name": "renamed"},
     }[schema_name]
+
+
+def _id_of(path: str, name: str) -> str:
+    """Which seeded row a path parameter names."""
+    for prefix, row in (("/api/v1/maintenance/", "window"), ("/api/v1/channels/", "channel")):
+        if path.startswith(prefix):
+            return row
+    return name
 
 
 def _cases(doc: dict, ids: dict[str, int]):
@@ -117,9 +128,7 @@ def _cases(doc: dict, ids: dict[str, int]):
                 continue
             params = shared + operation.get("parameters", [])
             path_values = {
-                p["name"]: str(ids["window" if "/maintenance/" in path else p["name"]])
-                for p in params
-                if p["in"] == "path"
+                p["name"]: str(ids[_id_of(path, p["name"])]) for p in params if p["in"] == "path"
             }
             ref = operation.get("requestBody", {}).get("content", {}).get("application/json")
             schema_name = ref["schema"]["$ref"].rsplit("/", 1)[-1] if ref else ""
@@ -177,7 +186,8 @@ async def test_hostile_values_in_every_slot_are_4xx_that_change_nothing(fuzzed) 
     now = datetime.now(UTC)
     await Incident.create(monitor=monitor, started_at=now - timedelta(hours=1), cause="dns")
     window = await create_window(owner, now, now + timedelta(hours=1), monitor=monitor)
-    ids = {"id": monitor.id, "telegram_id": 1, "window": window.id}
+    channel = await Channel.create(owner=owner, kind="webhook", target=PUBLIC_URL)
+    ids = {"id": monitor.id, "telegram_id": 1, "window": window.id, "channel": channel.id}
     doc = document(settings.min_interval_seconds)
 
     problems, count = [], 0

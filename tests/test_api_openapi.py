@@ -55,19 +55,44 @@ def test_every_route_is_documented_and_nothing_else() -> None:
     assert served == documented
 
 
+def test_secrets_are_documented_write_only() -> None:
+    """A webhook's secret is in the answer that creates it and nowhere else; what reads
+    a channel says only whether it has one, and monitors show their channels."""
+    schemas = DOCUMENT["components"]["schemas"]
+    with_secret = sorted(name for name, schema in schemas.items()
+                         if "secret" in schema.get("properties", {}))  # fmt: skip
+    assert with_secret == ["ChannelCreated"]
+    assert "secret" not in schemas["ChannelCreated"]["required"]
+    assert "has_secret" in schemas["Channel"]["required"]
+    created = DOCUMENT["paths"]["/api/v1/channels"]["post"]["responses"]["201"]
+    assert created["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ChannelCreated"
+    }
+    for variant in schemas["Monitor"]["oneOf"]:
+        assert {"channel_ids", "custom_channels"} <= set(variant["required"])
+    for name in ("MonitorCreate", "MonitorPatch"):
+        for variant in schemas[name].get("oneOf") or schemas[name]["anyOf"]:
+            assert "channel_ids" in variant["properties"]
+
+
 async def _seed(db_url: str) -> str:
-    """A user with a key and a monitor, an incident and a window, so reads find things."""
+    """A user with a key and a monitor, an incident, a window and a webhook channel (with
+    the private chat every user has), so reads find things."""
     from datetime import UTC, datetime, timedelta
 
     from core.api_tokens import create_token
     from db.connection import close_database, open_database
-    from db.models import Incident, MaintenanceWindow, Monitor, User
+    from db.models import Channel, Incident, MaintenanceWindow, Monitor, User
 
     await open_database(db_url)
     try:
         user = await User.create(telegram_id=1)
         _row, key = await create_token(user)
         monitor = await Monitor.create(owner=user, name="seed", url="https://93.184.216.34/")
+        await Channel.create(
+            owner=user, kind="webhook", target="https://93.184.216.34/hook", is_default=False,
+            settings={"secret": "seed-secret"},
+        )  # fmt: skip
         now = datetime.now(UTC)
         await Incident.create(monitor=monitor, started_at=now - timedelta(hours=1), cause="dns")
         await MaintenanceWindow.create(

@@ -10,7 +10,6 @@ where it is sent."""
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 
@@ -220,9 +219,10 @@ async def test_add_slack_and_discord(telegram: FakeTelegram, monkeypatch) -> Non
     async def table(host: str, port: int) -> list[str]:
         return {"hooks.slack.com": ["34.1.2.3"], "discord.com": ["162.159.1.2"]}[host]
 
-    monkeypatch.setattr(
-        core_channels, "check_target", functools.partial(targets.check_target, resolver=table)
-    )
+    async def check_with_table(url: str, allow_private: bool, **_: object) -> object:
+        return await targets.check_target(url, allow_private, resolver=table)
+
+    monkeypatch.setattr(core_channels, "check_target", check_with_table)
     me = telegram.user(5, language_code="en")
     for kind, url in [
         ("Slack", "https://hooks.slack.com/services/T0/B0/abc"),

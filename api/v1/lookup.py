@@ -10,16 +10,21 @@ from tortoise.queryset import QuerySet
 from api.auth import Caller
 from api.errors import ApiError, not_found
 from core.i18n import _
-from db.models import MaintenanceWindow, Monitor, User
+from db.models import Channel, MaintenanceWindow, Monitor, User
 
 M = TypeVar("M", bound=Model)
 
 
 def scoped(
-    rows: QuerySet[M], caller: Caller, owner: int | None = None, path: str = "owner"
+    rows: QuerySet[M],
+    caller: Caller,
+    owner: int | None = None,
+    path: str = "owner",
+    owner_key: str = "telegram_id",
 ) -> QuerySet[M]:
     """`rows` the caller may see: a user key's own only; the admin key's all, or only
-    those of the Telegram user `owner`. `path` leads from a row to its owner
+    those of the user `owner` (their Telegram id, or their `owner_key`: "id" for
+    channels, which show their owner's row id). `path` leads from a row to its owner
     ("monitor__owner" for incidents). A user key naming an owner is refused (403)."""
     if not caller.admin:
         if owner is not None:
@@ -27,7 +32,7 @@ def scoped(
         assert caller.user is not None
         return rows.filter(**{f"{path}_id": caller.user.id})
     if owner is not None:
-        return rows.filter(**{f"{path}__telegram_id": owner})
+        return rows.filter(**{f"{path}__{owner_key}": owner})
     return rows
 
 
@@ -43,6 +48,13 @@ async def window_for(caller: Caller, window_id: int) -> MaintenanceWindow:
     if window is None or not caller.owns(window.owner_id):
         raise not_found()
     return window
+
+
+async def channel_for(caller: Caller, channel_id: int) -> Channel:
+    channel = await Channel.get_or_none(id=channel_id).select_related("owner")
+    if channel is None or not caller.owns(channel.owner_id):
+        raise not_found()
+    return channel
 
 
 async def user_for(caller: Caller, telegram_id: int) -> User:

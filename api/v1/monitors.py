@@ -3,6 +3,8 @@ monitor's token rotation and pings."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiohttp import web
 from tortoise.expressions import Q
 
@@ -35,6 +37,7 @@ from api.params import (
 from api.serialize import check_json, monitor_json, ping_json, when
 from api.v1.lookup import monitor_for, owner_for, scoped
 from core import kinds
+from core.channels import channel_ids_of
 from core.checks import MANUAL_CHECK_GAP, check_now
 from core.i18n import _
 from core.monitor_rules import RuleError
@@ -61,6 +64,7 @@ COMMON_FIELDS = {
     "failure_threshold": integer,
     "success_threshold": integer,
     "paused": boolean,
+    "channel_ids": nullable(integers),
 }
 CORE_NAMES = {
     "interval": "interval_seconds",
@@ -123,17 +127,23 @@ def _only_the_kinds(body: dict, kind: str) -> None:
         )  # fmt: skip
 
 
-def _shown(request: web.Request):
-    """The monitor JSON renderer for this app's settings (the ping URL's base)."""
+async def _shown(request: web.Request, monitors: list[Monitor]) -> Callable[[Monitor], dict]:
+    """The JSON renderer of `monitors`, for this app's settings (the ping URL's base),
+    with the channels each alerts (one query for all of them)."""
     settings = request.app[SETTINGS_KEY]
-    return lambda monitor: monitor_json(monitor, settings)
+    channels = await channel_ids_of([monitor.id for monitor in monitors])
+    return lambda monitor: monitor_json(monitor, settings, channels.get(monitor.id, []))
+
+
+async def _one(request: web.Request, monitor: Monitor) -> dict:
+    return (await _shown(request, [monitor]))(monitor)
 
 
 def _core_changes(body: dict) -> dict:
     return {
         CORE_NAMES.get(name, name): value
         for name, value in body.items()
-        if name not in ("paused", "name", "owner_telegram_id", "kind")
+        if name not in ("paused", "name", "owner_telegram_id", "kind", "channel_ids")
     }
 
 
@@ -161,7 +171,8 @@ async def list_monitors(request: web.Request) -> web.Response:
     if after is not None:
         rows = rows.filter(id__gt=after)
     found = await rows.limit(limit + 1)
-    return web.json_response(page(found, limit, _shown(request), lambda m: encode_cursor(m.id)))
+    shown = await _shown(request, found[:limit])
+    return web.json_response(page(found, limit, shown, lambda m: encode_cursor(m.id)))
 
 
 @routes.post("/api/v1/monitors")
@@ -180,16 +191,17 @@ async def create(request: web.Request) -> web.Response:
             name=body.get("name"),
             kind=kind,
             paused=body.get("paused", False),
+            channel_ids=body.get("channel_ids"),
             **_core_changes(body),
         )
     )
-    return web.json_response(_shown(request)(monitor), status=201)
+    return web.json_response(await _one(request, monitor), status=201)
 
 
 @routes.get("/api/v1/monitors/{id}")
 async def get_monitor(request: web.Request) -> web.Response:
     monitor = await monitor_for(caller_of(request), path_id(request))
-    return web.json_response(_shown(request)(monitor))
+    return web.json_response(await _one(request, monitor))
 
 
 @routes.patch("/api/v1/monitors/{id}")
@@ -202,10 +214,11 @@ async def patch_monitor(request: web.Request) -> web.Response:
     changes = _core_changes(body)
     if "name" in body:
         changes["name"] = body["name"]
-    await _renamed(apply_changes(request.app[RUNTIME_KEY], monitor, changes))
+    channels = {"channel_ids": body["channel_ids"]} if "channel_ids" in body else {}
+    await _renamed(apply_changes(request.app[RUNTIME_KEY], monitor, changes, **channels))
     if "paused" in body and body["paused"] != monitor.paused:
         await (pause_monitor(monitor) if body["paused"] else resume_monitor(monitor))
-    return web.json_response(_shown(request)(monitor))
+    return web.json_response(await _one(request, monitor))
 
 
 @routes.delete("/api/v1/monitors/{id}")
@@ -223,7 +236,7 @@ async def check(request: web.Request) -> web.Response:
     return web.json_response(
         {
             "check": check_json(recorded.result, recorded.in_maintenance),
-            "monitor": _shown(request)(monitor),
+            "monitor": await _one(request, monitor),
         }
     )
 
@@ -233,7 +246,7 @@ async def pause(request: web.Request) -> web.Response:
     monitor = await monitor_for(caller_of(request), path_id(request))
     if not monitor.paused:
         await pause_monitor(monitor)
-    return web.json_response(_shown(request)(monitor))
+    return web.json_response(await _one(request, monitor))
 
 
 @routes.post("/api/v1/monitors/{id}/resume")
@@ -241,7 +254,7 @@ async def resume(request: web.Request) -> web.Response:
     monitor = await monitor_for(caller_of(request), path_id(request))
     if monitor.paused:
         await resume_monitor(monitor)
-    return web.json_response(_shown(request)(monitor))
+    return web.json_response(await _one(request, monitor))
 
 
 @routes.post("/api/v1/monitors/{id}/rotate-token")
@@ -249,7 +262,7 @@ async def rotate_token(request: web.Request) -> web.Response:
     """A new ping URL for a push monitor: the old one stops at once (404)."""
     monitor = await monitor_for(caller_of(request), path_id(request))
     await rotate_push_token(monitor)
-    return web.json_response(_shown(request)(monitor))
+    return web.json_response(await _one(request, monitor))
 
 
 DEFAULT_PINGS = 20

@@ -396,7 +396,11 @@ async def got_url(message: Message, state: FSMContext, user: User, runtime: Runt
         return
     try:
         channel, secret = await create_url_channel(
-            user, kind, message.text, allow_private=runtime.allow_private(user.telegram_id)
+            user,
+            kind,
+            message.text,
+            allow_private=runtime.allow_private(user.telegram_id),
+            resolver=runtime.resolve,
         )
     except (RuleError, TargetError) as error:
         if error.code == "channel_quota":  # trying again cannot help
