@@ -17,7 +17,7 @@ from api.app_keys import SETTINGS_KEY
 from api.params import BIGINT_MAX, DEFAULT_LIMIT, INT_MAX, MAX_JSON_DEPTH, MAX_LIMIT, MAX_TIME
 from api.v1.monitors import DEFAULT_PINGS, MAX_PINGS, unused_fields
 from core import kinds as monitor_kinds
-from core.channels import MAX_CHANNELS, URL_KINDS
+from core.channels import MAX_CHANNELS, url_forms
 from core.charts import HEIGHT, KINDS, WIDTH
 from core.checks import MANUAL_CHECK_GAP
 from core.maintenance import MAX_REASON_LENGTH, MAX_WINDOW, MIN_WINDOW
@@ -325,7 +325,7 @@ SCHEMAS = {
         **STR, "description": "The webhook's signing secret (X-Uptime-Signature), shown this "
         "once; a webhook's only."}}) | {"required": list(CHANNEL_READ)},
     "ChannelCreate": obj({
-        "kind": {"enum": list(URL_KINDS), "description": "telegram and email channels are "
+        "kind": {"enum": list(url_forms()), "description": "telegram and email channels are "
                  "made in the bot (422 channel_kind)."},
         "target": {"type": "string", "maxLength": 2048, "description": "The URL: http(s), a "
                    "public host (the SSRF rule); Slack: https://hooks.slack.com/services/..., "

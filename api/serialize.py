@@ -16,7 +16,6 @@ from db.models import (
     Incident,
     MaintenanceWindow,
     Monitor,
-    NotificationChannel,
     Ping,
     User,
 )
@@ -157,8 +156,7 @@ def channel_json(channel: Channel) -> dict:
         "is_default": channel.is_default,
         "verified": channel.verified,
         "disabled_reason": channel.disabled_reason,
-        "has_secret": channel.kind == NotificationChannel.WEBHOOK
-        and bool((channel.settings or {}).get("secret")),
+        "has_secret": bool((channel.settings or {}).get("secret")),
         "created_at": when(channel.created_at),
         "last_used_at": when(channel.last_used_at),
         "last_error": channel.last_error,

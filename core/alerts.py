@@ -182,17 +182,15 @@ def _render(kind: NotificationKind, p: dict, lang: str) -> RenderedAlert:
 
 
 def channel_label(kind: str, name: str) -> str:
-    """How a channel is called in messages: its name, else its kind's word."""
+    """How a channel is called in messages: its name, else its kind's word (each
+    transport names its kind; imported here, not at the top: the transports import
+    this module)."""
     if name:
         return cut(name, 128)
-    words = {
-        "telegram": _("Telegram chat"),
-        "email": _("Email"),
-        "webhook": _("Webhook"),
-        "slack": _("Slack"),
-        "discord": _("Discord"),
-    }
-    return words.get(kind, kind)
+    from scheduler.transports import TRANSPORTS
+
+    transport = TRANSPORTS.get(kind)
+    return transport.LABEL() if transport is not None else kind
 
 
 def deep_link(bot_username: str | None, monitor_id: int | None) -> str | None:

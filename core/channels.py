@@ -21,7 +21,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from tortoise.transactions import in_transaction
@@ -41,14 +41,12 @@ from db.models import (
     User,
 )
 
+if TYPE_CHECKING:
+    from scheduler.transports.base import UrlForm
+
 MAX_CHANNELS = 50  # per user
 # The kinds made from a URL given in the bot or the API; the others come from a flow of
 # their own (a chat linked in Telegram, an address confirmed by its code).
-URL_KINDS = (NotificationChannel.WEBHOOK, NotificationChannel.SLACK, NotificationChannel.DISCORD)
-SLACK_HOSTS = frozenset({"hooks.slack.com"})
-DISCORD_HOSTS = frozenset(
-    {"discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com"}
-)
 
 
 def is_private_chat(channel: Channel, owner: User) -> bool:
@@ -85,26 +83,31 @@ async def channel_of(owner: User, channel_id: int, is_admin: bool = False) -> Ch
 # --- making and changing channels ---------------------------------------------------
 
 
+def url_forms() -> dict[str, UrlForm]:
+    """The kinds a user adds by giving a URL, and how (each transport declares its
+    form: scheduler/transports/). Imported here, not at the top: the transports import
+    the rendering and the bot's buttons, which import this module."""
+    from scheduler.transports import TRANSPORTS
+
+    return {kind: cls.FORM for kind, cls in TRANSPORTS.items() if cls.FORM is not None}
+
+
 async def check_channel_url(
     kind: str, raw: str, allow_private: bool, resolver: Resolver = resolve
 ) -> str:
-    """The URL of a new webhook, Slack or Discord channel, normalised; RuleError or
+    """The URL of a new channel of a kind made from a URL, normalised; RuleError or
     TargetError (the monitor's URL rules: http(s), at most 2,048 characters, a public
-    host) when it may not be used. Slack and Discord URLs must be theirs."""
+    host) when it may not be used. A kind whose form names hosts (Slack, Discord)
+    takes only https URLs on them, under its path."""
+    form = url_forms()[kind]
     url = (await check_target(raw, allow_private, resolver=resolver)).url
     parts = urlsplit(url)
-    if kind == NotificationChannel.SLACK and not (
+    if form.hosts and not (
         parts.scheme == "https"
-        and parts.hostname in SLACK_HOSTS
-        and parts.path.startswith("/services/")
+        and parts.hostname in form.hosts
+        and parts.path.startswith(form.path_prefix)
     ):
-        raise RuleError("slack_url", field="target")
-    if kind == NotificationChannel.DISCORD and not (
-        parts.scheme == "https"
-        and parts.hostname in DISCORD_HOSTS
-        and parts.path.startswith("/api/webhooks/")
-    ):
-        raise RuleError("discord_url", field="target")
+        raise RuleError(form.refusal, field="target")
     return url
 
 
@@ -118,10 +121,12 @@ async def create_url_channel(
     allow_private: bool = False,
     resolver: Resolver = resolve,
 ) -> tuple[Channel, str | None]:
-    """A webhook, Slack or Discord channel; returns it and, for a webhook, its signing
-    secret (shown once: it is stored, but never shown again). `resolver` resolves the
+    """A channel of a kind made from a URL (webhook, Slack, Discord...); returns it and,
+    for a kind that signs (a webhook), its signing secret (shown once: it is stored,
+    but never shown again). `resolver` resolves the
     URL's host (the runtime's: tests give a table)."""
-    if kind not in URL_KINDS:
+    form = url_forms().get(kind)
+    if form is None:
         raise RuleError("channel_kind", {"kind": kind}, field="kind")
     name = _channel_name(name)
     try:
@@ -129,7 +134,7 @@ async def create_url_channel(
     except TargetError as exc:
         exc.field = "target"
         raise
-    secret = secrets.token_urlsafe(32) if kind == NotificationChannel.WEBHOOK else None
+    secret = secrets.token_urlsafe(32) if form.signed else None
     async with in_transaction(current_connection().connection_name):
         await User.filter(id=owner.id).select_for_update().first()
         if await Channel.filter(owner_id=owner.id).count() >= MAX_CHANNELS:

@@ -30,7 +30,6 @@ from bot.routers.settings import SettingsCb
 from core.alerts import channel_label
 from core.channels import (
     MAX_CHANNELS,
-    URL_KINDS,
     channel_of,
     channels_of,
     create_url_channel,
@@ -42,6 +41,7 @@ from core.channels import (
     set_default,
     set_enabled,
     set_monitor_channels,
+    url_forms,
 )
 from core.i18n import _
 from core.monitor_rules import RuleError
@@ -104,19 +104,8 @@ def state_text(channel: Channel, reason_shown: int) -> str:
 
 
 def url_prompt(kind: str) -> str:
-    """What the add flow asks for a channel of `kind`."""
-    question = {
-        NotificationChannel.WEBHOOK: _(
-            "Send the URL to post alerts to (http:// or https://, on a public address)."
-        ),
-        NotificationChannel.SLACK: _(
-            "Send the Slack incoming webhook URL: https://hooks.slack.com/services/…"
-        ),
-        NotificationChannel.DISCORD: _(
-            "Send the Discord webhook URL: https://discord.com/api/webhooks/…"
-        ),
-    }[NotificationChannel(kind)]
-    return question + "\n" + _("/cancel to stop.")
+    """What the add flow asks for a channel of `kind` (its transport's form)."""
+    return url_forms()[kind].prompt() + "\n" + _("/cancel to stop.")
 
 
 def secret_text(secret: str) -> str:
@@ -235,10 +224,11 @@ def add_screen(settings: Settings) -> tuple[str, InlineKeyboardMarkup]:
     if settings.smtp_host:
         lines.append(_("Email: add your address with ✉️ Add email in /settings."))
     kb = InlineKeyboardBuilder()
-    for kind in URL_KINDS:
+    kinds = list(url_forms())
+    for kind in kinds:
         kb.button(text=kind_word(kind), callback_data=ChannelCb(action="kind", kind=kind))
     _button(kb, _("⬅️ Back"), "list")
-    kb.adjust(len(URL_KINDS), 1)
+    kb.adjust(len(kinds), 1)
     return "\n".join(lines), kb.as_markup()
 
 
@@ -379,7 +369,7 @@ async def add_start(callback: CallbackQuery, state: FSMContext, settings: Settin
 
 
 async def pick_kind(callback: CallbackQuery, callback_data: ChannelCb, state: FSMContext) -> None:
-    if callback_data.kind not in URL_KINDS:
+    if callback_data.kind not in url_forms():
         await callback.answer(_("That value is not valid."), show_alert=True)
         return
     await callback.answer()
@@ -390,7 +380,7 @@ async def pick_kind(callback: CallbackQuery, callback_data: ChannelCb, state: FS
 
 async def got_url(message: Message, state: FSMContext, user: User, runtime: Runtime) -> None:
     kind = (await state.get_data()).get("channel_kind", "")
-    if kind not in URL_KINDS:  # state from an older version of the flow
+    if kind not in url_forms():  # state from an older version of the flow
         await state.clear()
         await message.answer(_("That value is not valid."))
         return

@@ -21,6 +21,8 @@ alert only as an `AlertItem`; it finds the channel's transport by kind in the re
   cancellation and bugs propagate.
 - `group_above(channel)` (optional): a transport that GROUPS may group sooner for
   some destinations than GROUP_ABOVE alerts; the outbox asks `group_above_of`.
+- `LABEL` names the kind; `FORM`, for kinds a user adds by giving a URL, says what
+  the bot asks and which URLs are the kind's (core/channels.py checks them).
 - `from_context(context)` makes the transport for this process (None: it cannot
   deliver here, e.g. email without an SMTP server); `close` releases its connections
   at shutdown.
@@ -91,6 +93,18 @@ class Message:
 
 
 @dataclass(frozen=True)
+class UrlForm:
+    """How a channel of a kind made from a URL is asked for and checked (the bot's
+    form, the API), for kinds whose channels a user adds by giving a URL."""
+
+    prompt: Callable[[], str]  # what the bot asks, translated at call time
+    hosts: frozenset[str] = frozenset()  # its URLs' hosts (https only); empty: any
+    path_prefix: str = ""  # ... and the start of their path
+    refusal: str = "url_invalid"  # the RuleError code for a URL that is not theirs
+    signed: bool = False  # the channel gets a signing secret, shown once
+
+
+@dataclass(frozen=True)
 class TransportContext:
     """What a process offers the transports it makes (`from_context`)."""
 
@@ -104,6 +118,11 @@ class TransportContext:
 class Transport(Protocol):
     kind: ClassVar[str]
     GROUPS: ClassVar[bool]
+    # The kind's name in messages and forms (translated at call time), and for kinds
+    # a user adds by giving a URL, how (None: made by a flow of its own, e.g. a
+    # Telegram chat linked with /link, an address confirmed with its code).
+    LABEL: ClassVar[Callable[[], str]]
+    FORM: ClassVar[UrlForm | None]
 
     @classmethod
     def from_context(cls, context: TransportContext) -> Transport | None: ...

@@ -24,8 +24,9 @@ from datetime import UTC
 from typing import Any, ClassVar
 
 from core.delivery import Outcome, Result
+from core.i18n import _
 from core.render import cut
-from scheduler.transports.base import AlertItem, ChannelTarget
+from scheduler.transports.base import AlertItem, ChannelTarget, UrlForm
 from scheduler.transports.chat import MORE_COLOR, color_of, is_web_url, more_line, render_item
 from scheduler.transports.http import MAX_PAUSE, Answer, HttpRequest, HttpTransport
 
@@ -71,6 +72,13 @@ def message(channel: ChannelTarget, items: Sequence[AlertItem]) -> dict[str, Any
 class DiscordTransport(HttpTransport):
     kind: ClassVar[str] = "discord"
     GROUPS: ClassVar[bool] = True
+    LABEL = staticmethod(lambda: _("Discord"))
+    FORM = UrlForm(
+        prompt=lambda: _("Send the Discord webhook URL: https://discord.com/api/webhooks/…"),
+        hosts=frozenset({"discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com"}),
+        path_prefix="/api/webhooks/",
+        refusal="discord_url",
+    )
     RATE: ClassVar[tuple[float, float]] = (5, 2.0)
 
     def request(self, channel: ChannelTarget, items: Sequence[AlertItem]) -> HttpRequest:

@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from core.alerts import RenderedAlert, render_alert, render_group
 from core.delivery import Outcome
+from core.i18n import _
 from core.mail import build_email
 from scheduler.email_sender import EmailSender
 from scheduler.transports.base import AlertItem, ChannelTarget, Message, TransportContext
@@ -22,6 +23,8 @@ from scheduler.transports.base import AlertItem, ChannelTarget, Message, Transpo
 class EmailTransport:
     kind: ClassVar[str] = "email"
     GROUPS: ClassVar[bool] = True
+    LABEL = staticmethod(lambda: _("Email"))
+    FORM = None  # an address is confirmed with its code (/settings)
 
     def __init__(self, sender: EmailSender, link=lambda _monitor: None) -> None:
         self.sender = sender

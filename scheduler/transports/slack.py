@@ -20,8 +20,9 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from core.delivery import Outcome, Result
+from core.i18n import _
 from core.render import cut
-from scheduler.transports.base import AlertItem, ChannelTarget
+from scheduler.transports.base import AlertItem, ChannelTarget, UrlForm
 from scheduler.transports.chat import (
     MORE_COLOR,
     color_of,
@@ -76,6 +77,13 @@ def message(channel: ChannelTarget, items: Sequence[AlertItem]) -> dict[str, Any
 class SlackTransport(HttpTransport):
     kind: ClassVar[str] = "slack"
     GROUPS: ClassVar[bool] = True
+    LABEL = staticmethod(lambda: _("Slack"))
+    FORM = UrlForm(
+        prompt=lambda: _("Send the Slack incoming webhook URL: https://hooks.slack.com/services/…"),
+        hosts=frozenset({"hooks.slack.com"}),
+        path_prefix="/services/",
+        refusal="slack_url",
+    )
     RATE: ClassVar[tuple[float, float]] = (1, 1.0)
 
     def request(self, channel: ChannelTarget, items: Sequence[AlertItem]) -> HttpRequest:

@@ -26,7 +26,7 @@ from typing import ClassVar
 from bot.keyboards import alert_buttons, channel_disabled_buttons, grouped_alert_buttons
 from core.alerts import render_alert, render_group
 from core.delivery import Outcome
-from core.i18n import use_locale
+from core.i18n import _, use_locale
 from core.telegram_chats import move_chat
 from db.models import NotificationKind
 from db.outbox import GROUPABLE_KINDS
@@ -46,6 +46,8 @@ GROUP_ABOVE_CHATS = 2  # a group, supergroup or channel: more alerts are one mes
 class TelegramTransport:
     kind: ClassVar[str] = "telegram"
     GROUPS: ClassVar[bool] = True
+    LABEL = staticmethod(lambda: _("Telegram chat"))
+    FORM = None  # chats are linked in Telegram (/link, a forwarded post)
 
     def __init__(self, sender: TelegramSender, link=lambda _monitor: None) -> None:
         self.sender = sender

@@ -30,7 +30,8 @@ from dataclasses import replace
 from datetime import UTC
 from typing import Any, ClassVar
 
-from scheduler.transports.base import EVENT_NAMES, AlertItem, ChannelTarget
+from core.i18n import _
+from scheduler.transports.base import EVENT_NAMES, AlertItem, ChannelTarget, UrlForm
 from scheduler.transports.http import HttpRequest, HttpTransport
 
 VERSION = 1
@@ -116,6 +117,13 @@ def event(item: AlertItem) -> dict[str, Any]:
 class WebhookTransport(HttpTransport):
     kind: ClassVar[str] = "webhook"
     GROUPS: ClassVar[bool] = False
+    LABEL = staticmethod(lambda: _("Webhook"))
+    FORM = UrlForm(
+        prompt=lambda: _(
+            "Send the URL to post alerts to (http:// or https://, on a public address)."
+        ),
+        signed=True,
+    )
     RATE: ClassVar[tuple[float, float]] = (5, 1.0)
 
     def request(self, channel: ChannelTarget, items: Sequence[AlertItem]) -> HttpRequest:
