@@ -140,7 +140,9 @@ async def test_add_a_webhook_shows_its_secret_once(telegram: FakeTelegram) -> No
     assert tr(lang, "Telegram groups and channels: add me there and send /link in the group.") in (
         kinds.plain
     )
-    assert me.buttons(kinds)[:3] == [tr(lang, "Webhook"), tr(lang, "Slack"), tr(lang, "Discord")]
+    assert me.buttons(kinds)[:4] == [
+        tr(lang, "Webhook"), tr(lang, "Slack"), tr(lang, "Discord"), tr(lang, "ntfy")
+    ]  # fmt: skip
     await me.press(tr(lang, "Webhook"))
     question = tr(
         lang, "Send the URL to post alerts to (http:// or https://, on a public address)."

@@ -124,7 +124,7 @@ def discord(build) -> DiscordTransport:
 
 
 def test_the_registry_names_each_kind_once_under_its_own_name() -> None:
-    assert {"telegram", "email", "webhook", "slack", "discord"} == set(TRANSPORTS)
+    assert {"telegram", "email", "webhook", "slack", "discord", "ntfy"} == set(TRANSPORTS)
     assert all(cls.kind == kind for kind, cls in TRANSPORTS.items())
     assert TRANSPORTS["webhook"] is WebhookTransport
     assert {kind: cls.GROUPS for kind, cls in TRANSPORTS.items()} == {
@@ -133,6 +133,7 @@ def test_the_registry_names_each_kind_once_under_its_own_name() -> None:
         "webhook": False,
         "slack": True,
         "discord": True,
+        "ntfy": True,
     }
 
 

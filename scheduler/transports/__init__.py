@@ -14,6 +14,7 @@ from __future__ import annotations
 from scheduler.transports.base import Transport
 from scheduler.transports.discord import DiscordTransport
 from scheduler.transports.email import EmailTransport
+from scheduler.transports.ntfy import NtfyTransport
 from scheduler.transports.slack import SlackTransport
 from scheduler.transports.telegram import TelegramTransport
 from scheduler.transports.webhook import WebhookTransport
@@ -24,6 +25,7 @@ TRANSPORTS: dict[str, type[Transport]] = {
     WebhookTransport.kind: WebhookTransport,
     SlackTransport.kind: SlackTransport,
     DiscordTransport.kind: DiscordTransport,
+    NtfyTransport.kind: NtfyTransport,
 }
 
 __all__ = ["TRANSPORTS"]
