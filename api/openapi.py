@@ -33,7 +33,8 @@ from core.monitor_rules import (
 )
 from core.settings import Settings
 from core.stats import WINDOWS
-from db.models import MonitorState, NotificationChannel, PingKind
+from db.models import MonitorState, PingKind
+from scheduler.transports import TRANSPORTS
 from scheduler.transports.base import EVENT_NAMES
 from scheduler.transports.webhook import VERSION as WEBHOOK_VERSION
 
@@ -206,9 +207,9 @@ CHANNEL_READ = {
     "id": INT,
     "owner_id": {**INT, "description": "The owner's row id (the list's owner_id filter)."},
     "owner_telegram_id": INT,
-    "kind": {"enum": [k.value for k in NotificationChannel]},
+    "kind": {"enum": list(TRANSPORTS)},
     "target": {**STR, "description": "The chat id (telegram), the address (email) or the "
-               "URL (webhook, slack, discord)."},
+               "URL (the kinds made from a URL: webhook, slack, discord, ntfy)."},
     "thread_id": null({**INT, "description": "A forum topic of a Telegram group."}),
     "name": STR,
     "enabled": {"type": "boolean"},
@@ -479,8 +480,8 @@ PATHS = {
                   params=[LIMIT, CURSOR,
                           param("owner_id", "query", ROW_ID,
                                 "Only this owner's (their row id; admin key only).")]),
-        "post": op(f"Add a webhook, Slack or Discord channel (at most {MAX_CHANNELS} channels "
-                   "per user: 409 channel_quota)",
+        "post": op("Add a channel made from a URL (webhook, Slack, Discord, ntfy; at most "
+                   f"{MAX_CHANNELS} channels per user: 409 channel_quota)",
                    {"201": answer("Created; a webhook's answer alone carries its secret",
                                   ref("ChannelCreated"))}, 400, 409, 413, 422,
                    requestBody=body("ChannelCreate")),
