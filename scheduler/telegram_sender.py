@@ -13,7 +13,12 @@ Limits, through aiolimiter's leaky buckets (no hand-made sleeps):
   messages that refills one every GROUP_SPACING seconds never puts more than
   GROUP_BURST + 60 / GROUP_SPACING (19.2) into any minute, so a short burst goes at
   once and a long one never meets Telegram's limit (a bucket of 20 refilling 20 a
-  minute would let 40 through in the first minute).
+  minute would let 40 through in the first minute);
+- at the moment of sending, the same limits measured on the messages that actually
+  went (`_hold`): a message whose chat's turn came while it then waited for the
+  overall bucket is held until its chat's last message is CHAT_INTERVAL old, so the
+  buckets' turns cannot drift into two messages to one chat a second apart
+  (bench/alerts.py --mix saw 40 of Telegram's 429s out of 12,960 alerts without it).
 A 429 (TelegramRetryAfter) pauses every send of this process for exactly retry_after
 seconds: Telegram says so when the bot as a whole is too fast, and the message is
 tried again by the caller after that time.
@@ -33,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from dataclasses import dataclass
 
 from aiogram import Bot
@@ -57,6 +63,8 @@ CHAT_INTERVAL = 1.1
 GROUP_LIMIT = 20  # messages a minute to one group or channel, as Telegram allows
 GROUP_BURST = 3
 GROUP_SPACING = 3.6  # seconds: 3 + 60 / 3.6 = 19.2 messages in any minute, under 20
+# At the moment of sending (see _hold): at most this many messages in any second.
+SECOND_MAX = 27
 REQUEST_TIMEOUT = 15  # seconds for one sendMessage
 _PRUNE_ABOVE = 5000  # idle per-chat buckets are dropped beyond this many
 
@@ -76,6 +84,11 @@ class TelegramSender:
         self._groups: dict[int, AsyncLimiter] = {}
         self._paused_until = 0.0  # loop time
         self._decode_problem_logged = False
+        # When messages went (loop time): the last second's, each chat's last, and
+        # each group's last minute's (_hold).
+        self._second: deque[float] = deque()
+        self._last_to: dict[int, float] = {}
+        self._minute_to: dict[int, deque[float]] = {}
 
     def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
         return _bucket(self._chats, chat_id, 1, CHAT_INTERVAL)
@@ -98,6 +111,38 @@ class TelegramSender:
             await self._group_limiter(chat_id).acquire()
         await self._wait_out_pause()
         await self._overall.acquire()
+        await self._hold(chat_id)
+
+    async def _hold(self, chat_id: int) -> None:
+        """The buckets give turns, but a message that got its chat's turn may then
+        wait long for the overall one (a backlog), so two messages to one chat could
+        leave closer together than their turns were. Measured at the moment of
+        sending, this holds a message until its chat's last one is CHAT_INTERVAL old,
+        its group's last minute has room (GROUP_LIMIT - 1) and the last second holds
+        fewer than SECOND_MAX, then notes it as sent (checks and note with no await
+        between them, so two tasks cannot both pass on the same room)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            wait = self._last_to.get(chat_id, -CHAT_INTERVAL) + CHAT_INTERVAL - now
+            minute = None
+            if chat_id < 0:
+                minute = _recent(self._minute_to.setdefault(chat_id, deque()), now - 60.0)
+                if len(minute) >= GROUP_LIMIT - 1:
+                    wait = max(wait, minute[0] + 60.0 - now)
+            second = _recent(self._second, now - 1.0)
+            if len(second) >= SECOND_MAX:
+                wait = max(wait, second[0] + 1.0 - now)
+            if wait <= 0:
+                break
+            await asyncio.sleep(wait)
+        second.append(now)
+        if minute is not None:
+            minute.append(now)
+        if len(self._last_to) > _PRUNE_ABOVE:
+            self._last_to = {c: t for c, t in self._last_to.items() if t > now - CHAT_INTERVAL}
+            self._minute_to = {c: m for c, m in self._minute_to.items() if m and m[-1] > now - 60}
+        self._last_to[chat_id] = now
 
     def paused_for(self) -> float:
         """Seconds left of a pause Telegram asked for (0 when none)."""
@@ -151,6 +196,13 @@ class TelegramSender:
             "taken as sent, further cases are logged at DEBUG",
             problem,
         )
+
+
+def _recent(times: deque[float], since: float) -> deque[float]:
+    """`times` without those before `since` (oldest first)."""
+    while times and times[0] <= since:
+        times.popleft()
+    return times
 
 
 def _bucket(buckets: dict[int, AsyncLimiter], chat_id: int, size: int, period: float):

@@ -506,3 +506,27 @@ async def test_a_burst_to_a_group_goes_grouped_under_its_limit_and_private_chats
     gaps = [b.at - a.at for a, b in itertools.pairwise(to_bob)]
     assert all(1.0 <= gap < 2.0 for gap in gaps)  # 1.1 s apart: not the group's pace
     assert await Notification.filter(status=NotificationStatus.SENT).count() == 31
+
+
+async def test_a_group_migrated_mid_burst_loses_and_repeats_no_alert(
+    worker, fake: FakeTelegram
+) -> None:
+    """The group becomes a supergroup between two alerts to it: the first went to the
+    old id, the second is refused there and goes once to the new id, and so does
+    everything after it."""
+    user = await owner()
+    await channels.set_enabled(await channels.private_chat(user), False)
+    team = fake.group(-43, "Team")
+    team.member(fake.bot_id)
+    group = await group_channel(user, team.id, thread_id=None)
+    await goes_down(await monitor_of(user, "one"), await monitor_of(user, "two"))
+    drain = asyncio.create_task(deliver_all(worker))
+    await fake.wait_for_call("sendMessage")  # the first alert is out, the second waits
+    supergroup = await team.migrate(-100043)  # its 1.1 s turn
+    await drain
+    tries = [(c.params["chat_id"], c.ok) for c in fake.calls if c.method == "sendMessage"]
+    assert tries == [(-43, True), (-43, False), (-100043, True)]
+    texts = [m.plain for m in team.messages() + supergroup.messages()]
+    assert sorted("one" in t for t in texts) == [False, True] and len(texts) == 2
+    assert (await Channel.get(id=group.id)).target == "-100043"
+    assert {n.status for n in await Notification.all()} == {NotificationStatus.SENT}
