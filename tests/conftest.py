@@ -29,6 +29,7 @@ from core.settings import Settings  # noqa: E402
 from db.config import tortoise_config  # noqa: E402
 from tests.support.bot_harness import ADMIN, running_bot  # noqa: E402
 from tests.support.fake_telegram import FakeTelegram  # noqa: E402
+from tests.support.outbox import fake, worker  # noqa: E402, F401  (fixtures)
 from tests.support.postgres import PostgresServer, postgres_server_or_reason  # noqa: E402
 from tests.support.receiver import receiver  # noqa: E402, F401  (a fixture)
 from tests.support.targets import TargetServers  # noqa: E402
@@ -136,8 +137,8 @@ async def telegram(db, settings: Settings, probe: Probe) -> AsyncIterator[FakeTe
     strict = settings.model_copy(
         update={"allow_private_targets": False, "admin_ids": frozenset({ADMIN})}
     )
-    async with running_bot(strict, probe) as fake:
-        yield fake
+    async with running_bot(strict, probe) as served:
+        yield served
 
 
 @pytest.fixture

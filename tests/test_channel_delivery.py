@@ -30,22 +30,6 @@ from tests.support.outbox import close_worker, deliver_all, worker_for
 from tests.support.receiver import SECRET, Receiver, Reply
 
 
-@pytest.fixture
-async def fake():
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def worker(db, settings, fake):
-    w = worker_for(settings, fake)
-    await w.start()
-    yield w
-    await close_worker(w)
-
-
 async def owner(telegram_id: int = 100) -> User:
     return await User.create(telegram_id=telegram_id, language="en")
 

@@ -8,7 +8,6 @@ import itertools
 import logging
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from aiogram.exceptions import ClientDecodeError
 from prometheus_client import REGISTRY
 
@@ -38,22 +37,6 @@ from tests.support.outbox import (
     wait_to_lead,
     worker_for,
 )
-
-
-@pytest.fixture
-async def fake():
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def worker(db, settings, fake):
-    w = worker_for(settings, fake)
-    await w.start()
-    yield w
-    await close_worker(w)
 
 
 async def user_with_monitor(telegram_id: int = 100, **kw) -> tuple[User, Monitor]:

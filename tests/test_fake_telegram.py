@@ -84,16 +84,6 @@ class QuickAiohttpSession(AiohttpSession):
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    telegram = FakeTelegram()
-    await telegram.start()
-    try:
-        yield telegram
-    finally:
-        await telegram.stop()
-
-
-@pytest.fixture
 async def bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
     bot = Bot(fake.token, session=QuickAiohttpSession(api=TelegramAPIServer.from_base(fake.url)))
     try:

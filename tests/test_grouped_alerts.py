@@ -97,14 +97,6 @@ def test_the_list_button_packs_under_64_bytes_for_the_largest_ids() -> None:
 # --- Telegram, through the worker ------------------------------------------------------
 
 
-@pytest.fixture
-async def fake():
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
-
-
 def sent_texts(fake: FakeTelegram) -> list[str]:
     return [
         c.message.plain

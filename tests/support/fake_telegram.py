@@ -1095,8 +1095,59 @@ class FakeTelegram:
             return copy.deepcopy(self._pending()[:limit])
 
 
+class _ChatReader:
+    """The read side a private chat (FakeUser) and a group (FakeGroup) share: the bot's
+    messages in the chat, and the next one after the last action there. A subclass
+    has `fake`, `id` and `_reply_cursor`, and says who it is in failures (`_who`)."""
+
+    fake: FakeTelegram
+    id: int
+    _reply_cursor: int
+
+    def _who(self) -> str:
+        raise NotImplementedError
+
+    def messages(self) -> list[BotMessage]:
+        """Snapshots of the bot's messages in this chat, oldest first, deleted included."""
+        return self.fake.chat_messages(self.id)
+
+    def last(self) -> BotMessage:
+        """The newest bot message that is not deleted (AssertionError if there is none)."""
+        for message in reversed(self.messages()):
+            if not message.deleted:
+                return message
+        raise AssertionError(f"the bot shows no message in {self._who()}")
+
+    async def next_reply(self, timeout: float = 5.0) -> BotMessage:
+        """The next message the bot sent or edited in this chat after the last action.
+
+        Returns the message as that call left it (a later edit is the next reply).
+        Raises AssertionError when nothing comes within `timeout` seconds.
+        """
+
+        def find() -> BotMessage | None:
+            found = _next_output(self.fake.calls, self._reply_cursor, self.id)
+            if found is None:
+                return None
+            self._reply_cursor, message = found
+            return message
+
+        return await self._wait(find, timeout, "reply from the bot")
+
+    async def _wait(self, find: Callable[[], T | None], timeout: float, what: str) -> T:
+        try:
+            async with asyncio.timeout(timeout):
+                return await self.fake._wait_until(find)
+        except TimeoutError:
+            since = self.fake.methods()[self._reply_cursor :]
+            raise AssertionError(
+                f"no {what} for {self._who()} within {timeout}s; "
+                f"calls since the last action: {since}"
+            ) from None
+
+
 @dataclass(eq=False)
-class FakeUser:
+class FakeUser(_ChatReader):
     """A Telegram user chatting with the bot in a private chat (chat id == user id).
 
     `send` and `press` queue updates for the bot; the read side (`messages`, `last`,
@@ -1251,36 +1302,9 @@ class FakeUser:
 
     # --- reading ----------------------------------------------------------------------
 
-    def messages(self) -> list[BotMessage]:
-        """Snapshots of the bot's messages in this chat, oldest first, deleted included."""
-        return self.fake.chat_messages(self.id)
-
-    def last(self) -> BotMessage:
-        """The newest bot message that is not deleted (AssertionError if there is none)."""
-        for message in reversed(self.messages()):
-            if not message.deleted:
-                return message
-        raise AssertionError(f"the bot shows {self.first_name} ({self.id}) no message")
-
     def buttons(self, message: BotMessage | None = None) -> list[str]:
         """Visible labels of the inline keyboard of `message` (default: `last()`)."""
         return (message or self.last()).buttons
-
-    async def next_reply(self, timeout: float = 5.0) -> BotMessage:
-        """The next message the bot sent or edited in this chat after the last send/press.
-
-        Returns the message as that call left it (a later edit is the next reply).
-        Raises AssertionError when nothing comes within `timeout` seconds.
-        """
-
-        def find() -> BotMessage | None:
-            found = _next_output(self.fake.calls, self._reply_cursor, self.id)
-            if found is None:
-                return None
-            self._reply_cursor, message = found
-            return message
-
-        return await self._wait(find, timeout, "reply from the bot")
 
     async def next_answer(self, timeout: float = 5.0) -> dict[str, Any]:
         """The answerCallbackQuery params for this user's latest press (then the next one).
@@ -1308,20 +1332,12 @@ class FakeUser:
             if query.user_id == self.id and query.answer is not None
         ]
 
-    async def _wait(self, find: Callable[[], T | None], timeout: float, what: str) -> T:
-        try:
-            async with asyncio.timeout(timeout):
-                return await self.fake._wait_until(find)
-        except TimeoutError:
-            since = self.fake.methods()[self._reply_cursor :]
-            raise AssertionError(
-                f"no {what} for {self.first_name} ({self.id}) within {timeout}s; "
-                f"calls since the last send/press: {since}"
-            ) from None
+    def _who(self) -> str:
+        return f"{self.first_name} ({self.id})"
 
 
 @dataclass(eq=False)
-class FakeGroup:
+class FakeGroup(_ChatReader):
     """A group, supergroup (a forum, with topics) or broadcast channel the bot may be
     in (`FakeTelegram.group`, `FakeTelegram.channel`).
 
@@ -1415,35 +1431,8 @@ class FakeGroup:
     def _mark(self) -> None:
         self._reply_cursor = len(self.fake.calls)
 
-    def messages(self) -> list[BotMessage]:
-        """Snapshots of the bot's messages here, oldest first."""
-        return self.fake.chat_messages(self.id)
-
-    def last(self) -> BotMessage:
-        for message in reversed(self.messages()):
-            if not message.deleted:
-                return message
-        raise AssertionError(f"the bot shows no message in {self.title} ({self.id})")
-
-    async def next_reply(self, timeout: float = 5.0) -> BotMessage:
-        """The next message the bot sent or edited here after the last action here."""
-
-        def find() -> BotMessage | None:
-            found = _next_output(self.fake.calls, self._reply_cursor, self.id)
-            if found is None:
-                return None
-            self._reply_cursor, message = found
-            return message
-
-        try:
-            async with asyncio.timeout(timeout):
-                return await self.fake._wait_until(find)
-        except TimeoutError:
-            since = self.fake.methods()[self._reply_cursor :]
-            raise AssertionError(
-                f"no reply from the bot in {self.title} ({self.id}) within {timeout}s; "
-                f"calls since the last action: {since}"
-            ) from None
+    def _who(self) -> str:
+        return f"{self.title} ({self.id})"
 
 
 def _next_output(calls: list[Call], start: int, chat_id: int) -> tuple[int, BotMessage] | None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from pydantic import SecretStr
 
 from core.clock import SYSTEM_CLOCK, Clock, ManualClock
@@ -26,6 +28,29 @@ from db.models import (
 )
 from scheduler.outbox import OutboxWorker
 from tests.support.fake_telegram import FakeTelegram
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """The fake Bot API server, started for the test (the bot is not polling it)."""
+    server = FakeTelegram()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def worker(db, settings: Settings, fake: FakeTelegram) -> AsyncIterator[OutboxWorker]:
+    """An outbox worker sending to `fake`, started, closed after the test."""
+    started = worker_for(settings, fake)
+    await started.start()
+    try:
+        yield started
+    finally:
+        await close_worker(started)
+
 
 # Retries within a test's patience; the production policy waits seconds to minutes.
 FAST_RETRIES = RetryPolicy(base=0.2, cap=0.5)
