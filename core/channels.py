@@ -28,7 +28,7 @@ from tortoise.transactions import in_transaction
 
 from core.monitor_rules import RuleError, parse_name
 from core.targets import Resolver, TargetError, check_target, resolve
-from db.bulk import is_postgres
+from db.bulk import id_list
 from db.connection import current_connection
 from db.models import (
     Channel,
@@ -265,10 +265,7 @@ async def routes_of(monitor_ids: Sequence[int], conn: Any = None) -> dict[int, l
     if not monitor_ids:
         return {}
     conn = conn or current_connection()
-    if is_postgres(conn):
-        ids, params = "= ANY($1::int[])", [list(monitor_ids)]
-    else:
-        ids, params = f"IN ({', '.join('?' for _ in monitor_ids)})", list(monitor_ids)
+    ids, params = id_list(conn, monitor_ids)
     _, rows = await conn.execute_query(
         "SELECT m.id AS monitor_id, c.id AS channel_id, c.kind AS kind"
         " FROM monitors AS m JOIN channels AS c ON c.owner_id = m.owner_id"

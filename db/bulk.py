@@ -243,7 +243,7 @@ class Writes:
         return []
 
 
-def _id_list(
+def id_list(
     conn: BaseDBAsyncClient, ids: Sequence[Any], start: int = 1, pg_type: str = "int"
 ) -> tuple[str, list]:
     """An `IN`-list condition for ids (or other values of `pg_type`), and its
@@ -272,7 +272,7 @@ async def windows_overlapping(
         )
         params: list = [last, first, list(monitor_ids), list(owner_ids)]
     else:
-        monitors, owners = _id_list(conn, monitor_ids)[0], _id_list(conn, owner_ids)[0]
+        monitors, owners = id_list(conn, monitor_ids)[0], id_list(conn, owner_ids)[0]
         sql = (
             "SELECT * FROM maintenance_windows WHERE starts_at <= ? AND ends_at > ? AND "
             f"(monitor_id {monitors} OR (monitor_id IS NULL AND owner_id {owners}))"
@@ -354,7 +354,7 @@ async def select_monitor_rows(
             "(w.monitor_id IS NULL AND w.owner_id = m.owner_id))) AS maintenance"
         )
         params.append(windows_since if postgres else _sqlite_value(windows_since))
-    condition, listed = _id_list(conn, values, start=len(params) + 1, pg_type=pg_type)
+    condition, listed = id_list(conn, values, start=len(params) + 1, pg_type=pg_type)
     lock = " FOR UPDATE OF m" if for_update and postgres else ""
     _, records = await conn.execute_query(
         f"SELECT {', '.join(selected)} FROM {monitor_model._meta.db_table} AS m{joins}"

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 from core import channels
-from core.probe import ProbeResult
-from core.recording import record_results
 from core.render import esc
 from db.models import (
     Channel,
@@ -22,7 +19,7 @@ from db.models import (
 )
 from tests.support.bot_harness import PUBLIC_URL, tr, tr_n
 from tests.support.fake_telegram import FakeGroup, FakeTelegram, FakeUser, parse_html
-from tests.support.outbox import close_worker, deliver_all, worker_for
+from tests.support.outbox import close_worker, deliver_all, goes_down, worker_for
 
 ADMINS_ONLY = "Only group admins can do this."
 INTRO = (
@@ -57,11 +54,6 @@ async def registered(telegram: FakeTelegram, user_id: int, name: str, lang: str 
 
 async def monitor(owner: User, name: str) -> Monitor:
     return await Monitor.create(owner=owner, name=name, url=PUBLIC_URL, failure_threshold=1)
-
-
-async def goes_down(*monitors: Monitor) -> None:
-    failed = ProbeResult(checked_at=datetime.now(UTC), ok=False, error_kind="dns")
-    await record_results([(m.id, failed) for m in monitors])
 
 
 async def deliver(telegram: FakeTelegram, settings) -> None:

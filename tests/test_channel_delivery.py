@@ -13,8 +13,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core import channels
-from core.probe import ProbeResult
-from core.recording import record_results
 from db.models import (
     Channel,
     Monitor,
@@ -26,7 +24,7 @@ from db.models import (
 )
 from tests.support.bot_harness import tr
 from tests.support.fake_telegram import FakeTelegram
-from tests.support.outbox import close_worker, deliver_all, worker_for
+from tests.support.outbox import close_worker, deliver_all, goes_down, worker_for
 from tests.support.receiver import SECRET, Receiver, Reply
 
 
@@ -49,11 +47,6 @@ async def monitor_of(user: User, name: str = "Shop") -> Monitor:
     return await Monitor.create(
         owner=user, name=name, url="https://shop.example/", failure_threshold=1
     )
-
-
-async def goes_down(*monitors: Monitor) -> None:
-    failed = ProbeResult(checked_at=datetime.now(UTC), ok=False, error_kind="dns")
-    await record_results([(m.id, failed) for m in monitors])
 
 
 def sends(fake: FakeTelegram, chat_id: int | None = None) -> list:

@@ -17,6 +17,8 @@ from pydantic import SecretStr
 
 from core.clock import SYSTEM_CLOCK, Clock, ManualClock
 from core.delivery import RetryPolicy
+from core.probe import ProbeResult
+from core.recording import record_results
 from core.settings import Settings
 from db.models import (
     Monitor,
@@ -125,6 +127,12 @@ async def _next_moment(clock: ManualClock) -> datetime:
     if waiting is None:
         return step
     return max(step, waiting.next_attempt_at)
+
+
+async def goes_down(*monitors: Monitor) -> None:
+    """Record a failed check for each monitor (a DNS failure), as the engine would."""
+    failed = ProbeResult(checked_at=datetime.now(UTC), ok=False, error_kind="dns")
+    await record_results([(m.id, failed) for m in monitors])
 
 
 def long_name(n: int) -> str:
