@@ -186,6 +186,10 @@ class Monitor(Model):
     push_started_at = fields.DatetimeField(null=True)  # a /start not yet ended
     push_last_body = fields.TextField(null=True)
 
+    # The monitor's public badges (/badge/<token>/...): made when first asked for,
+    # replaced on rotation. Kept in the clear, as a badge shows only public figures.
+    badge_token = fields.CharField(max_length=32, null=True, unique=True)
+
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -466,6 +470,61 @@ class Ping(Model):
     class Meta:
         table = "pings"
         indexes = (("monitor_id", "received_at"),)
+
+
+class StatusPage(Model):
+    """A public status page (/status/<slug>): its owner's chosen monitors in groups."""
+
+    id = fields.IntField(primary_key=True)
+    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="status_pages", on_delete=fields.CASCADE
+    )
+    slug = fields.CharField(max_length=64, unique=True)
+    title = fields.CharField(max_length=128)
+    description = fields.TextField(default="")
+    logo_url = fields.CharField(max_length=2048, null=True)
+    # A public note from the owner, shown above the incidents (an announcement).
+    note = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "status_pages"
+
+
+class StatusPageGroup(Model):
+    """A named group of monitors on a page, in the page's order."""
+
+    id = fields.IntField(primary_key=True)
+    page: fields.ForeignKeyRelation[StatusPage] = fields.ForeignKeyField(
+        "models.StatusPage", related_name="groups", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=64, default="")
+    position = fields.IntField(default=0)
+
+    class Meta:
+        table = "status_page_groups"
+
+
+class StatusPageMonitor(Model):
+    """A monitor on a page: in one group, at a position, with its URL shown or not."""
+
+    id = fields.IntField(primary_key=True)
+    page: fields.ForeignKeyRelation[StatusPage] = fields.ForeignKeyField(
+        "models.StatusPage", related_name="items", on_delete=fields.CASCADE, db_index=False
+    )
+    group: fields.ForeignKeyRelation[StatusPageGroup] = fields.ForeignKeyField(
+        "models.StatusPageGroup", related_name="items", on_delete=fields.CASCADE
+    )
+    monitor: fields.ForeignKeyRelation[Monitor] = fields.ForeignKeyField(
+        "models.Monitor", related_name="page_items", on_delete=fields.CASCADE
+    )
+    position = fields.IntField(default=0)
+    show_url = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "status_page_monitors"
+        unique_together = (("page_id", "monitor_id"),)
 
 
 # Why a private chat is off while its user has blocked the bot: writing to the bot again
