@@ -7,7 +7,7 @@ import re
 
 from aiohttp import web
 
-from api import health, metrics, openapi, ping
+from api import health, metrics, openapi, ping, status_page
 from api.app_keys import PING_INTAKE_KEY, PING_LIMITS_KEY, RUNTIME_KEY, SETTINGS_KEY
 from api.auth import auth_middleware
 from api.errors import json_errors
@@ -38,6 +38,7 @@ def create_app(runtime: Runtime) -> web.Application:
     for module in (health, metrics, openapi, users, monitors, channels, checks, incidents,
                    maintenance, stats, ping):  # fmt: skip
         app.add_routes(module.routes)
+    status_page.setup(app)
     _check_path_parameters(app)
     return app
 

@@ -51,7 +51,15 @@ MAX_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 # parameter is missing here, so a new route cannot skip the check).
 PATH_ID_MAX = {"id": INT_MAX, "telegram_id": BIGINT_MAX}
 # Path parameters that are not ids, and the one route module that reads each (itself).
-PATH_TEXT_PARAMS = {"token": "api/ping.py", "action": "api/ping.py"}
+PATH_TEXT_PARAMS = {
+    "token": "api/ping.py",
+    "action": "api/ping.py",
+    "slug": "api/status_page.py",  # SLUG_IN_PATH
+    "asset": "api/status_page.py",  # a static file's name, looked up in web/assets.py
+}
+# What a status page's slug may be in a path: 3 to 64 of a-z, 0-9 and "-" (the shape
+# pages are given). Anything else names no page: a 404 without a query.
+SLUG_IN_PATH = re.compile(r"[a-z0-9-]{3,64}")
 
 
 class Refused(Exception):
@@ -385,6 +393,12 @@ def path_id(request: web.Request, name: str = "id") -> int:
     if value is None:
         raise ApiError(404, "not_found", _("Not found."))
     return value
+
+
+def path_slug(request: web.Request) -> str | None:
+    """The path's status page slug if it has the shape of one (SLUG_IN_PATH), else None."""
+    slug = request.match_info["slug"]
+    return slug if SLUG_IN_PATH.fullmatch(slug) else None
 
 
 def ascii_header(request: web.Request, name: str) -> str | None:
