@@ -36,12 +36,14 @@ SPARK_WIDTH, SPARK_HEIGHT = 120, 32  # the response-time sparkline's viewBox
 
 
 def _text(message: str, **fields: object) -> str:
-    """A translated message with its {fields} filled in (the catalogs' style)."""
+    """A translated message with its {fields} filled in (the catalogs' style): the
+    templates' `_`."""
     translated = _(message)
     return translated.format(**fields) if fields else translated
 
 
 def _counted(singular: str, plural: str, count: int, **fields: object) -> str:
+    """The templates' `ngettext`, {count} and the other {fields} filled in."""
     return ngettext(singular, plural, count).format(count=count, **fields)
 
 
@@ -140,10 +142,12 @@ class _Formats:
         return self._percents(fraction)[1]
 
     def incidents(self, count: int, downtime_seconds: int) -> str:
-        return _escaped(", " + _counted(
-            "{count} incident, down {duration}", "{count} incidents, down {duration}", count,
-            duration=fmt_duration(downtime_seconds, self.lang),
-        ))  # fmt: skip
+        text = ngettext(
+            "{count} incident, down {duration}", "{count} incidents, down {duration}", count
+        )
+        return _escaped(
+            ", " + text.format(count=count, duration=fmt_duration(downtime_seconds, self.lang))
+        )
 
 
 def _bars(monitor: MonitorView, formats: _Formats) -> Markup:
@@ -210,10 +214,8 @@ def _monitor(monitor: MonitorView, formats: _Formats) -> _Monitor:
         latency=average,
         latency_last=last,
         spark=sparkline(monitor.latency_hours),
-        spark_text=_text(
-            "Response time over 24 hours: average {average}, last check {last}",
-            average=average,
-            last=last,
+        spark_text=_("Response time over 24 hours: average {average}, last check {last}").format(
+            average=average, last=last
         ),
     )
 
