@@ -14,12 +14,21 @@ from typing import Any
 from aiohttp import web
 
 from api.app_keys import SETTINGS_KEY
-from api.params import BIGINT_MAX, DEFAULT_LIMIT, INT_MAX, MAX_JSON_DEPTH, MAX_LIMIT, MAX_TIME
+from api.params import (
+    BIGINT_MAX,
+    DEFAULT_LIMIT,
+    INT_MAX,
+    MAX_JSON_DEPTH,
+    MAX_LIMIT,
+    MAX_TIME,
+    SLUG_IN_PATH,
+)
 from api.v1.monitors import DEFAULT_PINGS, MAX_PINGS, unused_fields
 from core import kinds as monitor_kinds
 from core.channels import MAX_CHANNELS, url_forms
 from core.charts import HEIGHT, KINDS, WIDTH
 from core.checks import MANUAL_CHECK_GAP
+from core.i18n import LANGUAGES
 from core.maintenance import MAX_REASON_LENGTH, MAX_WINDOW, MIN_WINDOW
 from core.monitor_rules import (
     MAX_CERT_DAY,
@@ -31,6 +40,7 @@ from core.monitor_rules import (
     MAX_TIMEOUT_SECONDS,
     MIN_TIMEOUT_SECONDS,
 )
+from core.page_view import DAYS, HOURS, MONITOR_STATES, PageState
 from core.settings import Settings
 from core.stats import WINDOWS
 from db.models import MonitorState, PingKind
@@ -262,6 +272,76 @@ def webhook_event_schema() -> dict:
           "secret>). A fact the alert does not hold is null."}  # fmt: skip
 
 
+UPTIME = null({"type": "number", "minimum": 0, "maximum": 1,
+               "description": "A fraction of the counted checks that succeeded (maintenance "
+               "left out); null without a check."})  # fmt: skip
+
+
+def status_page_schema() -> dict:
+    """GET /status/{slug}.json (core/page_view.py): what the public page shows."""
+    day = every(
+        {
+            "date": {"type": "string", "format": "date", "description": "A UTC day."},
+            "uptime": UPTIME,
+            "incidents": {**INT, "minimum": 0, "description": "Incidents that overlapped the day."},
+            "downtime_seconds": {**INT, "minimum": 0, "description": "Their time inside the day."},
+        }
+    )
+    monitor = every(
+        {
+            "name": STR,
+            "state": {
+                "enum": list(MONITOR_STATES),
+                "description": "maintenance: a window covers it now (paused comes first).",
+            },
+            "url": null(
+                {
+                    **STR,
+                    "description": "Its address, only when its owner shows it (never "
+                    "for a push monitor).",
+                }
+            ),
+            "uptime": every({"24h": UPTIME, "30d": UPTIME, "90d": UPTIME}),
+            "latency_ms": null({**INT, "description": "The last check's response time."}),
+            "latency_avg_24h_ms": null({"type": "number"}),
+            "latency_24h": {
+                "type": "array",
+                "minItems": HOURS,
+                "maxItems": HOURS,
+                "description": "The average response time per hour, oldest first, "
+                "the current hour last; null: no data.",
+                "items": every({"hour": TIME, "avg_ms": null({"type": "number"})}),
+            },
+            "days": {
+                "type": "array",
+                "minItems": DAYS,
+                "maxItems": DAYS,
+                "items": day,
+                "description": f"{DAYS} UTC days, oldest first, today (so far) last.",
+            },
+        }
+    )
+    return every({
+        "slug": STR, "title": STR, "description": STR, "logo_url": null(STR), "note": STR,
+        "state": {"enum": [s.value for s in PageState], "description": "major_outage: more "
+                  "than half of the monitors up or down are down; partial_outage: fewer; "
+                  "maintenance: none down, one in maintenance."},
+        "updated_at": {**TIME, "description": "When the data was read (it is reused for a few "
+                       "seconds)."},
+        "groups": {"type": "array", "items": every({
+            "name": {**STR, "description": "Empty: the page's unnamed group."},
+            "monitors": {"type": "array", "items": monitor}})},
+        "incidents": {"type": "array", "description": "Open incidents, oldest first.",
+                      "items": every({"monitor": STR, "started_at": TIME})},
+        "maintenance": {"type": "array", "description": "Windows running now or starting "
+                        "within 7 days that cover monitors of the page.",
+                        "items": every({"starts_at": TIME, "ends_at": TIME,
+                                        "active": {"type": "boolean"},
+                                        "monitors": {"type": "array", "items": STR}})},
+    }) | {"description": "A public status page, as /status/{slug} shows it. Nothing private: "
+          "no owner, ids, error texts or maintenance reasons."}  # fmt: skip
+
+
 SCHEMAS = {
     "Error": obj({"error": obj({"code": STR, "message": STR,
                                 "fields": {"type": "object", "additionalProperties": STR}},
@@ -351,6 +431,7 @@ SCHEMAS = {
     "WindowList": listing("Window"),
     "UserList": listing("User"),
     "WebhookEvent": webhook_event_schema(),
+    "StatusPage": status_page_schema(),
 }  # fmt: skip
 
 
@@ -365,6 +446,16 @@ def listed(name: str) -> dict:
 
 
 INCIDENT_STATE = param("state", "query", {"enum": ["open", "resolved"]})
+SLUG = param("slug", "path", {"type": "string", "pattern": f"^{SLUG_IN_PATH.pattern}$"},
+             "The page's slug.")  # fmt: skip
+LANG = param("lang", "query", {"enum": list(LANGUAGES)}, "The language of the page (and of "
+             "errors); default: the best of Accept-Language, else en.")  # fmt: skip
+
+
+def html_answer(description: str) -> dict:
+    return {"description": description,
+            "content": {"text/html": {"schema": {"type": "string"}}}}  # fmt: skip
+
 
 PATHS = {
     "/api/v1/users": {
@@ -501,6 +592,25 @@ PATHS = {
         "post": op("Queue a test alert to it, sent through the outbox like any alert (a "
                    "channel turned off: 422 channel_disabled)",
                    {"202": answer("Queued", ref("TestQueued"))}, 404, 422),
+    },
+    "/status/{slug}": {
+        "parameters": [SLUG, LANG],
+        "get": {"summary": "A public status page as HTML (no key; cached: ETag, If-None-Match "
+                "gives 304, Cache-Control: public, max-age=30)", "security": [],
+                "responses": {"200": html_answer("The page"),
+                              "304": answer("Not modified (If-None-Match)"),
+                              "404": html_answer("No such page (the same for every slug)"),
+                              "503": html_answer("The data cannot be read now")}},
+    },
+    "/status/{slug}.json": {
+        "parameters": [SLUG, LANG],
+        "get": {"summary": "A public status page's data (no key; cached like the page)",
+                "security": [],
+                "responses": {"200": answer("The page's data", ref("StatusPage")),
+                              "304": answer("Not modified (If-None-Match)"),
+                              "404": answer("No such page (the same for every slug)",
+                                            ref("Error")),
+                              "503": answer("The data cannot be read now", ref("Error"))}},
     },
     "/api/v1/openapi.json": {
         "get": {"summary": "This document", "security": [], "responses": {

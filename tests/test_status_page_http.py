@@ -18,7 +18,7 @@ from api.status_page import CACHE_CONTROL, PAGE_TTL
 from core.clock import ManualClock
 from core.probe import Probe
 from db.models import StatusPage, User
-from tests.support.api import ApiClient, serving
+from tests.support.api import ApiClient, conforms, serving
 from tests.support.status_pages import figures, make_monitor, make_page, write_rollups
 
 NOW = datetime(2026, 12, 2, 10, 30, tzinfo=UTC)
@@ -82,6 +82,7 @@ async def test_html_in_every_field_is_text(db, settings) -> None:
                 assert f"{field} {evil}" not in html
             status, _headers, text = await fetch(api, f"/status/evil-{n}.json")
             page = json.loads(text)
+            conforms("StatusPage", page)
             monitor = page["groups"][0]["monitors"][0]
             assert (page["title"], page["description"], page["note"]) == (
                 f"title {evil}", f"description {evil}", f"note {evil}"
@@ -178,6 +179,7 @@ async def test_every_missing_slug_gets_the_same_404(db, settings) -> None:
         assert status == 404 and content_type.startswith("text/html")
         assert "Status page not found" in html and "<script" not in html
         answers = {(await fetch(api, f"/status/{slug}.json"))[::2] for slug in missing}
+        conforms("Error", json.loads(next(iter(answers))[1]))
         assert answers == {(404, json.dumps({"error": {"code": "not_found",
                                                        "message": "Not found.",
                                                        "fields": {}}}))}  # fmt: skip
