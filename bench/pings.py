@@ -740,7 +740,8 @@ def figures(
         "latency_p99_ms": round(percentile(latencies, 0.99), 2),
         "latency_max_ms": round(max(latencies), 2) if latencies else None,
         "latency_p99_ms_by_quarter": [
-            round(percentile([ms for ms, q in by_quarter if q == n], 0.99), 2) for n in range(4)
+            round(percentile(quarter, 0.99), 2) if quarter else None  # JSON has no NaN
+            for quarter in ([ms for ms, q in by_quarter if q == n] for n in range(4))
         ],
         "client_late_p99_ms": round(percentile(seen["late"], 0.99) * 1000, 2),
         "app_cpu_s_per_1000_pings": app,
