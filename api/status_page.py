@@ -19,9 +19,9 @@ same data, the StatusPage schema of api/openapi.py) and their static files under
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
-import itertools
 import json
 import logging
 from dataclasses import dataclass
@@ -50,61 +50,62 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https:; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'"
 )
-# Rendered bodies kept per process: a big page's HTML is about 1 MB (9 KB a monitor).
-MAX_BODIES = 64
+# Rendered bodies kept per process, gzipped: a page of 100 monitors is about 40 KB.
+MAX_BODIES = 256
 
 routes = web.RouteTableDef()
 
 
 @dataclass(frozen=True)
 class Body:
-    """A rendered page, as sent, and gzipped."""
+    """A rendered page, kept gzipped only (a big page is 1 MB of HTML, 40 KB gzipped;
+    every browser takes gzip, and the rare client that does not gets it unzipped)."""
 
-    data: bytes
     gzipped: bytes
-    etag: str
+    etag: str  # of the page as such
     gzipped_etag: str
 
     @classmethod
     def of(cls, data: bytes) -> Body:
         digest = hashlib.sha256(data).hexdigest()[:32]
-        return cls(data, gzip.compress(data, 6, mtime=0), f'"{digest}"', f'"{digest}-gz"')
+        return cls(gzip.compress(data, 6, mtime=0), f'"{digest}"', f'"{digest}-gz"')
 
-
-@dataclass(frozen=True)
-class _Snapshot:
-    serial: int  # tells the bodies rendered from this read from those of another
-    view: PageView
+    @property
+    def data(self) -> bytes:
+        return gzip.decompress(self.gzipped)
 
 
 class StatusPages:
-    """What one app keeps of its status pages (module doc): the data per slug, and the
-    bodies rendered from it per format and language."""
+    """What one app keeps of its status pages (module doc): each page's data, and the
+    bodies rendered from it per format and language. Both are rebuilt by one request
+    at a time while the others get the copy before, so neither a new read nor a new
+    rendering makes visitors wait; a body is at most twice PAGE_TTL old."""
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.views: PageCache[_Snapshot] = PageCache(PAGE_TTL, clock)
+        self.views: PageCache[PageView] = PageCache(PAGE_TTL, clock)
         self.bodies: PageCache[Body] = PageCache(PAGE_TTL, clock, max_entries=MAX_BODIES)
-        self._serials = itertools.count(1)
 
     async def body(self, slug: str | None, kind: str, lang: str) -> Body | None:
         """The page `slug` as `kind` ("html" or "json"), None when there is no such page."""
         if slug is None:
             return None
-        snapshot = await self.views.get(slug, lambda: self._read(slug))
-        if snapshot is None:
-            return None
-        key = (kind, slug, lang if kind == "html" else "", snapshot.serial)
-        return await self.bodies.get(key, lambda: self._render(snapshot.view, kind, lang))
+        key = (kind, slug, lang if kind == "html" else "")
+        return await self.bodies.get(key, lambda: self._build(slug, kind, lang))
 
-    async def _read(self, slug: str) -> _Snapshot | None:
-        view = await page_view(slug, self.clock.now())
-        return None if view is None else _Snapshot(next(self._serials), view)
+    async def _build(self, slug: str, kind: str, lang: str) -> Body | None:
+        view = await self.views.get(slug, lambda: page_view(slug, self.clock.now()))
+        return None if view is None else await self._render(view, kind, lang)
 
     async def _render(self, view: PageView, kind: str, lang: str) -> Body:
+        """The body: rendered on the event loop in small steps (web/pages.py), then
+        hashed and gzipped in a worker thread, where zlib and hashlib run beside the loop
+        (they let go of the interpreter)."""
         if kind == "json":
-            return Body.of(json.dumps(view_json(view), ensure_ascii=False).encode())
-        return Body.of(render_page(view, lang).encode())
+            text = json.dumps(view_json(view), ensure_ascii=False)
+        else:
+            text = await render_page(view, lang)
+        return await asyncio.to_thread(Body.of, text.encode())
 
 
 STATUS_PAGES_KEY = web.AppKey("status_pages", StatusPages)

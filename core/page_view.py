@@ -25,6 +25,10 @@ What it shows, and why:
   known (up or down: paused ones, those in maintenance and new ones left out) are
   down; a partial outage when fewer are; maintenance when none is down and one is in
   maintenance; operational otherwise (an empty page too).
+- A monitor costs about half a millisecond of CPU to assemble (90 days, 24 hours), and
+  a rollup row a few microseconds to read, so the event loop gets a turn every
+  YIELD_EVERY monitors and YIELD_ROWS rows: a page of 500 monitors does not hold up
+  the requests and checks around it.
 - Nothing private: no owner, no error text or cause, no window's reason, no monitor
   ids; a monitor's address only when its owner chose to show it (`show_url`), and
   never a push monitor's (it has none: its `url` is its schedule).
@@ -32,6 +36,7 @@ What it shows, and why:
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -52,6 +57,8 @@ DAYS = 90  # daily bars
 HOURS = 24  # hourly response times, and the 24 h uptime
 UPTIME_DAYS = (30, 90)  # the longer uptime figures, in days
 UPCOMING = timedelta(days=7)  # maintenance shown this far ahead
+YIELD_EVERY = 10  # monitors assembled between two turns of the event loop
+YIELD_ROWS = 1000  # rollup rows read between two turns
 PUSH_KIND = "push"
 MAINTENANCE = "maintenance"  # a monitor's state while a window covers it
 
@@ -150,12 +157,12 @@ def _param(conn: BaseDBAsyncClient, moment: datetime) -> Any:
 
 async def _rows_of(
     conn: BaseDBAsyncClient, sql: str, times: list[datetime], ids: list[int]
-) -> list[dict]:
+) -> list:
     """`sql` with its time parameters first ($1.. in order) and `{ids}` the IN list."""
     condition, listed = id_list(conn, ids, start=len(times) + 1)
     params = [_param(conn, moment) for moment in times] + listed
     _, rows = await conn.execute_query(sql.format(ids=condition), params)
-    return [dict(row) for row in rows]
+    return rows
 
 
 async def page_view(slug: str, now: datetime | None = None) -> PageView | None:
@@ -190,11 +197,13 @@ async def page_view(slug: str, now: datetime | None = None) -> PageView | None:
     in_maintenance = {item["id"] for item in items if any(_covers(w, item) for w in active)}
     by_group: dict[int, list[MonitorView]] = defaultdict(list)
     names: dict[int, str] = {}
-    for item in items:
+    for index, item in enumerate(items):
         names[item["id"]] = item["name"]
         by_group[item["group_id"]].append(
             _monitor(item, item["id"] in in_maintenance, history, first_day, first_hour, now)
         )
+        if index % YIELD_EVERY == YIELD_EVERY - 1:
+            await asyncio.sleep(0)  # let requests and checks through (module doc)
     view = PageView(
         slug=page.slug,
         title=page.title,
@@ -271,11 +280,13 @@ async def _history(
             [since],
             ids,
         )
-        for row in rows:
+        for index, row in enumerate(rows):
             into[row["monitor_id"]][db_time(row["period_start"])] = _Figures(
                 row["checks"], row["failures"], row["maintenance"], row["latency_count"],
                 int(row["latency_sum"]),
             )  # fmt: skip
+            if index % YIELD_ROWS == YIELD_ROWS - 1:
+                await asyncio.sleep(0)
     incidents = await _rows_of(
         conn,
         "SELECT monitor_id, started_at, resolved_at FROM incidents WHERE started_at < "
@@ -284,11 +295,12 @@ async def _history(
         [now, first_day],
         ids,
     )
-    for incident in incidents:
-        incident["started_at"] = db_time(incident["started_at"])
-        if incident["resolved_at"] is not None:
-            incident["resolved_at"] = db_time(incident["resolved_at"])
-        history.incidents[incident["monitor_id"]].append(incident)
+    for row in incidents:
+        resolved = row["resolved_at"]
+        history.incidents[row["monitor_id"]].append({
+            "started_at": db_time(row["started_at"]),
+            "resolved_at": None if resolved is None else db_time(resolved),
+        })  # fmt: skip
     return history
 
 
