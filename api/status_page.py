@@ -102,7 +102,7 @@ class StatusPages:
         hashed and gzipped in a worker thread, where zlib and hashlib run beside the loop
         (they let go of the interpreter)."""
         if kind == "json":
-            text = json.dumps(view_json(view), ensure_ascii=False)
+            text = json.dumps(await view_json(view), ensure_ascii=False)
         else:
             text = await render_page(view, lang)
         return await asyncio.to_thread(Body.of, text.encode())

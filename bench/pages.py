@@ -261,7 +261,7 @@ async def timed_builds(app, what: str) -> tuple[float, float]:
     view = await page_view(SLUG, app[STATUS_PAGES_KEY].clock.now())
     read = time.perf_counter()
     if what == "json":
-        json.dumps(view_json(view), ensure_ascii=False)
+        json.dumps(await view_json(view), ensure_ascii=False)
     else:
         await render_page(view, "en")
     return (read - started) * 1000, (time.perf_counter() - read) * 1000

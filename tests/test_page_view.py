@@ -73,7 +73,7 @@ async def test_bars_and_figures_come_from_the_rollups(db) -> None:
     assert monitor.latency_ms == 123
     assert monitor.state == "up" and view.state == PageState.OPERATIONAL
 
-    answer = view_json(view)["groups"][0]["monitors"][0]
+    answer = (await view_json(view))["groups"][0]["monitors"][0]
     assert answer["uptime"] == {"24h": round(84 / 90, 6), "30d": round(1099 / 1100, 6),
                                 "90d": round(1149 / 1200, 6)}  # fmt: skip
     assert answer["days"][-1] == {"date": "2026-12-02", "uptime": 0.99, "incidents": 0,
@@ -126,7 +126,7 @@ async def test_incidents_are_counted_on_each_day_they_touch(db) -> None:
     assert all(day.incidents == 0 for day in by_name(view)["Other"].days)
     assert [(i.monitor, i.started_at) for i in view.incidents] == [("Site", NOW - HOUR)]
     assert view.state == PageState.PARTIAL_OUTAGE  # one of two down
-    text = json.dumps(view_json(view))
+    text = json.dumps(await view_json(view))
     assert "10.0.0.7" not in text and "timeout" not in text  # no error details
 
 
@@ -207,7 +207,7 @@ async def test_maintenance_current_and_scheduled(db) -> None:
         "API": MAINTENANCE, "Web": "up"
     }  # fmt: skip
     assert view.state == PageState.MAINTENANCE
-    answer = view_json(view)
+    answer = await view_json(view)
     assert answer["maintenance"][1] == {
         "starts_at": (NOW + 2 * DAY).isoformat(), "ends_at": (NOW + 2 * DAY + HOUR).isoformat(),
         "active": False, "monitors": ["API", "Web"],
@@ -234,7 +234,7 @@ async def test_only_the_page_s_monitors_and_only_what_is_public(db) -> None:
         "Database": "db.internal.example:5432",  # its target, shown as its owner chose
         "Backup": None,  # a push monitor has no address
     }
-    text = json.dumps(view_json(view))
+    text = json.dumps(await view_json(view))
     for private in ("hidden.example.com", "Not on the page", "On another page", "987654321",
                     "owner_name", "every 1d", "private.example.com"):  # fmt: skip
         assert private not in text, private
