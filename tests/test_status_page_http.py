@@ -215,3 +215,25 @@ async def test_no_key_is_needed(db, settings) -> None:
     ):
         assert reply.status == 200
         assert (await reply.json())["slug"] == "acme"
+
+
+async def test_the_page_s_landmarks_banner_bars_and_times(db, settings) -> None:
+    """What a browser and a screen reader find (and the browser test relies on)."""
+    owner = await User.create(telegram_id=1)
+    up = await make_monitor(owner, "Up", state="up")
+    down = await make_monitor(owner, "Down", state="down")
+    await make_page(owner, "acme", [("One", [(up, False)]), ("Two", [(down, False)])])
+    async with served(settings) as (api, _clock):
+        html = (await fetch(api, "/status/acme"))[2]
+    assert re.search(r'<section id="banner" [^>]*data-state="partial_outage"', html)
+    assert html.count('<li class="bar ') == 2 * 90
+    assert len(re.findall(r'class="bar[ "]', html)) == 2 * 90  # nothing else is a bar
+    assert len(re.findall(r'<li class="bar \w+" tabindex="0" role="img" aria-label="[^"<>]+">',
+                          html)) == 2 * 90  # fmt: skip
+    for landmark in ("<header", "<main", "<footer"):
+        assert html.count(landmark) == 1
+    updated = f'<time id="updated" class="local" datetime="{NOW.isoformat()}">'
+    assert updated in html
+    shown = html.split(updated)[1].split("</time>")[0]
+    assert "12/2/26" in shown and "10:30" in shown and shown.endswith("UTC")  # said so
+    assert "data-theme=" in html and 'name="viewport"' in html
