@@ -5,14 +5,15 @@ same data, the StatusPage schema of api/openapi.py) and their static files under
 - Language: `?lang=` (en, ru, es, de) forces one; otherwise the visitor's
   Accept-Language, quality values honoured; English when none of ours is asked for.
 - Cost: the page's data (core/page_view.py) is read at most once per PAGE_TTL seconds
-  per process, and each language's HTML (and the JSON) rendered once per such read
-  (core/page_cache.py: one build at a time, the earlier copy served meanwhile). Each
-  body carries a strong ETag (a hash of the body; the gzip form its own), an
+  per process, and each language's HTML (and the JSON) rendered from it at most once
+  per PAGE_TTL (core/page_cache.py: one build at a time, the copy before served
+  meanwhile, and for a few minutes while the database cannot be read). Each body
+  carries a strong ETag (a hash of the body; the gzip form its own), an
   `If-None-Match` that names it is a 304, and `Cache-Control: public, max-age=30` lets
   browsers and proxies keep it. A body is sent gzipped to clients that take gzip.
 - A slug that names no page, whether well formed or not, gets the same 404: an HTML
   page for the HTML route, the API's JSON error for .json. When the database cannot be
-  read and no earlier copy is at hand: 503.
+  read and no copy is at hand: 503.
 - The HTML loads only the app's own files; its Content-Security-Policy says so (the
   logo, an https URL its owner gave, is the one image from elsewhere).
 """
