@@ -13,13 +13,16 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
+import pytest
 
-from api.status_page import CACHE_CONTROL, PAGE_TTL
+from api.status_page import CACHE_CONTROL, PAGE_TTL, StatusPages
 from core.clock import ManualClock
 from core.probe import Probe
+from core.settings import Settings
 from db.models import StatusPage, User
 from tests.support.api import ApiClient, conforms, serving
 from tests.support.status_pages import figures, make_monitor, make_page, write_rollups
+from tests.test_ping_endpoints import database_that_goes_away
 
 NOW = datetime(2026, 12, 2, 10, 30, tzinfo=UTC)
 TODAY = datetime(2026, 12, 2, tzinfo=UTC)
@@ -237,3 +240,27 @@ async def test_the_page_s_landmarks_banner_bars_and_times(db, settings) -> None:
     shown = html.split(updated)[1].split("</time>")[0]
     assert "12/2/26" in shown and "10:30" in shown and shown.endswith("UTC")  # said so
     assert "data-theme=" in html and 'name="viewport"' in html
+
+
+@pytest.mark.parametrize("dialect", ["postgres"])  # SQLite in WAL mode still reads
+async def test_while_the_database_is_away_the_copy_before_is_served(dialect, fresh_db_url) -> None:
+    """Within PageCache's stale time the page stays up, saying when it was read; past
+    it, 503 (HTML, and the JSON error); back, it is read again."""
+    async with database_that_goes_away(dialect, fresh_db_url) as (url, lose, restore):
+        settings = Settings(_env_file=None, database_url=url)
+        await simple_page(title="Served")
+        async with served(settings) as (api, clock):
+            first = await fetch(api, "/status/acme")
+            await lose()
+            await clock.advance(PAGE_TTL)
+            during = await fetch(api, "/status/acme")
+            assert during[0] == 200 and during[1]["ETag"] == first[1]["ETag"]
+            assert (await fetch(api, "/status/acme.json"))[0] == 200  # from the data read
+            await clock.advance(StatusPages(clock).views.stale_for + PAGE_TTL)
+            status, _headers, html = await fetch(api, "/status/acme")
+            assert status == 503 and "Temporarily unavailable" in html
+            status, _headers, text = await fetch(api, "/status/acme.json")
+            assert status == 503 and json.loads(text)["error"]["code"] == "unavailable"
+            await restore()
+            statuses = [(await fetch(api, "/status/acme"))[0] for _ in range(3)]
+            assert statuses[-1] == 200  # a pool may drop a dead link first
