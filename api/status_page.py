@@ -189,12 +189,22 @@ async def status_page(request: web.Request) -> web.Response:
                       "minute."),
         )  # fmt: skip
     if body is None:
-        return _message(
-            404, lang, lambda: _("Status page not found"),
-            lambda: _("There is no status page at this address. Check the link you were "
-                      "given."),
-        )  # fmt: skip
+        return _not_found(lang)
     return _send(request, body, HTML, lang)
+
+
+@routes.get("/status")
+@routes.get("/status/")
+async def no_status_page(request: web.Request) -> web.Response:
+    """No slug at all: the same 404 page as a slug that names none."""
+    return _not_found(language(request))
+
+
+def _not_found(lang: str) -> web.Response:
+    return _message(
+        404, lang, lambda: _("Status page not found"),
+        lambda: _("There is no status page at this address. Check the link you were given."),
+    )  # fmt: skip
 
 
 @routes.get("/assets/{asset}")
