@@ -2,12 +2,11 @@
 and the rollups: never from check_logs, so a page of 500 monitors with 90 days behind
 each costs the same handful of indexed reads as a page of one.
 
-One function, `page_view(slug, now)`, reads (one statement per table, the page's
-monitors as one IN list):
-1. the page; 2. its groups; 3. its monitors joined to their monitor rows; 4. the daily
-rollups of the last DAYS days; 5. the hourly rollups of the last HOURS hours; 6. the
-incidents overlapping those days; 7. the maintenance windows current or starting
-within UPCOMING that cover any of them.
+One function, `page_view(slug, now)`, reads (the page's monitors as one IN list):
+1. the page; 2. its monitors with their groups and monitor rows (through the page's
+index on status_page_monitors); 3. the daily rollups of the last DAYS days; 4. the
+hourly rollups of the last HOURS hours; 5. the incidents overlapping those days; 6. the
+maintenance windows current or starting within UPCOMING that cover any of them.
 
 What it shows, and why:
 - A monitor's state is its row's (up, down, unknown), "paused", or "maintenance" while
@@ -172,15 +171,12 @@ async def page_view(slug: str, now: datetime | None = None) -> PageView | None:
     if page is None:
         return None
     conn = current_connection()
-    mark = _mark(conn, 1)
-    _, groups = await conn.execute_query(
-        f"SELECT id, name FROM status_page_groups WHERE page_id = {mark} ORDER BY position, id",
-        [page.id],
-    )
     _, items = await conn.execute_query(
-        "SELECT i.group_id, i.show_url, m.id, m.owner_id, m.name, m.kind, m.url, m.state, "
-        "m.paused, m.last_latency_ms FROM status_page_monitors AS i JOIN monitors AS m "
-        f"ON m.id = i.monitor_id WHERE i.page_id = {mark} ORDER BY i.position, i.id",
+        "SELECT i.group_id, g.name AS group_name, i.show_url, m.id, m.owner_id, m.name, "
+        "m.kind, m.url, m.state, m.paused, m.last_latency_ms FROM status_page_monitors AS i "
+        "JOIN status_page_groups AS g ON g.id = i.group_id "
+        "JOIN monitors AS m ON m.id = i.monitor_id "
+        f"WHERE i.page_id = {_mark(conn, 1)} ORDER BY g.position, g.id, i.position, i.id",
         [page.id],
     )
     items = [dict(item) for item in items]
@@ -195,11 +191,12 @@ async def page_view(slug: str, now: datetime | None = None) -> PageView | None:
     )  # fmt: skip
     active = [w for w in windows if w.starts_at <= now]
     in_maintenance = {item["id"] for item in items if any(_covers(w, item) for w in active)}
-    by_group: dict[int, list[MonitorView]] = defaultdict(list)
+    groups: dict[int, GroupView] = {}  # in the page's order: the rows come in it
     names: dict[int, str] = {}
     for index, item in enumerate(items):
         names[item["id"]] = item["name"]
-        by_group[item["group_id"]].append(
+        group = groups.setdefault(item["group_id"], GroupView(item["group_name"], []))
+        group.monitors.append(
             _monitor(item, item["id"] in in_maintenance, history, first_day, first_hour, now)
         )
         if index % YIELD_EVERY == YIELD_EVERY - 1:
@@ -213,11 +210,7 @@ async def page_view(slug: str, now: datetime | None = None) -> PageView | None:
         state=PageState.OPERATIONAL,
         updated_at=now,
         first_hour=first_hour,
-        groups=[
-            GroupView(group["name"], by_group[group["id"]])
-            for group in groups
-            if by_group.get(group["id"])
-        ],
+        groups=list(groups.values()),  # a group without monitors is not shown
         incidents=sorted(
             OpenIncident(started_at=i["started_at"], monitor=names[monitor_id])
             for monitor_id, listed in history.incidents.items()
@@ -265,7 +258,7 @@ async def _history(
     conn: BaseDBAsyncClient, ids: list[int], first_day: datetime, first_hour: datetime,
     now: datetime,
 ) -> _History:  # fmt: skip
-    """The rollups and incidents of the monitors `ids` (module doc, reads 4-6)."""
+    """The rollups and incidents of the monitors `ids` (module doc, reads 3-5)."""
     history = _History(defaultdict(dict), defaultdict(dict), defaultdict(list))
     if not ids:
         return history

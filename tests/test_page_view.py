@@ -1,6 +1,6 @@
 """core.page_view on both databases: bars and figures from known rollups (and from the
 real rollup job), incidents per day, the banner in each state, maintenance current and
-scheduled, what stays private, the page's order, and the same few statements whatever
+scheduled, what stays private, the page's order, and the same six statements whatever
 the number of monitors."""
 
 from __future__ import annotations
@@ -267,4 +267,4 @@ async def test_the_same_few_statements_whatever_the_size(db, size, caplog) -> No
         view = await page_view("acme", NOW)
     statements = [r for r in caplog.records if r.name == "tortoise.db_client"]
     assert view.monitor_count == size and len(view.incidents) == size
-    assert len(statements) == 7, [r.getMessage()[:80] for r in statements]
+    assert len(statements) == 6, [r.getMessage()[:80] for r in statements]
