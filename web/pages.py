@@ -42,6 +42,7 @@ from web.assets import asset_url
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 REFRESH_SECONDS = 60  # how often the page's script fetches it again
 SPARK_WIDTH, SPARK_HEIGHT = 120, 32  # the response-time sparkline's viewBox
+YIELD_PIECES = 500  # pieces of the template's output between two turns of the event loop
 
 
 def _text(message: str, **fields: object) -> str:
@@ -237,8 +238,9 @@ def _when(moment: datetime, lang: str) -> dict:
 
 async def render_page(view: PageView, lang: str) -> str:
     """The page as HTML in `lang`. A monitor's part costs about half a millisecond, so
-    the event loop gets a turn every YIELD_EVERY monitors (a thread would not help: the
-    work holds the interpreter, and the loop would wait for it all the same)."""
+    the event loop gets a turn every YIELD_EVERY monitors, and every YIELD_PIECES pieces
+    of the template's output (a thread would not help: the work holds the interpreter,
+    and the loop would wait for it all the same)."""
     with use_locale(lang):
         days = view.groups[0].monitors[0].days if view.groups else []  # every monitor's
         formats = _Formats(lang, days)
@@ -252,7 +254,7 @@ async def render_page(view: PageView, lang: str) -> str:
                 if done % YIELD_EVERY == 0:
                     await asyncio.sleep(0)
             groups.append((group.name, monitors))
-        return ENV.get_template("status_page.html").render(
+        pieces = ENV.get_template("status_page.html").generate(
             lang=lang,
             view=view,
             banner=_banner(view.state),
@@ -271,6 +273,12 @@ async def render_page(view: PageView, lang: str) -> str:
             ],
             days=DAYS,
         )
+        html = []
+        for count, piece in enumerate(pieces, 1):  # the template runs as it is read
+            html.append(piece)
+            if count % YIELD_PIECES == 0:
+                await asyncio.sleep(0)
+        return "".join(html)
 
 
 def render_message(lang: str, title: Callable[[], str], text: Callable[[], str]) -> str:
