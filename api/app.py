@@ -12,7 +12,7 @@ from api.app_keys import PING_INTAKE_KEY, PING_LIMITS_KEY, RUNTIME_KEY, SETTINGS
 from api.auth import auth_middleware
 from api.errors import json_errors
 from api.params import PATH_ID_MAX, PATH_TEXT_PARAMS
-from api.v1 import channels, checks, incidents, maintenance, monitors, stats, users
+from api.v1 import channels, checks, incidents, maintenance, monitors, pages, stats, users
 from core.ping_intake import PingIntake
 from core.rate_limits import TokenBuckets
 from core.runtime import Runtime
@@ -36,7 +36,7 @@ def create_app(runtime: Runtime) -> web.Application:
     )
     app.cleanup_ctx.append(_ping_intake)
     for module in (health, metrics, openapi, users, monitors, channels, checks, incidents,
-                   maintenance, stats, ping):  # fmt: skip
+                   maintenance, stats, pages, ping):  # fmt: skip
         app.add_routes(module.routes)
     _check_path_parameters(app)
     return app
