@@ -28,7 +28,8 @@ id); moves swap neighbours and keep the positions of a group dense.
 Every refusal is a RuleError with a stable code (core/rule_texts.py words it) and,
 where the API needs it, the field it is about. Layout changes lock the page's row, so
 two at once (two replicas, a double tap) cannot pass a cap together or interleave
-their positions.
+their positions. Queries of a page's monitors always name the page: the unique index
+on (page_id, monitor_id) is the one index those rows have.
 """
 
 from __future__ import annotations
@@ -572,7 +573,7 @@ async def add_monitors(
             group = await StatusPageGroup.filter(page_id=page.id).order_by("position", "id").first()
             if group is None:
                 group = await StatusPageGroup.create(page_id=page.id, name="", position=0)
-        start = await _next_position(StatusPageMonitor, group_id=group.id)
+        start = await _next_position(StatusPageMonitor, page_id=page.id, group_id=group.id)
         await StatusPageMonitor.bulk_create(
             [
                 StatusPageMonitor(page_id=page.id, group_id=group.id, monitor_id=i, position=p)
@@ -612,7 +613,9 @@ async def move_monitor(page: StatusPage, monitor_id: int, step: int) -> Layout:
     async with _transaction():
         await _lock(page.id)
         item = await _item_on(page.id, monitor_id)
-        rows = await StatusPageMonitor.filter(group_id=item.group_id).order_by("position", "id")
+        rows = await StatusPageMonitor.filter(page_id=page.id, group_id=item.group_id).order_by(
+            "position", "id"
+        )
         index = next(i for i, row in enumerate(rows) if row.id == item.id)
         await _swap(rows, index, 1 if step > 0 else -1)
         await _touch(page.id)
@@ -627,7 +630,9 @@ async def move_monitor_to_group(page: StatusPage, monitor_id: int, group_id: int
         group = await _group_on(page.id, group_id)
         if item.group_id != group.id:
             item.group_id = group.id
-            item.position = await _next_position(StatusPageMonitor, group_id=group.id)
+            item.position = await _next_position(
+                StatusPageMonitor, page_id=page.id, group_id=group.id
+            )
             await item.save(update_fields=["group_id", "position"])
             await _touch(page.id)
     return await layout_of(page)
@@ -684,7 +689,7 @@ async def delete_group(page: StatusPage, group_id: int) -> Layout:
     async with _transaction():
         await _lock(page.id)
         group = await _group_on(page.id, group_id)
-        items = StatusPageMonitor.filter(group_id=group.id)
+        items = StatusPageMonitor.filter(page_id=page.id, group_id=group.id)
         heir = (
             await StatusPageGroup.filter(page_id=page.id, id__not=group.id)
             .order_by("position", "id")
@@ -693,7 +698,7 @@ async def delete_group(page: StatusPage, group_id: int) -> Layout:
         if await items.exists():
             if heir is None:
                 raise RuleError("page_group_last")
-            start = await _next_position(StatusPageMonitor, group_id=heir.id)
+            start = await _next_position(StatusPageMonitor, page_id=page.id, group_id=heir.id)
             first = min(await items.values_list("position", flat=True))
             await items.update(group_id=heir.id, position=F("position") + (start - first))
         await group.delete()
