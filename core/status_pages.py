@@ -75,6 +75,8 @@ RESERVED_SLUGS = frozenset(
 # What a slug gets when the title gives too little, or a reserved word.
 SLUG_FALLBACK = "page"
 SLUG_SUFFIX = "-page"
+# Room a suggested slug's base leaves for the number that makes it free ("-2"...).
+SLUG_NUMBER_ROOM = len("-99999")
 # Suggested slugs tried at most this many times when another page takes one first.
 SLUG_ATTEMPTS = 3
 
@@ -186,10 +188,12 @@ def slug_base(title: str) -> str:
         out.append("".join(c for c in plain.lower() if c in SLUG_CHARACTERS and c != "-") or " ")
     words = "".join(out).split()
     base = "-".join(words)
-    room = MAX_SLUG - len("-99")
+    room = MAX_SLUG - SLUG_NUMBER_ROOM
     if len(base) > room:
         cut = base[:room]
-        base = cut.rsplit("-", 1)[0] if "-" in cut else cut
+        if base[room] != "-" and "-" in cut:  # cut inside a word: drop that word
+            cut = cut.rsplit("-", 1)[0]
+        base = cut.rstrip("-")
     if not base:
         return SLUG_FALLBACK
     if len(base) < MIN_SLUG or base in RESERVED_SLUGS:

@@ -127,9 +127,12 @@ def test_slug_bases_from_titles(title: str, base: str) -> None:
 def test_a_long_title_is_cut_at_a_word_with_room_for_a_number() -> None:
     base = pages.slug_base("word " * 40)
     assert base.startswith("word-word") and not base.endswith("-")
-    assert len(base) <= pages.MAX_SLUG - 3 and pages.parse_slug(base + "-99")
+    room = pages.MAX_SLUG - pages.SLUG_NUMBER_ROOM
+    assert len(base) <= room and pages.parse_slug(base + "-99999")
+    assert pages.slug_base("word " * 40) == "-".join(["word"] * 11)  # 54 characters
+    assert pages.slug_base("a" * 57 + " bc") == "a" * 57  # ends at a word
     unbroken = pages.slug_base("x" * 100)
-    assert unbroken == "x" * (pages.MAX_SLUG - 3)
+    assert unbroken == "x" * room
 
 
 async def test_a_suggested_slug_is_free(db) -> None:
