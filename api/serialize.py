@@ -6,6 +6,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 from core import kinds
+from core.badges import badge_urls
 from core.monitor_rules import quota_of
 from core.probe import ProbeResult
 from core.settings import Settings
@@ -53,7 +54,16 @@ def monitor_json(monitor: Monitor, settings: Settings, channel_ids: list[int]) -
         "last_latency_ms": monitor.last_latency_ms,
         "cert_expires_at": when(monitor.cert_expires_at),
         "created_at": when(monitor.created_at),
+        "badges": badges_json(monitor, settings),
     }
+
+
+def badges_json(monitor: Monitor, settings: Settings) -> dict | None:
+    """The badges' URLs once the monitor has a badge token (made by POST .../badge-token
+    or the bot's Badges button: reading a monitor writes nothing), else None."""
+    if not monitor.badge_token:
+        return None
+    return badge_urls(settings.public_base_url, monitor.badge_token)
 
 
 def kind_json(monitor: Monitor, settings: Settings) -> dict:

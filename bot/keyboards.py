@@ -121,6 +121,7 @@ def monitor_card(monitor: Monitor, page: int = 0) -> InlineKeyboardMarkup:
     button(_("📊 Stats"), "stats")
     button(_("🛠 Maintenance"), "maint")
     button(_("🔔 Alerts"), "channels")
+    button(_("🏷 Badges"), "badges")
     button(_("🗑 Delete"), "delete")
     button(_("⬅️ Back to list"), "back")
     kb.adjust(2)
@@ -183,13 +184,14 @@ def unnamed_alert_pages(first: int, last: int, page: int, pages: int) -> InlineK
     return kb.as_markup()
 
 
-def _confirm(monitor: Monitor, page: int, yes: str, action: str) -> InlineKeyboardMarkup:
-    """Yes (`action`) or "No, keep it" (back to the card), under a card's question."""
+def _confirm(
+    monitor: Monitor, page: int, yes: str, action: str, back: str = "open"
+) -> InlineKeyboardMarkup:
+    """Yes (`action`) or "No, keep it" (`back`: the card, unless the question came from
+    another screen of it), under a card's question."""
     kb = InlineKeyboardBuilder()
     kb.button(text=yes, callback_data=MonitorCb(action=action, id=monitor.id, page=page))
-    kb.button(
-        text=_("No, keep it"), callback_data=MonitorCb(action="open", id=monitor.id, page=page)
-    )
+    kb.button(text=_("No, keep it"), callback_data=MonitorCb(action=back, id=monitor.id, page=page))
     kb.adjust(2)
     return kb.as_markup()
 
@@ -200,6 +202,19 @@ def confirm_delete(monitor: Monitor, page: int) -> InlineKeyboardMarkup:
 
 def confirm_new_url(monitor: Monitor, page: int) -> InlineKeyboardMarkup:
     return _confirm(monitor, page, _("Yes, make a new URL"), "new_url_yes")
+
+
+def badge_links(monitor: Monitor, page: int) -> InlineKeyboardMarkup:
+    """Under a monitor's badge links: make new ones (asked first), or back to the card."""
+    kb = InlineKeyboardBuilder()
+    for text, action in ((_("🔄 New badge links"), "badges_new"), (_("⬅️ Back"), "open")):
+        kb.button(text=text, callback_data=MonitorCb(action=action, id=monitor.id, page=page))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def confirm_new_badges(monitor: Monitor, page: int) -> InlineKeyboardMarkup:
+    return _confirm(monitor, page, _("Yes, make new links"), "badges_new_yes", back="badges")
 
 
 def intervals(choices: tuple[int, ...]) -> InlineKeyboardMarkup:
