@@ -19,7 +19,7 @@ from api.app_keys import (
 from api.auth import auth_middleware
 from api.errors import json_errors
 from api.params import PATH_ID_MAX, PATH_TEXT_PARAMS
-from api.v1 import channels, checks, incidents, maintenance, monitors, stats, users
+from api.v1 import channels, checks, incidents, maintenance, monitors, pages, stats, users
 from core.badges import BadgeFigures
 from core.ping_intake import PingIntake
 from core.rate_limits import TokenBuckets
@@ -45,7 +45,7 @@ def create_app(runtime: Runtime) -> web.Application:
     app[BADGE_FIGURES_KEY] = BadgeFigures(runtime.probe.clock)
     app.cleanup_ctx.append(_ping_intake)
     for module in (health, metrics, openapi, users, monitors, channels, checks, incidents,
-                   maintenance, stats, ping, badges):  # fmt: skip
+                   maintenance, stats, pages, ping, badges):  # fmt: skip
         app.add_routes(module.routes)
     _check_path_parameters(app)
     return app

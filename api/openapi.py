@@ -37,6 +37,19 @@ from core.monitor_rules import (
 )
 from core.settings import Settings
 from core.stats import WINDOWS
+from core.status_pages import (
+    MAX_DESCRIPTION,
+    MAX_GROUP_NAME,
+    MAX_GROUPS,
+    MAX_LOGO_URL,
+    MAX_NOTE,
+    MAX_PAGE_MONITORS,
+    MAX_PAGES,
+    MAX_SLUG,
+    MAX_TITLE,
+    MIN_SLUG,
+    RESERVED_SLUGS,
+)
 from db.models import MonitorState, PingKind
 from scheduler.transports import TRANSPORTS
 from scheduler.transports.base import EVENT_NAMES
@@ -243,6 +256,50 @@ def every(properties: dict) -> dict:
     return obj(properties, list(properties))
 
 
+SLUG = {"type": "string", "minLength": MIN_SLUG, "maxLength": MAX_SLUG,
+        "description": f"The page's address, /status/<slug>: {MIN_SLUG}-{MAX_SLUG} characters of "
+        "a-z, 0-9 and -, not starting or ending with -, unique (409 slug_taken); upper case is "
+        "lowered; reserved words are refused (422 slug_reserved): "
+        f"{', '.join(sorted(RESERVED_SLUGS))}."}  # fmt: skip
+PAGE_TEXT = {
+    "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE,
+              "description": "One line (spaces collapsed)."},
+    "description": {"type": "string", "maxLength": MAX_DESCRIPTION},
+    "logo_url": null({"type": "string", "maxLength": MAX_LOGO_URL, "description": "https only, "
+                      "on a public host (the SSRF rule of monitors: 422 logo_https, "
+                      "logo_private); null or empty: no logo."}),
+    "note": {"type": "string", "maxLength": MAX_NOTE,
+             "description": "The owner's public note, shown above the incidents."},
+}  # fmt: skip
+PAGE_GROUPS_IN = {
+    "type": "array", "maxItems": MAX_GROUPS,
+    "description": f"The whole layout, in order: at most {MAX_GROUPS} groups and "
+    f"{MAX_PAGE_MONITORS} monitors in all (422 page_monitors_max), each one of the owner's "
+    "monitors (422 page_monitor_unknown) and on the page once (422 page_monitor_twice).",
+    "items": obj({
+        "name": {"type": "string", "maxLength": MAX_GROUP_NAME,
+                 "description": "Default and empty: the unnamed group."},
+        "monitors": {"type": "array", "items": obj({
+            "id": ROW_ID,
+            "show_url": {"type": "boolean", "description": "Whether the public page shows "
+                         "the monitor's URL. Default: false."},
+        }, ["id"])},
+    }),
+}  # fmt: skip
+PAGE_READ = {
+    "id": INT, "owner_telegram_id": INT, "slug": STR, "title": STR, "description": STR,
+    "logo_url": null(STR), "note": STR,
+    "url": {**STR, "description": "The public page: PUBLIC_URL/status/<slug>."},
+    "json_url": {**STR, "description": "The same data as JSON: PUBLIC_URL/status/<slug>.json."},
+    "groups": {"type": "array", "items": every({
+        "name": {**STR, "description": "Empty: the unnamed group."},
+        "monitors": {"type": "array", "items": every({
+            "id": INT, "name": STR, "show_url": {"type": "boolean"}})},
+    })},
+    "created_at": TIME, "updated_at": TIME,
+}  # fmt: skip
+
+
 def webhook_event_schema() -> dict:
     """What a webhook channel receives (scheduler/transports/webhook.py): not served by
     this API, documented here so receivers have one schema to validate against."""
@@ -350,6 +407,19 @@ SCHEMAS = {
         "enabled": {"type": "boolean", "description": "Turning it on clears disabled_reason."},
         "is_default": {"type": "boolean"},
     }),
+    "Page": every(PAGE_READ),
+    "PageCreate": obj({
+        **PAGE_TEXT,
+        "slug": null({**SLUG, "description": SLUG["description"] + " Null or absent: one made "
+                      "from the title (a free one: -2, -3... appended)."}),
+        "groups": PAGE_GROUPS_IN,
+        "owner_telegram_id": {**TELEGRAM_USER_ID, "description": "The owner (admin key only; "
+                              "a user key creates for itself)."},
+    }, ["title"]),
+    "PagePatch": obj({**PAGE_TEXT, "slug": SLUG,
+                      "groups": {**PAGE_GROUPS_IN, "description": "Replaces the layout. "
+                                 + PAGE_GROUPS_IN["description"]}}),
+    "PageList": listing("Page"),
     "TestQueued": obj({"notification_id": {**INT, "description": "The queued notification."}},
                       ["notification_id"]),
     "ChannelList": listing("Channel"),
@@ -570,6 +640,22 @@ PATHS = {
         "post": op("Queue a test alert to it, sent through the outbox like any alert (a "
                    "channel turned off: 422 channel_disabled)",
                    {"202": answer("Queued", ref("TestQueued"))}, 404, 422),
+    },
+    "/api/v1/pages": {
+        "get": op("List status pages, in id order", listed("PageList"), 400, 403,
+                  params=[LIMIT, CURSOR, OWNER]),
+        "post": op(f"Create a status page (at most {MAX_PAGES} per user: 409 page_quota; a "
+                   "slug taken: 409 slug_taken)",
+                   {"201": answer("Created", ref("Page"))}, 400, 409, 413, 422,
+                   requestBody=body("PageCreate")),
+    },
+    "/api/v1/pages/{id}": {
+        "parameters": [ID],
+        "get": op("One status page", {"200": answer("The page", ref("Page"))}, 404),
+        "patch": op("Change any of its fields, all or nothing; groups replaces the layout",
+                    {"200": answer("The page", ref("Page"))}, 400, 404, 409, 413, 422,
+                    requestBody=body("PagePatch")),
+        "delete": op("Delete a status page (its monitors stay)", {"204": answer("Deleted")}, 404),
     },
     **{f"/badge/{{token}}/{kind}.svg": badge_path(kind) for kind in BADGE_KINDS},
     "/api/v1/openapi.json": {

@@ -55,6 +55,7 @@ def help_topic_labels() -> dict[str, str]:
         "email": _("Email alerts"),
         "api": _("API token"),
         "language": _("Languages"),
+        "pages": _("Status pages"),
     }
 
 
@@ -308,33 +309,47 @@ def save_or_cancel() -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def chat_monitor_toggles(
-    choices: Sequence[tuple[Monitor, bool]], channel_id: int, page: int, pages: int
+def monitor_toggles(
+    choices: Sequence[tuple[Monitor, bool]],
+    page: int,
+    pages: int,
+    toggle: Callable[[Monitor], CallbackData],
+    turn: Callable[[int], CallbackData],
+    done: CallbackData,
 ) -> InlineKeyboardMarkup:
-    """The monitor picker of a linked chat: one button per monitor (✅ when it alerts
-    the chat), ◀️ ▶️, and Done."""
-    from bot.callbacks import ChatLinkCb
-
+    """A monitor picker of toggles: one button per monitor (✅ when it is in, ▫️ when
+    not) calling `toggle(monitor)`, ◀️ ▶️ calling `turn(page)`, and Done (`done`)."""
     kb = InlineKeyboardBuilder()
     for monitor, on in choices:
         kb.button(
-            text=f"{'✅' if on else '▫️'} {cut(monitor.name, 40)}",
-            callback_data=ChatLinkCb(
-                action="toggle", channel=channel_id, monitor=monitor.id, page=page
-            ),
+            text=f"{'✅' if on else '▫️'} {cut(monitor.name, 40)}", callback_data=toggle(monitor)
         )
     kb.adjust(1)
     nav = InlineKeyboardBuilder()
     if page > 0:
-        nav.button(
-            text="◀️", callback_data=ChatLinkCb(action="page", channel=channel_id, page=page - 1)
-        )
+        nav.button(text="◀️", callback_data=turn(page - 1))
     if page + 1 < pages:
-        nav.button(
-            text="▶️", callback_data=ChatLinkCb(action="page", channel=channel_id, page=page + 1)
-        )
+        nav.button(text="▶️", callback_data=turn(page + 1))
     kb.attach(nav)
-    done = InlineKeyboardBuilder()
-    done.button(text=_("✔️ Done"), callback_data=ChatLinkCb(action="done", channel=channel_id))
-    kb.attach(done)
+    finish = InlineKeyboardBuilder()
+    finish.button(text=_("✔️ Done"), callback_data=done)
+    kb.attach(finish)
     return kb.as_markup()
+
+
+def chat_monitor_toggles(
+    choices: Sequence[tuple[Monitor, bool]], channel_id: int, page: int, pages: int
+) -> InlineKeyboardMarkup:
+    """The monitor picker of a linked chat: a monitor is ✅ when it alerts the chat."""
+    from bot.callbacks import ChatLinkCb
+
+    return monitor_toggles(
+        choices,
+        page,
+        pages,
+        lambda monitor: ChatLinkCb(
+            action="toggle", channel=channel_id, monitor=monitor.id, page=page
+        ),
+        lambda target: ChatLinkCb(action="page", channel=channel_id, page=target),
+        ChatLinkCb(action="done", channel=channel_id),
+    )

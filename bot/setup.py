@@ -29,6 +29,7 @@ from bot.routers import (
     language,
     maintenance,
     monitors,
+    pages,
     push,
     settings,
     start,
@@ -63,6 +64,7 @@ def feature_routers() -> list[Router]:
         maintenance,
         settings,
         channels,
+        pages,
         groups,
         fallback,
     )
@@ -124,6 +126,7 @@ def commands() -> list[BotCommand]:
         ("stats", _("Statistics")),
         ("maintenance", _("Maintenance windows")),
         ("settings", _("Settings")),
+        ("pages", _("Public status pages")),
         ("link", _("Alerts in a group or channel")),
         ("language", _("Language")),
         ("help", _("Help")),

@@ -28,7 +28,15 @@ from api.openapi import document, variants
 from api.params import encode_cursor
 from core.badges import badge_token_of
 from core.maintenance import create_window
-from db.models import Channel, Incident, MaintenanceWindow, Monitor, User
+from db.models import (
+    Channel,
+    Incident,
+    MaintenanceWindow,
+    Monitor,
+    StatusPage,
+    StatusPageMonitor,
+    User,
+)
 from tests.support.api import ADMIN_KEY, Reply, raw_request, serving
 from tests.support.bot_harness import PUBLIC_URL
 
@@ -95,6 +103,10 @@ async def _state() -> tuple:
         await MaintenanceWindow.all().order_by("id").values_list("id", "reason", "ends_at"),
         await User.all().order_by("id").values_list("id", "monitor_quota"),
         await Channel.all().order_by("id").values_list("id", "name", "enabled", "is_default"),
+        await StatusPage.all().order_by("id").values_list(
+            "id", "slug", "title", "description", "logo_url", "note"
+        ),
+        await StatusPageMonitor.all().order_by("id").values_list("id", "group_id", "show_url"),
     )  # fmt: skip
 
 
@@ -107,13 +119,15 @@ def _valid_body(schema_name: str, monitor_id: int) -> dict:
         "UserPatch": {"monitor_quota": 1000},
         "ChannelCreate": {"kind": "webhook", "target": PUBLIC_URL, "owner_telegram_id": 1},
         "ChannelPatch": {"name": "renamed"},
+        "PageCreate": {"title": "Fuzz", "owner_telegram_id": 1},
+        "PagePatch": {"title": "renamed"},
     }[schema_name]
 
 
 def _id_of(path: str, name: str) -> str:
     """Which seeded row (or token) a path parameter names."""
     for prefix, row in (("/api/v1/maintenance/", "window"), ("/api/v1/channels/", "channel"),
-                        ("/badge/", "badge_token")):  # fmt: skip
+                        ("/api/v1/pages/", "page"), ("/badge/", "badge_token")):  # fmt: skip
         if path.startswith(prefix):
             return row
     return name
@@ -193,8 +207,9 @@ async def test_hostile_values_in_every_slot_are_4xx_that_change_nothing(fuzzed) 
     await Incident.create(monitor=monitor, started_at=now - timedelta(hours=1), cause="dns")
     window = await create_window(owner, now, now + timedelta(hours=1), monitor=monitor)
     channel = await Channel.create(owner=owner, kind="webhook", target=PUBLIC_URL)
+    page = await StatusPage.create(owner=owner, slug="seed", title="Seed")
     ids = {"id": monitor.id, "telegram_id": 1, "window": window.id, "channel": channel.id,
-           "badge_token": await badge_token_of(monitor)}  # fmt: skip
+           "page": page.id, "badge_token": await badge_token_of(monitor)}  # fmt: skip
     doc = document(settings.min_interval_seconds)
 
     problems, count = [], 0
