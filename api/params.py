@@ -36,6 +36,7 @@ from aiohttp import web
 from api.errors import ApiError
 from core.i18n import _
 from core.monitor_rules import RuleError
+from core.status_pages import MAX_SLUG, MIN_SLUG, SLUG_CHARACTERS
 from core.timezones import parse_zone, tz_of
 
 DEFAULT_LIMIT = 50
@@ -50,16 +51,14 @@ MAX_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 # Each path parameter's largest value, by name (app.py refuses a route whose
 # parameter is missing here, so a new route cannot skip the check).
 PATH_ID_MAX = {"id": INT_MAX, "telegram_id": BIGINT_MAX}
-# Path parameters that are not ids, and the one route module that reads each (itself).
+# Path parameters that are not ids, and the route modules that read each (themselves;
+# each checks the form and size of its own before any lookup).
 PATH_TEXT_PARAMS = {
-    "token": "api/ping.py",
+    "token": "api/ping.py (32 characters), api/badges.py (22), URL-safe base64",
     "action": "api/ping.py",
-    "slug": "api/status_page.py",  # SLUG_IN_PATH
-    "asset": "api/status_page.py",  # a static file's name, looked up in web/assets.py
+    "slug": "api/status_page.py (path_slug: the form core/status_pages gives slugs)",
+    "asset": "api/status_page.py (a static file's name, looked up in web/assets.py)",
 }
-# What a status page's slug may be in a path: 3 to 64 of a-z, 0-9 and "-" (the shape
-# pages are given). Anything else names no page: a 404 without a query.
-SLUG_IN_PATH = re.compile(r"[a-z0-9-]{3,64}")
 
 
 class Refused(Exception):
@@ -396,9 +395,12 @@ def path_id(request: web.Request, name: str = "id") -> int:
 
 
 def path_slug(request: web.Request) -> str | None:
-    """The path's status page slug if it has the shape of one (SLUG_IN_PATH), else None."""
+    """The path's status page slug if it has the form of one (core.status_pages: 3 to 64
+    of a-z, 0-9 and "-"), else None: it names no page, and no query is made for it."""
     slug = request.match_info["slug"]
-    return slug if SLUG_IN_PATH.fullmatch(slug) else None
+    if MIN_SLUG <= len(slug) <= MAX_SLUG and set(slug) <= SLUG_CHARACTERS:
+        return slug
+    return None
 
 
 def ascii_header(request: web.Request, name: str) -> str | None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from aiohttp import web
 
 from api.app_keys import RUNTIME_KEY
 from api.errors import error_response
+from api.http_cache import MAX_AGE, client_holds, etag_of
 from api.params import path_slug
 from core.accept import accepts
 from core.clock import Clock
@@ -43,7 +43,7 @@ from web.pages import render_message, render_page
 log = logging.getLogger(__name__)
 
 PAGE_TTL = 5.0  # seconds a page's data is reused
-CACHE_CONTROL = "public, max-age=30"
+CACHE_CONTROL = f"public, max-age={MAX_AGE}"
 ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
 HTML = "text/html; charset=utf-8"
 JSON_TYPE = "application/json; charset=utf-8"
@@ -68,8 +68,8 @@ class Body:
 
     @classmethod
     def of(cls, data: bytes) -> Body:
-        digest = hashlib.sha256(data).hexdigest()[:32]
-        return cls(gzip.compress(data, 6, mtime=0), f'"{digest}"', f'"{digest}-gz"')
+        etag = etag_of(data)
+        return cls(gzip.compress(data, 6, mtime=0), etag, etag[:-1] + '-gz"')
 
     @property
     def data(self) -> bytes:
@@ -119,14 +119,6 @@ def language(request: web.Request) -> str:
     return preferred_language(request.headers.get("Accept-Language")) or DEFAULT_LANGUAGE
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    """Whether If-None-Match names `etag` (weak comparison, as RFC 9110 asks of GET)."""
-    if not if_none_match:
-        return False
-    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-    return "*" in tags or etag in tags
-
-
 def _send(request: web.Request, body: Body, content_type: str, lang: str) -> web.Response:
     zipped = accepts(request.headers.get("Accept-Encoding"), "gzip")
     etag = body.gzipped_etag if zipped else body.etag
@@ -139,7 +131,7 @@ def _send(request: web.Request, body: Body, content_type: str, lang: str) -> web
     }
     if content_type == HTML:
         headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    if _matches(request.headers.get("If-None-Match"), etag):
+    if client_holds(request, etag):
         return web.Response(status=304, headers=headers)
     if zipped:
         headers["Content-Encoding"] = "gzip"

@@ -493,6 +493,7 @@ class StatusPage(Model):
 
     class Meta:
         table = "status_pages"
+        indexes = (("owner_id", "id"),)
 
 
 class StatusPageGroup(Model):
@@ -507,6 +508,7 @@ class StatusPageGroup(Model):
 
     class Meta:
         table = "status_page_groups"
+        indexes = (("page_id", "position"),)
 
 
 class StatusPageMonitor(Model):
@@ -517,10 +519,10 @@ class StatusPageMonitor(Model):
         "models.StatusPage", related_name="items", on_delete=fields.CASCADE, db_index=False
     )
     group: fields.ForeignKeyRelation[StatusPageGroup] = fields.ForeignKeyField(
-        "models.StatusPageGroup", related_name="items", on_delete=fields.CASCADE
+        "models.StatusPageGroup", related_name="items", on_delete=fields.CASCADE, db_index=True
     )
     monitor: fields.ForeignKeyRelation[Monitor] = fields.ForeignKeyField(
-        "models.Monitor", related_name="page_items", on_delete=fields.CASCADE
+        "models.Monitor", related_name="page_items", on_delete=fields.CASCADE, db_index=True
     )
     position = fields.IntField(default=0)
     show_url = fields.BooleanField(default=False)
