@@ -1,7 +1,7 @@
 """Benchmark of a public status page: the real web app serving one page of many
 monitors to clients in another process, while the scheduler keeps checking.
 
-    python -m bench.pages [--what page|json] [--monitors 100] [--rate 200] \
+    python -m bench.pages [--what page|json|badge] [--monitors 100] [--rate 200] \
         [--duration 10] [--connections 32] [--checks-per-s 200] [--sqlite] [--uvloop]
 
 Creates a throw-away database (PostgreSQL on the server of DATABASE_URL, by default
@@ -15,10 +15,12 @@ and the engine with its APScheduler jobs, as run.py does; after --baseline secon
 the scheduler alone, a client in a separate process sends --rate requests a second for
 --duration seconds, open loop, through --connections keep-alive connections, as
 browsers do (Accept-Encoding: gzip, no conditional requests: every answer is a full
-body). The badge routes are measured by the badges' own mode once they are in the app.
+body). With --what badge the requests go round the page's monitors' badges instead
+(status, uptime over 30 days and latency of each: 3 x --monitors URLs, api/badges.py).
 Prints one JSON line:
 
-  what / path                 page (HTML) or json, and the URL asked for
+  what / path                 page (HTML), json or badge, and the URL asked for (the
+                              first of the round for badges)
   answered_per_s              200 answers per second of the client's window
   sent / statuses             requests sent, and every answer by status
   latency_p50_ms / _p99_ms / _max_ms  from the request's start to its body read
@@ -31,7 +33,8 @@ Prints one JSON line:
   page_reads / renders        how often the page's data was read and a body rendered
                               in the window (core/page_cache.py: once per PAGE_TTL)
   read_ms / render_ms         one read of the page's data (core/page_view.py) and one
-                              rendering of it, measured apart after the window
+                              rendering of it, measured apart after the window (null
+                              for badges)
   checks_per_s / lag_p50_s / lag_p99_s / lag_max_s  the engine's checks started per
                               second in the window and how late they started
   baseline_checks_per_s / baseline_lag_p99_s  the same before the clients
@@ -78,7 +81,7 @@ INCIDENT_SHARE = 0.1  # of the page's monitors, each with a few incidents in the
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--what", choices=("page", "json"), default="page")
+    parser.add_argument("--what", choices=("page", "json", "badge"), default="page")
     parser.add_argument("--monitors", type=int, default=100, help="on the page")
     parser.add_argument("--rate", type=float, default=200, help="requests per second")
     parser.add_argument("--duration", type=float, default=10)
@@ -96,13 +99,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 # The client (a separate process) ------------------------------------------------------
 
 
-def client_process(conn, url: str, args: argparse.Namespace) -> None:
+def client_process(conn, urls: list[str], args: argparse.Namespace) -> None:
     """The client's process: open the pool, say "ready", wait for "go", send, report."""
     use_uvloop(args.uvloop)
-    conn.send(asyncio.run(_client(conn, url, args)))
+    conn.send(asyncio.run(_client(conn, urls, args)))
 
 
-async def _client(conn, url: str, args: argparse.Namespace) -> dict:
+async def _client(conn, urls: list[str], args: argparse.Namespace) -> dict:
+    """Requests at the rate, going round `urls` (one, or the badges)."""
     total = int(args.rate * args.duration)
     clock = time.perf_counter
     latencies: list[float] = []
@@ -116,7 +120,7 @@ async def _client(conn, url: str, args: argparse.Namespace) -> dict:
         auto_decompress=False,  # a browser's work, not the server's
     ) as session:
 
-        async def get(at: float) -> None:
+        async def get(at: float, url: str) -> None:
             started = clock()
             late.append(started - at)
             try:
@@ -129,7 +133,8 @@ async def _client(conn, url: str, args: argparse.Namespace) -> dict:
             statuses[str(status)] += 1
             sizes.append(len(body))
 
-        await asyncio.gather(*(get(clock()) for _ in range(args.connections)))  # warm up
+        await asyncio.gather(*(get(clock(), url) for url in urls))  # warm up: fill the caches
+        await asyncio.gather(*(get(clock(), urls[0]) for _ in range(args.connections)))
         latencies.clear(), late.clear(), statuses.clear(), sizes.clear()
         conn.send("ready")
         conn.recv()  # "go"
@@ -140,7 +145,7 @@ async def _client(conn, url: str, args: argparse.Namespace) -> dict:
         while sent < total:
             due = min(total, int((clock() - t0) * args.rate) + 1)
             while sent < due:
-                task = asyncio.create_task(get(t0 + sent / args.rate))
+                task = asyncio.create_task(get(t0 + sent / args.rate, urls[sent % len(urls)]))
                 pending.add(task)
                 task.add_done_callback(pending.discard)
                 sent += 1
@@ -165,14 +170,15 @@ async def _client(conn, url: str, args: argparse.Namespace) -> dict:
 # The app's process ---------------------------------------------------------------------
 
 
-async def fill(runtime, args: argparse.Namespace, target: TargetProcess) -> None:
+async def fill(runtime, args: argparse.Namespace, target: TargetProcess) -> list[str]:
     """The HTTP monitors, the page of the first --monitors, and their history (module
-    doc): rows as the app stores them."""
+    doc): rows as the app stores them. Returns the paths to ask for."""
     from datetime import UTC, datetime, timedelta
 
     from tortoise.transactions import in_transaction
 
     from core.aggregates import Aggregate
+    from core.badges import badge_token_of
     from core.i18n import use_locale
     from core.monitors import create_monitor
     from core.series import DAY, HOUR, floor_day, floor_hour
@@ -249,6 +255,16 @@ async def fill(runtime, args: argparse.Namespace, target: TargetProcess) -> None
                                    ends_at=now + timedelta(days=2, hours=1))  # fmt: skip
     conn = current_connection()
     await conn.execute_script("ANALYZE" if is_postgres(conn) else "ANALYZE;")
+    if args.what == "json":
+        return [f"/status/{SLUG}.json"]
+    if args.what == "page":
+        return [f"/status/{SLUG}"]
+    paths = []
+    for monitor in await Monitor.filter(id__in=ids).order_by("id"):
+        token = await badge_token_of(monitor)
+        paths += [f"/badge/{token}/status.svg", f"/badge/{token}/uptime.svg?window=30d",
+                  f"/badge/{token}/latency.svg"]  # fmt: skip
+    return paths
 
 
 async def timed_builds(app, what: str) -> tuple[float, float]:
@@ -262,12 +278,12 @@ async def timed_builds(app, what: str) -> tuple[float, float]:
     read = time.perf_counter()
     if what == "json":
         json.dumps(await view_json(view), ensure_ascii=False)
-    else:
+    elif what == "page":
         await render_page(view, "en")
     return (read - started) * 1000, (time.perf_counter() - read) * 1000
 
 
-async def measure(args: argparse.Namespace, runtime, ca_file: str) -> dict:
+async def measure(args: argparse.Namespace, runtime, paths: list[str], ca_file: str) -> dict:
     """Serve the app and run the engine as run.py does; the baseline, then the clients."""
     from aiohttp import web
 
@@ -282,10 +298,10 @@ async def measure(args: argparse.Namespace, runtime, ca_file: str) -> dict:
     site = web.TCPSite(runner, "127.0.0.1", 0, backlog=4096)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
-    path = f"/status/{SLUG}" + (".json" if args.what == "json" else "")
     parent, child = mp.Pipe()
+    base = f"http://127.0.0.1:{port}"
     client = mp.get_context("spawn").Process(
-        target=client_process, args=(child, f"http://127.0.0.1:{port}{path}", args)
+        target=client_process, args=(child, [base + path for path in paths], args)
     )
     client.start()
     checker = LocalChecker(runtime)
@@ -310,21 +326,21 @@ async def measure(args: argparse.Namespace, runtime, ca_file: str) -> dict:
         window = await meter.since(before)
         lags = await checker.lags()
         builds = (pages.views.builds - builds[0], pages.bodies.builds - builds[1])
-        read_ms, render_ms = await timed_builds(app, args.what)
+        timings = await timed_builds(app, args.what) if args.what != "badge" else (None, None)
     finally:
         client.join(10)
         if client.is_alive():
             client.terminate()
         await checker.stop()
         await runner.cleanup()
-    return figures(args, path, seen, window, baseline, lags, baseline_lags, builds,
-                   (read_ms, render_ms))  # fmt: skip
+    return figures(args, paths[0], seen, window, baseline, lags, baseline_lags, builds,
+                   timings)  # fmt: skip
 
 
 def figures(
     args: argparse.Namespace, path: str, seen: dict, window: dict, baseline: dict,
     lags: list[float], baseline_lags: list[float], builds: tuple[int, int],
-    timings: tuple[float, float],
+    timings: tuple[float | None, float | None],
 ) -> dict:  # fmt: skip
     answered = seen["statuses"].get("200", 0)
     per_1000 = 1000 / max(answered, 1)
@@ -358,8 +374,8 @@ def figures(
         "db_cpu_s_per_1000_net": db_net,
         "page_reads": builds[0],
         "renders": builds[1],
-        "read_ms": round(timings[0], 1),
-        "render_ms": round(timings[1], 1),
+        "read_ms": None if timings[0] is None else round(timings[0], 1),
+        "render_ms": None if timings[1] is None else round(timings[1], 1),
         "checks_per_s": round(window["checks"] / window["t"], 1),
         "baseline_checks_per_s": round(baseline["checks"] / baseline["t"], 1),
         "lag_p50_s": round(max(0.0, statistics.median(lags)), 4) if lags else None,
@@ -386,8 +402,8 @@ async def run(args: argparse.Namespace, url: str, target: TargetProcess) -> dict
     probe = Probe(ssl_context=make_ssl_context(cafile=target.ca_file))
     try:
         runtime = Runtime(settings=bench_settings(url, args.concurrency), probe=probe)
-        await fill(runtime, args, target)
-        return await measure(args, runtime, target.ca_file)
+        paths = await fill(runtime, args, target)
+        return await measure(args, runtime, paths, target.ca_file)
     finally:
         await probe.close()
         await close_database()
