@@ -45,10 +45,12 @@ from core.badge_svg import BLUE, GREEN, GREY, ORANGE, RED, YELLOW, YELLOWGREEN, 
 from core.clock import Clock
 from core.i18n import _, i18n
 from core.maintenance import under_maintenance
+from core.page_cache import PageCache
 from core.series import HOUR, floor_day, floor_hour
 from core.stats import WINDOWS
-from core.ttl_cache import TtlCache
-from db.models import DailyRollup, HourlyRollup, Monitor, MonitorState
+from db.bulk import Row, select_monitor_rows
+from db.connection import current_connection
+from db.models import DailyRollup, HourlyRollup, Monitor, MonitorState, User
 
 TOKEN_BYTES = 16
 TOKEN_LENGTH = 22  # characters of URL-safe base64 for TOKEN_BYTES
@@ -70,6 +72,9 @@ LATENCY_COLOURS = ((200, GREEN), (500, YELLOWGREEN), (1000, YELLOW), (2000, ORAN
 # cached by whoever shows it for Cache-Control's 30 s anyway.
 FIGURES_TTL = 10.0
 FIGURES_KEPT = 20_000
+# How long past its time a figure may still be served while it is rebuilt, or while
+# the database cannot be read.
+FIGURES_STALE_FOR = 300.0
 
 # The monitor columns a badge reads (everything else stays in the database).
 BADGE_COLUMNS = ("id", "owner_id", "state", "paused", "last_latency_ms", "badge_token")
@@ -109,13 +114,18 @@ async def rotate_badge_token(monitor: Monitor) -> str:
     return monitor.badge_token
 
 
-async def monitor_by_token(token: str) -> Monitor | None:
-    """The monitor whose badges `token` opens (BADGE_COLUMNS loaded), else None. One
-    lookup of the unique column whatever the token: one that cannot be a token is
+async def monitor_by_token(token: str) -> Row | None:
+    """The monitor whose badges `token` opens (a plain row of BADGE_COLUMNS), else None.
+    One lookup of the unique column whatever the token: one that cannot be a token is
     looked up as "", which no monitor has, so a miss takes the same path every time;
-    the token found is compared again, in constant time, with the one asked for."""
+    the token found is compared again, in constant time, with the one asked for. A
+    plain row, not a model instance: building one cost more than the rest of a badge
+    (bench.pages --what badge)."""
     wanted = token if well_formed(token) else ""
-    found = await Monitor.filter(badge_token=wanted).only(*BADGE_COLUMNS).first()
+    rows = await select_monitor_rows(
+        current_connection(), Monitor, User, BADGE_COLUMNS, (), "badge_token", [wanted], "varchar"
+    )
+    found = rows[0] if rows else None
     if found is None or not wanted or not secrets.compare_digest(found.badge_token or "", wanted):
         return None
     return found
@@ -137,7 +147,7 @@ def default_label(kind: str, window: str = DEFAULT_WINDOW) -> str:
     return _("latency") if kind == "latency" else _("status")
 
 
-def status_badge(monitor: Monitor, maintenance: bool) -> Badge:
+def status_badge(monitor: Monitor | Row, maintenance: bool) -> Badge:
     label = default_label("status")
     if monitor.paused or monitor.state == MonitorState.PAUSED:
         return Badge(label, _("paused"), GREY)
@@ -233,16 +243,20 @@ async def window_sums(monitor_id: int, window: str, now: datetime) -> Aggregate:
 @dataclass
 class BadgeFigures:
     """The figures badges read, each kept FIGURES_TTL seconds per process on `clock`
-    (which also says what time it is)."""
+    (which also says what time it is). An expired figure is rebuilt by one request
+    while the others get the one before (core/page_cache.py), so badges that all
+    expire at once do not all wait on the database at once."""
 
     clock: Clock
     ttl: float = FIGURES_TTL
     kept: int = FIGURES_KEPT
 
     def __post_init__(self) -> None:
-        self._cache: TtlCache[tuple[int, str], object] = TtlCache(self.clock, self.ttl, self.kept)
+        self._cache: PageCache[object] = PageCache(
+            self.ttl, self.clock, stale_for=FIGURES_STALE_FOR, max_entries=self.kept
+        )
 
-    async def badge(self, kind: str, monitor: Monitor, window: str = DEFAULT_WINDOW) -> Badge:
+    async def badge(self, kind: str, monitor: Row, window: str = DEFAULT_WINDOW) -> Badge:
         """The badge of KINDS `kind` (an uptime badge over `window`)."""
         if kind == "status":
             return await self.status(monitor)
@@ -250,23 +264,23 @@ class BadgeFigures:
             return await self.uptime(monitor, window)
         return await self.latency(monitor)
 
-    async def status(self, monitor: Monitor) -> Badge:
+    async def status(self, monitor: Row) -> Badge:
         now = self.clock.now()
-        maintenance = await self._cache.get_or_make(
+        maintenance = await self._cache.get(
             (monitor.id, "maintenance"),
             lambda: under_maintenance(monitor.id, monitor.owner_id, now),
         )
         return status_badge(monitor, bool(maintenance))
 
-    async def uptime(self, monitor: Monitor, window: str) -> Badge:
+    async def uptime(self, monitor: Row, window: str) -> Badge:
         return uptime_badge(window, await self._sums(monitor.id, window))
 
-    async def latency(self, monitor: Monitor) -> Badge:
+    async def latency(self, monitor: Row) -> Badge:
         return latency_badge(await self._sums(monitor.id, LATENCY_WINDOW), monitor.last_latency_ms)
 
     async def _sums(self, monitor_id: int, window: str) -> Aggregate:
         now = self.clock.now()
-        sums = await self._cache.get_or_make(
+        sums = await self._cache.get(
             (monitor_id, window), lambda: window_sums(monitor_id, window, now)
         )
         assert isinstance(sums, Aggregate)
