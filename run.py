@@ -3,7 +3,9 @@
 Everything runs in one asyncio loop. ROLES picks the parts a process runs (all by
 default; core/settings.ALL_ROLES): `ROLES=checker` only claims, checks and records,
 `ROLES=api,bot,outbox` does the rest, so the checks can have cores of their own while
-the front answers pings and people; the database is the only thing they share.
+the front answers pings and people; the database is the only thing they share. Without
+ROLES, on PostgreSQL, the process hands its checks to CHECKER_PROCESSES checker
+processes it starts and supervises (core/checker_processes.py; one per core by default).
 
 The bot's start (reaching Telegram, then polling or the webhook) runs on its own,
 retried while Telegram is away (bot/startup.py): the scheduler, the API and the outbox
@@ -32,12 +34,14 @@ import hmac
 import logging
 import signal
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from api.app import create_app
+from core.checker_processes import CheckerProcesses, checker_command
 from core.logs import configure_logging
 from core.probe import Probe
 from core.runtime import Runtime, freeze_startup_objects
@@ -55,6 +59,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("run")
 
 SHUTDOWN_SECONDS = 5.0
+RUN_PY = Path(__file__).resolve()
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
 
 
@@ -100,6 +105,11 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     log.info("database: %s", redact_url(settings.database_url))
 
     roles = settings.roles
+    checkers = None
+    if beside := settings.checker_processes_beside():
+        roles = roles - {"checker"}  # the checks go to processes of their own
+        checkers = CheckerProcesses(beside, checker_command(RUN_PY))
+        await checkers.start()
     if roles != ALL_ROLES:
         log.info("roles: %s", ", ".join(sorted(roles)))
     probe = Probe()
@@ -189,6 +199,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         await _step("updates in flight", finish_updates(dispatcher, left(0.3)), left(0.5))
     if engine is not None:
         await _step("engine", engine.stop(timeout=left(0.6)), left(0.7))
+    if checkers is not None:
+        await _step("checker processes", checkers.stop(timeout=left(0.6)), left(0.7))
     if outbox is not None:
         await _step("outbox", outbox.stop(timeout=left(0.5)), left(0.6))
     await _step("probe", probe.close(), left(0.3))

@@ -1,5 +1,6 @@
 """Builds the web application that run.py serves on API_HOST:API_PORT: /health,
-/metrics, and /api/v1 (JSON errors and X-API-KEY checks as middlewares)."""
+/metrics, /api/v1 (JSON errors and X-API-KEY checks as middlewares), and the public
+ping and badge endpoints."""
 
 from __future__ import annotations
 
@@ -7,12 +8,19 @@ import re
 
 from aiohttp import web
 
-from api import health, metrics, openapi, ping
-from api.app_keys import PING_INTAKE_KEY, PING_LIMITS_KEY, RUNTIME_KEY, SETTINGS_KEY
+from api import badges, health, metrics, openapi, ping
+from api.app_keys import (
+    BADGE_FIGURES_KEY,
+    PING_INTAKE_KEY,
+    PING_LIMITS_KEY,
+    RUNTIME_KEY,
+    SETTINGS_KEY,
+)
 from api.auth import auth_middleware
 from api.errors import json_errors
 from api.params import PATH_ID_MAX, PATH_TEXT_PARAMS
-from api.v1 import channels, checks, incidents, maintenance, monitors, stats, users
+from api.v1 import channels, checks, incidents, maintenance, monitors, pages, stats, users
+from core.badges import BadgeFigures
 from core.ping_intake import PingIntake
 from core.rate_limits import TokenBuckets
 from core.runtime import Runtime
@@ -34,9 +42,10 @@ def create_app(runtime: Runtime) -> web.Application:
     app[PING_LIMITS_KEY] = TokenBuckets(
         ping.RATE_PER_SECOND, ping.BURST, monotonic=runtime.probe.clock.monotonic
     )
+    app[BADGE_FIGURES_KEY] = BadgeFigures(runtime.probe.clock)
     app.cleanup_ctx.append(_ping_intake)
     for module in (health, metrics, openapi, users, monitors, channels, checks, incidents,
-                   maintenance, stats, ping):  # fmt: skip
+                   maintenance, stats, pages, ping, badges):  # fmt: skip
         app.add_routes(module.routes)
     _check_path_parameters(app)
     return app

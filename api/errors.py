@@ -29,6 +29,10 @@ _STATUS_OF_CODE = {
     "too_many_windows": 409,
     "check_too_soon": 429,
     "creations_in_flight": 429,
+    "slug_taken": 409,
+    "page_quota": 409,
+    "page_group_last": 409,
+    "page_unknown": 404,
 }
 
 

@@ -1,4 +1,5 @@
-"""The OpenAPI 3.1 document of /api/v1, served at GET /api/v1/openapi.json.
+"""The OpenAPI 3.1 document of /api/v1 and of the public badges (/badge/...), served at
+GET /api/v1/openapi.json.
 
 Written next to the handlers and kept honest by tests: every route the app serves is
 described here and nothing else is (tests/test_api_openapi.py), and schemathesis
@@ -17,9 +18,12 @@ from api.app_keys import SETTINGS_KEY
 from api.params import BIGINT_MAX, DEFAULT_LIMIT, INT_MAX, MAX_JSON_DEPTH, MAX_LIMIT, MAX_TIME
 from api.v1.monitors import DEFAULT_PINGS, MAX_PINGS, unused_fields
 from core import kinds as monitor_kinds
+from core.badges import DEFAULT_WINDOW, MAX_LABEL_LENGTH, TOKEN_LENGTH
+from core.badges import KINDS as BADGE_KINDS
 from core.channels import MAX_CHANNELS, url_forms
 from core.charts import HEIGHT, KINDS, WIDTH
 from core.checks import MANUAL_CHECK_GAP
+from core.i18n import LANGUAGES
 from core.maintenance import MAX_REASON_LENGTH, MAX_WINDOW, MIN_WINDOW
 from core.monitor_rules import (
     MAX_CERT_DAY,
@@ -33,6 +37,19 @@ from core.monitor_rules import (
 )
 from core.settings import Settings
 from core.stats import WINDOWS
+from core.status_pages import (
+    MAX_DESCRIPTION,
+    MAX_GROUP_NAME,
+    MAX_GROUPS,
+    MAX_LOGO_URL,
+    MAX_NOTE,
+    MAX_PAGE_MONITORS,
+    MAX_PAGES,
+    MAX_SLUG,
+    MAX_TITLE,
+    MIN_SLUG,
+    RESERVED_SLUGS,
+)
 from db.models import MonitorState, PingKind
 from scheduler.transports import TRANSPORTS
 from scheduler.transports.base import EVENT_NAMES
@@ -148,11 +165,16 @@ MONITOR_READ = {
     "state": {"enum": [s.value for s in MonitorState]}, "state_since": null(TIME),
     "last_check_at": null(TIME), "last_status_code": null(INT),
     "last_latency_ms": null(INT), "cert_expires_at": null(TIME), "created_at": TIME,
+    "badges": null({**obj({kind: {**STR, "format": "uri"} for kind in BADGE_KINDS},
+                          list(BADGE_KINDS)),
+                    "description": "The public badges' URLs (PUBLIC_URL/badge/<token>/...; "
+                    f"uptime over {DEFAULT_WINDOW} unless ?window= names another); null "
+                    "until made by POST .../badge-token (reading a monitor makes none)."}),
 }  # fmt: skip
 MONITOR_READ_REQUIRED = [
     "id", "owner_telegram_id", "name", "url", "interval", "retry_interval", "timeout",
     "failure_threshold", "success_threshold", "paused", "channel_ids", "custom_channels",
-    "state", "state_since", "last_check_at",
+    "state", "state_since", "last_check_at", "badges",
 ]  # fmt: skip
 CREATE_OWNER = {**TELEGRAM_USER_ID, "description": "The owner (admin key only; a user key "
                 "creates for itself)."}  # fmt: skip
@@ -232,6 +254,50 @@ CHANNEL_NAME = {"type": "string", "maxLength": MAX_NAME_LENGTH,
 def every(properties: dict) -> dict:
     """A closed object with all of `properties` present (null when unknown)."""
     return obj(properties, list(properties))
+
+
+SLUG = {"type": "string", "minLength": MIN_SLUG, "maxLength": MAX_SLUG,
+        "description": f"The page's address, /status/<slug>: {MIN_SLUG}-{MAX_SLUG} characters of "
+        "a-z, 0-9 and -, not starting or ending with -, unique (409 slug_taken); upper case is "
+        "lowered; reserved words are refused (422 slug_reserved): "
+        f"{', '.join(sorted(RESERVED_SLUGS))}."}  # fmt: skip
+PAGE_TEXT = {
+    "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE,
+              "description": "One line (spaces collapsed)."},
+    "description": {"type": "string", "maxLength": MAX_DESCRIPTION},
+    "logo_url": null({"type": "string", "maxLength": MAX_LOGO_URL, "description": "https only, "
+                      "on a public host (the SSRF rule of monitors: 422 logo_https, "
+                      "logo_private); null or empty: no logo."}),
+    "note": {"type": "string", "maxLength": MAX_NOTE,
+             "description": "The owner's public note, shown above the incidents."},
+}  # fmt: skip
+PAGE_GROUPS_IN = {
+    "type": "array", "maxItems": MAX_GROUPS,
+    "description": f"The whole layout, in order: at most {MAX_GROUPS} groups and "
+    f"{MAX_PAGE_MONITORS} monitors in all (422 page_monitors_max), each one of the owner's "
+    "monitors (422 page_monitor_unknown) and on the page once (422 page_monitor_twice).",
+    "items": obj({
+        "name": {"type": "string", "maxLength": MAX_GROUP_NAME,
+                 "description": "Default and empty: the unnamed group."},
+        "monitors": {"type": "array", "items": obj({
+            "id": ROW_ID,
+            "show_url": {"type": "boolean", "description": "Whether the public page shows "
+                         "the monitor's URL. Default: false."},
+        }, ["id"])},
+    }),
+}  # fmt: skip
+PAGE_READ = {
+    "id": INT, "owner_telegram_id": INT, "slug": STR, "title": STR, "description": STR,
+    "logo_url": null(STR), "note": STR,
+    "url": {**STR, "description": "The public page: PUBLIC_URL/status/<slug>."},
+    "json_url": {**STR, "description": "The same data as JSON: PUBLIC_URL/status/<slug>.json."},
+    "groups": {"type": "array", "items": every({
+        "name": {**STR, "description": "Empty: the unnamed group."},
+        "monitors": {"type": "array", "items": every({
+            "id": INT, "name": STR, "show_url": {"type": "boolean"}})},
+    })},
+    "created_at": TIME, "updated_at": TIME,
+}  # fmt: skip
 
 
 def webhook_event_schema() -> dict:
@@ -341,6 +407,19 @@ SCHEMAS = {
         "enabled": {"type": "boolean", "description": "Turning it on clears disabled_reason."},
         "is_default": {"type": "boolean"},
     }),
+    "Page": every(PAGE_READ),
+    "PageCreate": obj({
+        **PAGE_TEXT,
+        "slug": null({**SLUG, "description": SLUG["description"] + " Null or absent: one made "
+                      "from the title (a free one: -2, -3... appended)."}),
+        "groups": PAGE_GROUPS_IN,
+        "owner_telegram_id": {**TELEGRAM_USER_ID, "description": "The owner (admin key only; "
+                              "a user key creates for itself)."},
+    }, ["title"]),
+    "PagePatch": obj({**PAGE_TEXT, "slug": SLUG,
+                      "groups": {**PAGE_GROUPS_IN, "description": "Replaces the layout. "
+                                 + PAGE_GROUPS_IN["description"]}}),
+    "PageList": listing("Page"),
     "TestQueued": obj({"notification_id": {**INT, "description": "The queued notification."}},
                       ["notification_id"]),
     "ChannelList": listing("Channel"),
@@ -365,6 +444,55 @@ def listed(name: str) -> dict:
 
 
 INCIDENT_STATE = param("state", "query", {"enum": ["open", "resolved"]})
+
+
+def text_answer(description: str) -> dict:
+    return {"description": description, "content": {"text/plain": {"schema": STR}}}
+
+
+def badge_path(kind: str) -> dict:
+    """A public badge (api/badges.py): no key; an SVG image, cacheable."""
+    params = [
+        param(
+            "token",
+            "path",
+            {"type": "string", "pattern": f"^[A-Za-z0-9_-]{{{TOKEN_LENGTH}}}$"},
+            "The monitor's badge token (its badges' URLs name it).",
+        ),
+        param(
+            "label",
+            "query",
+            {"type": "string", "minLength": 1, "maxLength": MAX_LABEL_LENGTH},
+            "Another label (no control or invisible characters; longer: 400).",
+        ),
+        param(
+            "lang",
+            "query",
+            {"enum": sorted(LANGUAGES)},
+            "The language of the words (default: Accept-Language, else English).",
+        ),
+    ]
+    if kind == "uptime":
+        params.insert(
+            1, param("window", "query", {"enum": list(WINDOWS)}, f"Default: {DEFAULT_WINDOW}.")
+        )
+    summary = {
+        "status": "A monitor's state as a badge: up, down, paused, maintenance, unknown",
+        "uptime": "A monitor's uptime over a window as a badge, coloured by threshold",
+        "latency": "A monitor's average latency over 24 h as a badge, coloured by threshold",
+    }[kind]
+    return {"get": {
+        "summary": f"{summary} (public: no key)", "security": [], "parameters": params,
+        "responses": {
+            "200": {"description": "The badge, with an ETag; Cache-Control: public, "
+                    "max-age=30",
+                    "content": {"image/svg+xml": {"schema": STR}}},
+            "304": {"description": "Not modified (If-None-Match holds the ETag)"},
+            "400": text_answer("A bad parameter, and why"),
+            "404": text_answer("No monitor has this token"),
+        },
+    }}  # fmt: skip
+
 
 PATHS = {
     "/api/v1/users": {
@@ -407,6 +535,17 @@ PATHS = {
         "post": op("A push monitor's new ping URL (its ping_url, shown this once); the old "
                    "one stops at once. Another kind: 422 not_push",
                    {"200": answer("The monitor, with ping_url", ref("Monitor"))}, 404, 422),
+    },
+    "/api/v1/monitors/{id}/badge-token": {
+        "parameters": [ID],
+        "post": op("Make the monitor's badge URLs if it has none (the same ones again if it "
+                   "has: embedded badges keep working)",
+                   {"200": answer("The monitor, with badges", ref("Monitor"))}, 404),
+    },
+    "/api/v1/monitors/{id}/rotate-badge-token": {
+        "parameters": [ID],
+        "post": op("New badge URLs in place of the old ones, which answer 404 at once",
+                   {"200": answer("The monitor, with its new badges", ref("Monitor"))}, 404),
     },
     "/api/v1/monitors/{id}/pings": {
         "parameters": [ID],
@@ -502,6 +641,23 @@ PATHS = {
                    "channel turned off: 422 channel_disabled)",
                    {"202": answer("Queued", ref("TestQueued"))}, 404, 422),
     },
+    "/api/v1/pages": {
+        "get": op("List status pages, in id order", listed("PageList"), 400, 403,
+                  params=[LIMIT, CURSOR, OWNER]),
+        "post": op(f"Create a status page (at most {MAX_PAGES} per user: 409 page_quota; a "
+                   "slug taken: 409 slug_taken)",
+                   {"201": answer("Created", ref("Page"))}, 400, 409, 413, 422,
+                   requestBody=body("PageCreate")),
+    },
+    "/api/v1/pages/{id}": {
+        "parameters": [ID],
+        "get": op("One status page", {"200": answer("The page", ref("Page"))}, 404),
+        "patch": op("Change any of its fields, all or nothing; groups replaces the layout",
+                    {"200": answer("The page", ref("Page"))}, 400, 404, 409, 413, 422,
+                    requestBody=body("PagePatch")),
+        "delete": op("Delete a status page (its monitors stay)", {"204": answer("Deleted")}, 404),
+    },
+    **{f"/badge/{{token}}/{kind}.svg": badge_path(kind) for kind in BADGE_KINDS},
     "/api/v1/openapi.json": {
         "get": {"summary": "This document", "security": [], "responses": {
             "200": answer("OpenAPI 3.1", {"type": "object"})}},

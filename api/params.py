@@ -50,8 +50,12 @@ MAX_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 # Each path parameter's largest value, by name (app.py refuses a route whose
 # parameter is missing here, so a new route cannot skip the check).
 PATH_ID_MAX = {"id": INT_MAX, "telegram_id": BIGINT_MAX}
-# Path parameters that are not ids, and the one route module that reads each (itself).
-PATH_TEXT_PARAMS = {"token": "api/ping.py", "action": "api/ping.py"}
+# Path parameters that are not ids, and the route modules that read each (themselves;
+# each checks the form and size of its own before any lookup).
+PATH_TEXT_PARAMS = {
+    "token": "api/ping.py (32 characters), api/badges.py (22), URL-safe base64",
+    "action": "api/ping.py",
+}
 
 
 class Refused(Exception):

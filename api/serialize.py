@@ -6,10 +6,12 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 from core import kinds
+from core.badges import badge_urls
 from core.monitor_rules import quota_of
 from core.probe import ProbeResult
 from core.settings import Settings
 from core.stats import WindowStats
+from core.status_pages import Layout, page_json_url, page_url
 from db.models import (
     Channel,
     CheckLog,
@@ -17,6 +19,7 @@ from db.models import (
     MaintenanceWindow,
     Monitor,
     Ping,
+    StatusPage,
     User,
 )
 
@@ -51,7 +54,16 @@ def monitor_json(monitor: Monitor, settings: Settings, channel_ids: list[int]) -
         "last_latency_ms": monitor.last_latency_ms,
         "cert_expires_at": when(monitor.cert_expires_at),
         "created_at": when(monitor.created_at),
+        "badges": badges_json(monitor, settings),
     }
+
+
+def badges_json(monitor: Monitor, settings: Settings) -> dict | None:
+    """The badges' URLs once the monitor has a badge token (made by POST .../badge-token
+    or the bot's Badges button: reading a monitor writes nothing), else None."""
+    if not monitor.badge_token:
+        return None
+    return badge_urls(settings.public_base_url, monitor.badge_token)
 
 
 def kind_json(monitor: Monitor, settings: Settings) -> dict:
@@ -184,3 +196,32 @@ def stats_json(stats: WindowStats) -> dict:
     figures = asdict(stats)
     figures["last_check_at"] = when(stats.last_check_at)
     return figures
+
+
+def page_json(page: StatusPage, layout: Layout, public_url: str) -> dict:
+    """A status page as its owner manages it, with its public addresses and its
+    monitors in their groups; its owner must be loaded. Text is returned as stored:
+    escaping is for whatever renders it."""
+    return {
+        "id": page.id,
+        "owner_telegram_id": page.owner.telegram_id,
+        "slug": page.slug,
+        "title": page.title,
+        "description": page.description,
+        "logo_url": page.logo_url,
+        "note": page.note,
+        "url": page_url(public_url, page.slug),
+        "json_url": page_json_url(public_url, page.slug),
+        "groups": [
+            {
+                "name": group.name,
+                "monitors": [
+                    {"id": shown.monitor_id, "name": shown.name, "show_url": shown.show_url}
+                    for shown in group.monitors
+                ],
+            }
+            for group in layout.groups
+        ],
+        "created_at": when(page.created_at),
+        "updated_at": when(page.updated_at),
+    }

@@ -442,6 +442,31 @@ async def spread_checks(interval: int) -> None:
     )
 
 
+async def monitor_updates(since: dict | None = None) -> dict:
+    """How many updates of monitor rows there were, and the share of them that were HOT
+    (no new index entries, no dead row left for vacuum: db/due_queue.py), since an
+    earlier reading. Empty on SQLite."""
+    from db.bulk import is_postgres
+    from db.connection import current_connection
+
+    conn = current_connection()
+    if not is_postgres(conn):
+        return {}
+    await conn.execute_query("SELECT pg_stat_force_next_flush()")
+    await asyncio.sleep(1.2)  # other backends flush their counts at most once a second
+    _, rows = await conn.execute_query(
+        "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'monitors'"
+    )
+    now = {"monitor_updates": rows[0]["n_tup_upd"], "hot": rows[0]["n_tup_hot_upd"]}
+    if since is None:
+        return now
+    total = now["monitor_updates"] - since["monitor_updates"]
+    return {
+        "monitor_updates": total,
+        "monitor_updates_hot_share": round((now["hot"] - since["hot"]) / max(total, 1), 3),
+    }
+
+
 async def database_pids() -> list[int] | None:
     """This database's PostgreSQL backends and the server's background processes
     (None on SQLite)."""
@@ -657,11 +682,13 @@ async def measure(args: argparse.Namespace, runtime, tokens: list[str], ca_file:
         before = await meter.read()
         await asyncio.sleep(args.baseline)
         baseline = await meter.since(before)
+        updates_before = await monitor_updates()
         before = await meter.read()
         await checker.clear_lags()
         parent.send("go")
         seen = await _received(parent, args.duration + 120)
         window = await meter.since(before)
+        updates = await monitor_updates(since=updates_before)
         lags = await checker.lags()  # the window's: not the shutdown's
     finally:
         client.join(10)
@@ -673,7 +700,10 @@ async def measure(args: argparse.Namespace, runtime, tokens: list[str], ca_file:
         "SELECT (SELECT count(*) FROM pings) AS pings, (SELECT count(*) FROM check_logs"
         " WHERE monitor_id IN (SELECT id FROM monitors WHERE kind = 'push')) AS results"
     )
-    return figures(args, seen, window, baseline, lags, rows[0]["pings"], rows[0]["results"])
+    return {
+        **figures(args, seen, window, baseline, lags, rows[0]["pings"], rows[0]["results"]),
+        **updates,
+    }
 
 
 def figures(
@@ -710,7 +740,8 @@ def figures(
         "latency_p99_ms": round(percentile(latencies, 0.99), 2),
         "latency_max_ms": round(max(latencies), 2) if latencies else None,
         "latency_p99_ms_by_quarter": [
-            round(percentile([ms for ms, q in by_quarter if q == n], 0.99), 2) for n in range(4)
+            round(percentile(quarter, 0.99), 2) if quarter else None  # JSON has no NaN
+            for quarter in ([ms for ms, q in by_quarter if q == n] for n in range(4))
         ],
         "client_late_p99_ms": round(percentile(seen["late"], 0.99) * 1000, 2),
         "app_cpu_s_per_1000_pings": app,

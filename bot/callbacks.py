@@ -93,3 +93,15 @@ class ChatLinkCb(CallbackData, prefix="cl"):
     channel: int
     monitor: int = 0
     page: int = 0
+
+
+class StatusPageCb(CallbackData, prefix="sp"):
+    """Status pages (bot/routers/pages.py): `id` the page, `monitor` and `group` what
+    an action names on it, `what` the field an edit is about, `n` a list's page."""
+
+    action: str
+    id: int = 0
+    monitor: int = 0
+    group: int = 0
+    what: str = ""
+    n: int = 0

@@ -55,6 +55,7 @@ def help_topic_labels() -> dict[str, str]:
         "email": _("Email alerts"),
         "api": _("API token"),
         "language": _("Languages"),
+        "pages": _("Status pages"),
     }
 
 
@@ -120,6 +121,7 @@ def monitor_card(monitor: Monitor, page: int = 0) -> InlineKeyboardMarkup:
     button(_("📊 Stats"), "stats")
     button(_("🛠 Maintenance"), "maint")
     button(_("🔔 Alerts"), "channels")
+    button(_("🏷 Badges"), "badges")
     button(_("🗑 Delete"), "delete")
     button(_("⬅️ Back to list"), "back")
     kb.adjust(2)
@@ -182,13 +184,14 @@ def unnamed_alert_pages(first: int, last: int, page: int, pages: int) -> InlineK
     return kb.as_markup()
 
 
-def _confirm(monitor: Monitor, page: int, yes: str, action: str) -> InlineKeyboardMarkup:
-    """Yes (`action`) or "No, keep it" (back to the card), under a card's question."""
+def _confirm(
+    monitor: Monitor, page: int, yes: str, action: str, back: str = "open"
+) -> InlineKeyboardMarkup:
+    """Yes (`action`) or "No, keep it" (`back`: the card, unless the question came from
+    another screen of it), under a card's question."""
     kb = InlineKeyboardBuilder()
     kb.button(text=yes, callback_data=MonitorCb(action=action, id=monitor.id, page=page))
-    kb.button(
-        text=_("No, keep it"), callback_data=MonitorCb(action="open", id=monitor.id, page=page)
-    )
+    kb.button(text=_("No, keep it"), callback_data=MonitorCb(action=back, id=monitor.id, page=page))
     kb.adjust(2)
     return kb.as_markup()
 
@@ -199,6 +202,19 @@ def confirm_delete(monitor: Monitor, page: int) -> InlineKeyboardMarkup:
 
 def confirm_new_url(monitor: Monitor, page: int) -> InlineKeyboardMarkup:
     return _confirm(monitor, page, _("Yes, make a new URL"), "new_url_yes")
+
+
+def badge_links(monitor: Monitor, page: int) -> InlineKeyboardMarkup:
+    """Under a monitor's badge links: make new ones (asked first), or back to the card."""
+    kb = InlineKeyboardBuilder()
+    for text, action in ((_("🔄 New badge links"), "badges_new"), (_("⬅️ Back"), "open")):
+        kb.button(text=text, callback_data=MonitorCb(action=action, id=monitor.id, page=page))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def confirm_new_badges(monitor: Monitor, page: int) -> InlineKeyboardMarkup:
+    return _confirm(monitor, page, _("Yes, make new links"), "badges_new_yes", back="badges")
 
 
 def intervals(choices: tuple[int, ...]) -> InlineKeyboardMarkup:
@@ -293,33 +309,47 @@ def save_or_cancel() -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def chat_monitor_toggles(
-    choices: Sequence[tuple[Monitor, bool]], channel_id: int, page: int, pages: int
+def monitor_toggles(
+    choices: Sequence[tuple[Monitor, bool]],
+    page: int,
+    pages: int,
+    toggle: Callable[[Monitor], CallbackData],
+    turn: Callable[[int], CallbackData],
+    done: CallbackData,
 ) -> InlineKeyboardMarkup:
-    """The monitor picker of a linked chat: one button per monitor (✅ when it alerts
-    the chat), ◀️ ▶️, and Done."""
-    from bot.callbacks import ChatLinkCb
-
+    """A monitor picker of toggles: one button per monitor (✅ when it is in, ▫️ when
+    not) calling `toggle(monitor)`, ◀️ ▶️ calling `turn(page)`, and Done (`done`)."""
     kb = InlineKeyboardBuilder()
     for monitor, on in choices:
         kb.button(
-            text=f"{'✅' if on else '▫️'} {cut(monitor.name, 40)}",
-            callback_data=ChatLinkCb(
-                action="toggle", channel=channel_id, monitor=monitor.id, page=page
-            ),
+            text=f"{'✅' if on else '▫️'} {cut(monitor.name, 40)}", callback_data=toggle(monitor)
         )
     kb.adjust(1)
     nav = InlineKeyboardBuilder()
     if page > 0:
-        nav.button(
-            text="◀️", callback_data=ChatLinkCb(action="page", channel=channel_id, page=page - 1)
-        )
+        nav.button(text="◀️", callback_data=turn(page - 1))
     if page + 1 < pages:
-        nav.button(
-            text="▶️", callback_data=ChatLinkCb(action="page", channel=channel_id, page=page + 1)
-        )
+        nav.button(text="▶️", callback_data=turn(page + 1))
     kb.attach(nav)
-    done = InlineKeyboardBuilder()
-    done.button(text=_("✔️ Done"), callback_data=ChatLinkCb(action="done", channel=channel_id))
-    kb.attach(done)
+    finish = InlineKeyboardBuilder()
+    finish.button(text=_("✔️ Done"), callback_data=done)
+    kb.attach(finish)
     return kb.as_markup()
+
+
+def chat_monitor_toggles(
+    choices: Sequence[tuple[Monitor, bool]], channel_id: int, page: int, pages: int
+) -> InlineKeyboardMarkup:
+    """The monitor picker of a linked chat: a monitor is ✅ when it alerts the chat."""
+    from bot.callbacks import ChatLinkCb
+
+    return monitor_toggles(
+        choices,
+        page,
+        pages,
+        lambda monitor: ChatLinkCb(
+            action="toggle", channel=channel_id, monitor=monitor.id, page=page
+        ),
+        lambda target: ChatLinkCb(action="page", channel=channel_id, page=target),
+        ChatLinkCb(action="done", channel=channel_id),
+    )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime, timedelta
 
 from aiogram.utils.i18n import get_i18n
 
-from core import kinds, push_schedule, push_tokens
+from core import badges, kinds, push_schedule, push_tokens
 from core.alerts import cause_words
 from core.i18n import _
 from core.kinds import push
@@ -350,3 +352,45 @@ def stats_caption(
             )
         )
     return "\n".join(lines)
+
+
+def badge_links(monitor: Monitor, public_url: str) -> str:
+    """A monitor's badge URLs (its badge token made), with snippets to paste into a
+    README (Markdown) or a web page (HTML), each escaped for where it goes and then for
+    the message."""
+    assert monitor.badge_token is not None
+    urls = badges.badge_urls(public_url, monitor.badge_token)
+    name = cut(monitor.name, 64)
+    alts = {kind: f"{name}: {badges.default_label(kind)}" for kind in badges.KINDS}
+    markdown = " ".join(f"![{_markdown_text(alts[k])}]({url})" for k, url in urls.items())
+    embeds = "\n".join(
+        f'<img src="{html.escape(url)}" alt="{html.escape(alts[k])}">' for k, url in urls.items()
+    )
+    return "\n".join(
+        [
+            _("🏷 Badges of <b>{name}</b>").format(name=esc(name)),
+            _(
+                "Images of its state, uptime and latency for a README or a web page. "
+                "Anyone with a link sees those figures, nothing else (no address, no errors)."
+            ),
+            "",
+            _("Status:") + f" <code>{esc(urls['status'])}</code>",
+            _("Uptime over 24 h (add ?window=7d, 30d or 90d for another period):")
+            + f" <code>{esc(urls['uptime'])}</code>",
+            _("Latency, the average over 24 h:") + f" <code>{esc(urls['latency'])}</code>",
+            "",
+            _("Markdown:"),
+            f"<pre>{esc(markdown)}</pre>",
+            _("HTML:"),
+            f"<pre>{esc(embeds)}</pre>",
+            _(
+                "?label=... changes a badge's label (up to {max} characters). New badge "
+                "links makes new URLs: the old ones stop working at once."
+            ).format(max=badges.MAX_LABEL_LENGTH),
+        ]
+    )
+
+
+def _markdown_text(text: str) -> str:
+    """`text` as literal Markdown: its brackets and backslashes cannot end the alt text."""
+    return re.sub(r"([\\\[\]])", r"\\\1", text)

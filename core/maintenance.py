@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from core.monitor_rules import RuleError, parse_duration
@@ -218,3 +219,13 @@ async def window_of(user: User, window_id: int, is_admin: bool = False) -> Maint
     if window is None or (window.owner_id != user.id and not is_admin):
         return None
     return window
+
+
+async def under_maintenance(monitor_id: int, owner_id: int, now: datetime) -> bool:
+    """Whether a window covers the monitor at `now`: one of its own, or one over every
+    monitor of its owner (the owner's windows by (owner_id, ends_at): one index range)."""
+    return await (
+        MaintenanceWindow.filter(owner_id=owner_id, starts_at__lte=now, ends_at__gt=now)
+        .filter(Q(monitor_id=None) | Q(monitor_id=monitor_id))
+        .exists()
+    )

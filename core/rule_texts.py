@@ -231,6 +231,70 @@ def rule_text(error: RuleError | TargetError) -> str:
         "channel_private_chat": _(
             "Your private chat with the bot cannot be deleted; you can turn it off instead."
         ),
+        # status pages (core/status_pages.py)
+        "slug_length": ngettext(
+            "The address must be {min} to {max} character long.",
+            "The address must be {min} to {max} characters long.",
+            most,
+        ),
+        "slug_characters": _(
+            "Use only lowercase Latin letters, digits and hyphens (-) in the address."
+        ),
+        "slug_dash": _("The address cannot start or end with a hyphen."),
+        "slug_reserved": _("{slug} is reserved. Choose another address."),
+        "slug_taken": _("{slug} is already taken. Choose another address."),
+        "page_title_empty": _("The title cannot be empty."),
+        "page_title_too_long": ngettext(
+            "The title is too long (at most {max} character).",
+            "The title is too long (at most {max} characters).",
+            most,
+        ),
+        "page_description_too_long": ngettext(
+            "The description is too long (at most {max} character).",
+            "The description is too long (at most {max} characters).",
+            most,
+        ),
+        "page_note_too_long": ngettext(
+            "The note is too long (at most {max} character).",
+            "The note is too long (at most {max} characters).",
+            most,
+        ),
+        "page_group_name_too_long": ngettext(
+            "The group name is too long (at most {max} character).",
+            "The group name is too long (at most {max} characters).",
+            most,
+        ),
+        "page_text_invalid": _(
+            "The text contains control or text-direction characters, which are not allowed."
+        ),
+        "logo_https": _("The logo's address must start with https://."),
+        "logo_private": _(
+            "The logo's address is on a private or local network: visitors of a public "
+            "page could not load it. Use a public address."
+        ),
+        "page_quota": ngettext(
+            "You already have {max} status page. Delete it to make another.",
+            "You already have {max} status pages. Delete one to make another.",
+            most,
+        ),
+        "page_monitors_max": ngettext(
+            "A status page can show at most {max} monitor.",
+            "A status page can show at most {max} monitors.",
+            most,
+        ),
+        "page_groups_max": ngettext(
+            "A status page can have at most {max} group.",
+            "A status page can have at most {max} groups.",
+            most,
+        ),
+        "page_monitor_unknown": _("Monitor {id} does not exist or is not yours."),
+        "page_monitor_twice": _("Monitor {id} is listed more than once."),
+        "page_monitor_absent": _("Monitor {id} is not on this page."),
+        "page_group_unknown": _("Group {id} is not on this page."),
+        "page_group_last": _(
+            "This is the page's only group and it still has monitors: remove them first."
+        ),
+        "page_unknown": _("This status page no longer exists."),
         "quota": ngettext(
             "You have reached your limit of {limit} monitor. Delete it or ask an admin "
             "for a higher quota.",

@@ -7,6 +7,7 @@ the variable and what is wrong, and run.py turns that into exit code 2.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -79,6 +80,9 @@ class Settings(BaseSettings):
 
     # Which parts this process runs (see ROLES): all of them unless told otherwise.
     roles: Annotated[frozenset[str], NoDecode] = ALL_ROLES
+    # Checker processes a whole-product process starts beside itself (see
+    # checker_processes_beside); unset: the core count on PostgreSQL, 1 on SQLite.
+    checker_processes: int | None = Field(None, ge=1, le=64)
     check_concurrency: int = Field(100, ge=1, le=10_000)
     allow_private_targets: bool = False
     default_monitor_quota: int = Field(50, ge=0, le=1_000_000)
@@ -169,6 +173,7 @@ class Settings(BaseSettings):
         "smtp_host",
         "smtp_username",
         "smtp_from",
+        "checker_processes",
         mode="before",
     )
     @classmethod
@@ -183,6 +188,28 @@ class Settings(BaseSettings):
                 " serves the webhook route)"
             )
         return self
+
+    @model_validator(mode="after")
+    def _checker_processes_need_postgres(self) -> Settings:
+        if (self.checker_processes or 1) > 1 and self.dialect == "sqlite":
+            raise ValueError(
+                "CHECKER_PROCESSES: more than one needs PostgreSQL (SQLite takes one writer"
+                " at a time)"
+            )
+        return self
+
+    def checker_processes_beside(self) -> int:
+        """How many checker processes this process starts and supervises
+        (core/checker_processes.py), handing them its checks: none when ROLES picks
+        the parts (a deployment that runs its checkers itself) or for one checker
+        (this process checks); else CHECKER_PROCESSES, by default a process per core
+        on PostgreSQL."""
+        if self.roles != ALL_ROLES:
+            return 0
+        count = self.checker_processes
+        if count is None:
+            count = (os.cpu_count() or 1) if self.dialect == "postgres" else 1
+        return count if count > 1 else 0
 
     @property
     def public_base_url(self) -> str:

@@ -1,7 +1,9 @@
 """The scheduler's queue: claiming due monitors and releasing claims.
 
-`monitors.next_check_at` is the queue. A claim takes the monitors due before a horizon
-and moves each one's `next_check_at` forward in the same statement:
+`monitors.next_check_at` is the queue (indexed, on PostgreSQL, through the narrow
+`monitor_due` table that triggers keep equal to it: db/due_queue.py). A claim takes the
+monitors due before a horizon and moves each one's `next_check_at` forward in the same
+statement:
 
 1. Pick due rows in due order, at most `limit`; on PostgreSQL `FOR UPDATE SKIP LOCKED`,
    so replicas claiming at once take disjoint sets and never wait for each other.
@@ -99,13 +101,16 @@ def _step_sql(prefix: str) -> str:
 
 _PG_CLAIM = f"""
 WITH due AS (
-    SELECT id, next_check_at AS due_at, {_step_sql("")} AS step,
-        EXTRACT(EPOCH FROM ($3::timestamptz - next_check_at))::float8 AS late
-    FROM monitors
-    WHERE next_check_at <= $1::timestamptz
-    ORDER BY next_check_at
+    -- Through the queue's index (db/due_queue.py), locking both rows: a transaction
+    -- that updates a monitor locks its row, then its `monitor_due` row (the trigger),
+    -- so a claim that waited for either could deadlock with it; it skips them instead.
+    SELECT m.id, d.due_at, {_step_sql("m.")} AS step,
+        EXTRACT(EPOCH FROM ($3::timestamptz - d.due_at))::float8 AS late
+    FROM monitor_due AS d JOIN monitors AS m ON m.id = d.monitor_id
+    WHERE d.due_at <= $1::timestamptz
+    ORDER BY d.due_at
     LIMIT $2
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF d, m SKIP LOCKED
 ), grid AS (
     -- The next grid point, due + k * step, in whole steps (exact: steps are whole
     -- seconds), and the seconds from now until it.

@@ -1,7 +1,9 @@
 """The whole data model.
 
 Indexes follow the queries that run most:
-- the scheduler's claim reads monitors by `next_check_at` (a paused monitor has none);
+- the scheduler's claim reads monitors by `next_check_at` (a paused monitor has none),
+  through an index kept outside the model (db/due_queue.py: on PostgreSQL a narrow table
+  that triggers keep, so that the many updates of a monitor row change no index);
 - statistics and the monitor card read check logs by (monitor, checked_at);
 - the engine finds a monitor's open incident by (monitor, resolved_at IS NULL);
 - the outbox worker reads notifications by (status, next_attempt_at), and a recipient's
@@ -160,7 +162,8 @@ class Monitor(Model):
     failing_first_error = fields.CharField(max_length=512, null=True)
 
     # The scheduler's queue: null while paused.
-    next_check_at = fields.DatetimeField(null=True, db_index=True)
+    # Indexed outside the model (db/due_queue.py), so updates of this row stay HOT.
+    next_check_at = fields.DatetimeField(null=True)
     last_check_at = fields.DatetimeField(null=True)
     # When the last check by hand was claimed (core/checks.py): the one claim in
     # MANUAL_CHECK_GAP, taken with a conditional UPDATE so replicas agree on it.
@@ -490,6 +493,7 @@ class StatusPage(Model):
 
     class Meta:
         table = "status_pages"
+        indexes = (("owner_id", "id"),)
 
 
 class StatusPageGroup(Model):
@@ -504,6 +508,7 @@ class StatusPageGroup(Model):
 
     class Meta:
         table = "status_page_groups"
+        indexes = (("page_id", "position"),)
 
 
 class StatusPageMonitor(Model):
@@ -514,10 +519,10 @@ class StatusPageMonitor(Model):
         "models.StatusPage", related_name="items", on_delete=fields.CASCADE, db_index=False
     )
     group: fields.ForeignKeyRelation[StatusPageGroup] = fields.ForeignKeyField(
-        "models.StatusPageGroup", related_name="items", on_delete=fields.CASCADE
+        "models.StatusPageGroup", related_name="items", on_delete=fields.CASCADE, db_index=True
     )
     monitor: fields.ForeignKeyRelation[Monitor] = fields.ForeignKeyField(
-        "models.Monitor", related_name="page_items", on_delete=fields.CASCADE
+        "models.Monitor", related_name="page_items", on_delete=fields.CASCADE, db_index=True
     )
     position = fields.IntField(default=0)
     show_url = fields.BooleanField(default=False)

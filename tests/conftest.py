@@ -31,6 +31,7 @@ from core.probe import Probe  # noqa: E402
 from core.runtime import Runtime  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from db.config import tortoise_config  # noqa: E402
+from db.due_queue import apply_schema_extras  # noqa: E402
 from tests.support import cdp  # noqa: E402
 from tests.support.bot_harness import ADMIN, running_bot  # noqa: E402
 from tests.support.fake_telegram import FakeTelegram  # noqa: E402
@@ -104,6 +105,7 @@ async def db(db_url: str, dialect: str) -> AsyncIterator[TortoiseContext]:
         await ctx.init(config=tortoise_config(db_url))
         if dialect == "sqlite" or db_url not in _schema_ready:
             await ctx.generate_schemas(safe=True)
+            await apply_schema_extras(ctx.db())
             _schema_ready.add(db_url)
         if dialect == "postgres":
             tables = [m._meta.db_table for m in ctx.apps.get_models_iterable()]

@@ -7,7 +7,8 @@ values that break naive parsers: digits that are not ASCII, integers past 32 and
 bits, times at the ends of the calendar, NUL and unpaired surrogates, JSON nested
 5,000 deep, NaN, bytes that are not UTF-8. The other slots hold valid values, so the
 hostile one is what the server has to judge. Every answer must be below 500, in the
-JSON error shape when it is an error, and an error must change nothing.
+JSON error shape when it is an error (a public badge's: a plain-text reason), and an
+error must change nothing.
 
 Requests are written byte for byte (tests/support/api.py raw_request), so nothing is
 quoted or normalised on the way. Deterministic: a fixed list, not random draws.
@@ -25,8 +26,17 @@ from pydantic import SecretStr
 
 from api.openapi import document, variants
 from api.params import encode_cursor
+from core.badges import badge_token_of
 from core.maintenance import create_window
-from db.models import Channel, Incident, MaintenanceWindow, Monitor, User
+from db.models import (
+    Channel,
+    Incident,
+    MaintenanceWindow,
+    Monitor,
+    StatusPage,
+    StatusPageMonitor,
+    User,
+)
 from tests.support.api import ADMIN_KEY, Reply, raw_request, serving
 from tests.support.bot_harness import PUBLIC_URL
 
@@ -93,6 +103,10 @@ async def _state() -> tuple:
         await MaintenanceWindow.all().order_by("id").values_list("id", "reason", "ends_at"),
         await User.all().order_by("id").values_list("id", "monitor_quota"),
         await Channel.all().order_by("id").values_list("id", "name", "enabled", "is_default"),
+        await StatusPage.all().order_by("id").values_list(
+            "id", "slug", "title", "description", "logo_url", "note"
+        ),
+        await StatusPageMonitor.all().order_by("id").values_list("id", "group_id", "show_url"),
     )  # fmt: skip
 
 
@@ -105,12 +119,15 @@ def _valid_body(schema_name: str, monitor_id: int) -> dict:
         "UserPatch": {"monitor_quota": 1000},
         "ChannelCreate": {"kind": "webhook", "target": PUBLIC_URL, "owner_telegram_id": 1},
         "ChannelPatch": {"name": "renamed"},
+        "PageCreate": {"title": "Fuzz", "owner_telegram_id": 1},
+        "PagePatch": {"title": "renamed"},
     }[schema_name]
 
 
 def _id_of(path: str, name: str) -> str:
-    """Which seeded row a path parameter names."""
-    for prefix, row in (("/api/v1/maintenance/", "window"), ("/api/v1/channels/", "channel")):
+    """Which seeded row (or token) a path parameter names."""
+    for prefix, row in (("/api/v1/maintenance/", "window"), ("/api/v1/channels/", "channel"),
+                        ("/api/v1/pages/", "page"), ("/badge/", "badge_token")):  # fmt: skip
         if path.startswith(prefix):
             return row
     return name
@@ -169,10 +186,13 @@ def _cases(doc: dict, ids: dict[str, int]):
         yield label, "GET", "/metrics", {"Authorization": token}, b""
 
 
-def _problem(reply: Reply) -> str | None:
+def _problem(reply: Reply, target: str = "/api/") -> str | None:
     if reply.status >= 500:
         return f"{reply.status}: {str(reply.body)[:200]}"
-    if reply.status >= 400:
+    if reply.status >= 400 and target.startswith("/badge/"):  # a badge: a plain-text reason
+        if not (isinstance(reply.body, str) and reply.body.strip()):
+            return f"{reply.status} without a reason: {reply.body!r}"
+    elif reply.status >= 400:
         error = reply.body.get("error") if isinstance(reply.body, dict) else None
         if not (isinstance(error, dict) and error.get("code") and error.get("message")):
             return f"{reply.status} without the JSON error shape: {str(reply.body)[:200]}"
@@ -187,7 +207,9 @@ async def test_hostile_values_in_every_slot_are_4xx_that_change_nothing(fuzzed) 
     await Incident.create(monitor=monitor, started_at=now - timedelta(hours=1), cause="dns")
     window = await create_window(owner, now, now + timedelta(hours=1), monitor=monitor)
     channel = await Channel.create(owner=owner, kind="webhook", target=PUBLIC_URL)
-    ids = {"id": monitor.id, "telegram_id": 1, "window": window.id, "channel": channel.id}
+    page = await StatusPage.create(owner=owner, slug="seed", title="Seed")
+    ids = {"id": monitor.id, "telegram_id": 1, "window": window.id, "channel": channel.id,
+           "page": page.id, "badge_token": await badge_token_of(monitor)}  # fmt: skip
     doc = document(settings.min_interval_seconds)
 
     problems, count = [], 0
@@ -195,7 +217,7 @@ async def test_hostile_values_in_every_slot_are_4xx_that_change_nothing(fuzzed) 
     for label, method, target, headers, body in _cases(doc, ids):
         count += 1
         reply = await raw_request(client.base, method, target, headers, body)
-        if (problem := _problem(reply)) is not None:
+        if (problem := _problem(reply, target)) is not None:
             problems.append(f"{label}: {problem}")
         if method != "GET":  # reads change nothing whatever they answer
             after = await _state()

@@ -1,7 +1,7 @@
 """The OpenAPI document against the implementation.
 
-1. Every /api/v1 route the app serves is in the document, with its method, and the
-   document describes nothing the app does not serve.
+1. Every /api/v1 and /badge route the app serves is in the document, with its method,
+   and the document describes nothing the app does not serve.
 2. schemathesis generates requests from the document (valid and invalid ones) against
    run.py running as a real process on SQLite, with the admin key and with a user's
    key, and checks every response: no 5xx, a documented status code and content type,
@@ -35,6 +35,8 @@ ADMIN_KEY = "schemathesis-admin-key"
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "15"))
 MIN_INTERVAL = 30
 DOCUMENT = document(MIN_INTERVAL)
+# The routes the document describes: the API, and the public badges.
+DOCUMENTED_PREFIXES = ("/api/v1", "/badge/")
 
 
 def test_every_route_is_documented_and_nothing_else() -> None:
@@ -44,7 +46,7 @@ def test_every_route_is_documented_and_nothing_else() -> None:
     served = {
         (route.method.lower(), route.resource.canonical)
         for route in app.router.routes()
-        if route.resource.canonical.startswith("/api/v1") and route.method != "HEAD"
+        if route.resource.canonical.startswith(DOCUMENTED_PREFIXES) and route.method != "HEAD"
     }
     documented = {
         (method, path)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from tortoise.context import TortoiseContext
 
+from db.claims import claim_due
 from db.config import APP, tortoise_config
 from db.connection import current_connection
+from db.due_queue import apply_schema_extras
 from db.migrate import DIALECTS, MIGRATIONS_ROOT, migration_files, pending_changes, upgrade
 from db.models import Channel, CheckLog, Monitor, Notification, User
 from tests.support.schema import describe_schema
@@ -21,6 +24,7 @@ async def schema_of(url: str, dialect: str, generate: bool = False) -> dict:
         await ctx.init(config=tortoise_config(url))
         if generate:
             await ctx.generate_schemas(safe=False)
+            await apply_schema_extras(current_connection())
         return await describe_schema(current_connection(), dialect)
 
 
@@ -84,10 +88,12 @@ async def test_upgrading_a_database_with_rows_keeps_them(
             INSERT INTO monitors (id, owner_id, name, url, method, headers, interval_seconds,
                 retry_interval_seconds, timeout_seconds, accepted_status_codes, keyword_mode,
                 cert_warning_days, failure_threshold, success_threshold, paused, state,
-                consecutive_failures, consecutive_successes, created_at, updated_at)
+                consecutive_failures, consecutive_successes, next_check_at, created_at,
+                updated_at)
             VALUES (1, 1, 'Shop', 'https://shop.example/', 'GET', '{}', 60, 20, 10.0,
                 '200-399', 'present', '[14, 7, 3, 1]', 3, 2, FALSE, 'up', 0, 0,
-                '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00');
+                '2026-01-01 00:01:00+00:00', '2026-01-01 00:00:00+00:00',
+                '2026-01-01 00:00:00+00:00');
             INSERT INTO check_logs (monitor_id, checked_at, ok, status_code, latency_ms,
                 in_maintenance)
             VALUES (1, '2026-01-01 00:00:30+00:00', TRUE, 200, 42, FALSE);
@@ -111,6 +117,9 @@ async def test_upgrading_a_database_with_rows_keeps_them(
         assert (monitor.name, monitor.state, monitor.last_ok) == ("Shop", "up", None)
         check = await CheckLog.get(monitor_id=1)
         assert (check.status_code, check.latency_ms) == (200, 42)
+        # Still in the scheduler's queue (on PostgreSQL, its index was filled: due_queue).
+        due = datetime(2026, 1, 1, 0, 1, tzinfo=UTC)
+        assert [c.monitor_id for c in await claim_due(due, due, 10)] == [1]
 
 
 @pytest.mark.parametrize("dialect", ["postgres"])

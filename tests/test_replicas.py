@@ -52,7 +52,8 @@ async def test_two_replicas_check_every_monitor_once_per_interval(
             ]
         )
 
-    env = {"DATABASE_URL": fresh_db_url, "ALLOW_PRIVATE_TARGETS": "true"}
+    # Each replica checks in its own process (checker processes have their own test).
+    env = {"DATABASE_URL": fresh_db_url, "ALLOW_PRIVATE_TARGETS": "true", "CHECKER_PROCESSES": "1"}
     replicas = [await start_service(tmp_path, **env) for _ in range(2)]
     try:
         for replica in replicas:

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 ALL_VARIABLES = {
     "DATABASE_URL",
+    "CHECKER_PROCESSES",
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_API_URL",
     "TELEGRAM_RETRY_MAX_SECONDS",

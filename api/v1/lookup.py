@@ -10,7 +10,7 @@ from tortoise.queryset import QuerySet
 from api.auth import Caller
 from api.errors import ApiError, not_found
 from core.i18n import _
-from db.models import Channel, MaintenanceWindow, Monitor, User
+from db.models import Channel, MaintenanceWindow, Monitor, StatusPage, User
 
 M = TypeVar("M", bound=Model)
 
@@ -55,6 +55,13 @@ async def channel_for(caller: Caller, channel_id: int) -> Channel:
     if channel is None or not caller.owns(channel.owner_id):
         raise not_found()
     return channel
+
+
+async def page_for(caller: Caller, page_id: int) -> StatusPage:
+    page = await StatusPage.get_or_none(id=page_id).select_related("owner")
+    if page is None or not caller.owns(page.owner_id):
+        raise not_found()
+    return page
 
 
 async def user_for(caller: Caller, telegram_id: int) -> User:

@@ -1,5 +1,5 @@
 """Monitors: list, create, get, patch, delete, check now, pause, resume; a push
-monitor's token rotation and pings."""
+monitor's token rotation and pings; the badge links (made, and made anew)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ from api.params import (
 from api.serialize import check_json, monitor_json, ping_json, when
 from api.v1.lookup import monitor_for, owner_for, scoped
 from core import kinds
+from core.badges import badge_token_of, rotate_badge_token
 from core.channels import channel_ids_of
 from core.checks import MANUAL_CHECK_GAP, check_now
 from core.i18n import _
@@ -262,6 +263,23 @@ async def rotate_token(request: web.Request) -> web.Response:
     """A new ping URL for a push monitor: the old one stops at once (404)."""
     monitor = await monitor_for(caller_of(request), path_id(request))
     await rotate_push_token(monitor)
+    return web.json_response(await _one(request, monitor))
+
+
+@routes.post("/api/v1/monitors/{id}/badge-token")
+async def badge_token(request: web.Request) -> web.Response:
+    """The monitor with its badges' URLs, made now if it had none (the same ones again
+    if it had: asking twice breaks no embedded badge)."""
+    monitor = await monitor_for(caller_of(request), path_id(request))
+    await badge_token_of(monitor)
+    return web.json_response(await _one(request, monitor))
+
+
+@routes.post("/api/v1/monitors/{id}/rotate-badge-token")
+async def rotate_badges(request: web.Request) -> web.Response:
+    """New badge URLs: the old ones answer 404 at once."""
+    monitor = await monitor_for(caller_of(request), path_id(request))
+    await rotate_badge_token(monitor)
     return web.json_response(await _one(request, monitor))
 
 

@@ -50,6 +50,13 @@ def topic_text(topic: str) -> str:
             "<b>API token</b>\nIn /settings create a token for the REST API; it is shown "
             "once, so keep it safe. Send it as the X-API-KEY header."
         ),
+        "pages": _(
+            "<b>Status pages</b>\nA status page shows your customers the state of the "
+            "monitors you choose, at a public address, with 90 days of uptime. /pages makes "
+            "one (a title, then its address), puts monitors on it in groups, and sets its "
+            "description, logo and a note. Addresses and errors of monitors stay private "
+            "unless you show a monitor's URL."
+        ),
         "language": _(
             "<b>Languages</b>\nI speak English, Russian, Spanish and German. Choose with "
             "/language; otherwise I follow your Telegram language."

@@ -15,7 +15,7 @@ async def upgrade(db: BaseDBAsyncClient) -> str:
     "created_at" TIMESTAMP NOT NULL,
     "updated_at" TIMESTAMP NOT NULL,
     "owner_id" INT NOT NULL REFERENCES "users" ("id") ON DELETE CASCADE
-) /* A public status page (\/status\/<slug>): its owner's chosen monitors in groups. */;
+) /* A public status page (/status/<slug>): its owner's chosen monitors in groups. */;
         CREATE TABLE IF NOT EXISTS "status_page_groups" (
     "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     "name" VARCHAR(64) NOT NULL,
