@@ -160,10 +160,27 @@ async def test_javascript_off_and_on_again(browser: cdp.Browser, site: str) -> N
     assert await page.evaluate("document.getElementById('without-scripts')") is None
 
 
+async def test_a_script_of_the_test_runs_before_the_pages_own(
+    browser: cdp.Browser, site: str
+) -> None:
+    page = await browser.new_page()
+    await page.add_init_script(
+        "window.seen = [];"
+        "const log = console.log;"
+        "console.log = (...args) => { window.seen.push(args.join(' ')); log(...args); };"
+    )
+    await page.goto(site + "/")
+    assert await page.evaluate("window.seen") == ["hello 3"]
+    await page.goto(site + "/noisy")  # and in every document after
+    assert await page.evaluate("window.seen") == []
+
+
 async def test_failures_raise_instead_of_hanging(browser: cdp.Browser) -> None:
     page = await browser.new_page()
     with pytest.raises(cdp.CdpError, match="ERR_CONNECTION_REFUSED"):
         await page.goto(f"http://127.0.0.1:{free_port()}/")
+    with pytest.raises(cdp.CdpError, match="ERR_NAME_NOT_RESOLVED"):
+        await page.goto("https://example.com/")  # no name resolves: no network
     with pytest.raises(cdp.CdpError, match=r"No\.Such\.Method"):
         await page.send("No.Such.Method")
     never = page.expect("Page.frameNavigated")  # nothing navigates

@@ -10,10 +10,11 @@ the one websocket its DevTools protocol speaks, with aiohttp's websocket client.
   the browser's whole process group is killed and the profile removed.
 - `Browser.new_page()` opens a tab and attaches to it as a flattened session: every
   command and event of every tab travels on the one websocket, naming its session.
-- A `Page` navigates and waits for its load event, evaluates JavaScript, emulates a
-  viewport, a colour scheme, a time zone, JavaScript turned off, takes PNG screenshots,
-  and keeps what the page reported: console calls, uncaught exceptions and the
-  browser's log (a resource that failed to load, a blocked request).
+- A `Page` navigates and waits for its load event, evaluates JavaScript, runs a script
+  of the test's before the page's own, emulates a viewport, a colour scheme, a time
+  zone, JavaScript turned off, takes PNG screenshots, and keeps what the page reported:
+  console calls, uncaught exceptions and the browser's log (a resource that failed to
+  load, a blocked request).
 
 Every wait has a timeout, generous because CI shares a 2-core machine with other work,
 and every wait is for an answer or an event, never for a fixed time.
@@ -56,6 +57,9 @@ FLAGS = (
     "--no-default-browser-check",
     "--disable-extensions",
     "--disable-background-networking",  # nothing but the tests' own requests
+    # No name resolves: pages reach only the loopback addresses they are given, so a
+    # test never touches the network and a page that loads from elsewhere fails loudly.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
     "--disable-component-update",
     "--disable-sync",
     "--hide-scrollbars",  # screenshots without a scrollbar's width of grey
@@ -264,6 +268,11 @@ class Page:
         if "exceptionDetails" in answer:
             raise JavaScriptError(_exception_text(answer["exceptionDetails"]))
         return answer["result"].get("value")
+
+    async def add_init_script(self, source: str) -> None:
+        """Run `source` in every document this page loads from now on, before the
+        document's own scripts (to watch what they do)."""
+        await self.send("Page.addScriptToEvaluateOnNewDocument", {"source": source})
 
     async def set_viewport(
         self, width: int, height: int, *, mobile: bool = False, scale: float = 1
