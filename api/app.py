@@ -1,6 +1,6 @@
 """Builds the web application that run.py serves on API_HOST:API_PORT: /health,
 /metrics, /api/v1 (JSON errors and X-API-KEY checks as middlewares), and the public
-ping and badge endpoints."""
+ping and badge endpoints and status pages."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 
 from aiohttp import web
 
-from api import badges, health, metrics, openapi, ping
+from api import badges, health, metrics, openapi, ping, status_page
 from api.app_keys import (
     BADGE_FIGURES_KEY,
     PING_INTAKE_KEY,
@@ -47,6 +47,7 @@ def create_app(runtime: Runtime) -> web.Application:
     for module in (health, metrics, openapi, users, monitors, channels, checks, incidents,
                    maintenance, stats, pages, ping, badges):  # fmt: skip
         app.add_routes(module.routes)
+    status_page.setup(app)
     _check_path_parameters(app)
     return app
 

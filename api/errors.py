@@ -13,7 +13,7 @@ import logging
 
 from aiohttp import web
 
-from core.i18n import _, supported, use_locale
+from core.i18n import DEFAULT_LANGUAGE, _, preferred_language, use_locale
 from core.maintenance import WindowError
 from core.monitor_rules import RuleError
 from core.rule_texts import rule_text, window_message
@@ -59,12 +59,9 @@ def error_response(
 
 
 def request_language(request: web.Request) -> str:
-    """The first supported language of Accept-Language, else English."""
-    for part in request.headers.get("Accept-Language", "").split(","):
-        tag = part.split(";")[0].strip()
-        if language := supported(tag):
-            return language
-    return "en"
+    """The supported language Accept-Language prefers (quality values honoured), else
+    English."""
+    return preferred_language(request.headers.get("Accept-Language")) or DEFAULT_LANGUAGE
 
 
 def _from_rule(error: RuleError | TargetError | WindowError) -> ApiError:

@@ -35,6 +35,7 @@ from core.monitor_rules import (
     MAX_TIMEOUT_SECONDS,
     MIN_TIMEOUT_SECONDS,
 )
+from core.page_view import DAYS, HOURS, MONITOR_STATES, PageState
 from core.settings import Settings
 from core.stats import WINDOWS
 from core.status_pages import (
@@ -328,6 +329,76 @@ def webhook_event_schema() -> dict:
           "secret>). A fact the alert does not hold is null."}  # fmt: skip
 
 
+UPTIME = null({"type": "number", "minimum": 0, "maximum": 1,
+               "description": "A fraction of the counted checks that succeeded (maintenance "
+               "left out); null without a check."})  # fmt: skip
+
+
+def status_page_schema() -> dict:
+    """GET /status/{slug}.json (core/page_view.py): what the public page shows."""
+    day = every(
+        {
+            "date": {"type": "string", "format": "date", "description": "A UTC day."},
+            "uptime": UPTIME,
+            "incidents": {**INT, "minimum": 0, "description": "Incidents that overlapped the day."},
+            "downtime_seconds": {**INT, "minimum": 0, "description": "Their time inside the day."},
+        }
+    )
+    monitor = every(
+        {
+            "name": STR,
+            "state": {
+                "enum": list(MONITOR_STATES),
+                "description": "maintenance: a window covers it now (paused comes first).",
+            },
+            "url": null(
+                {
+                    **STR,
+                    "description": "Its address, only when its owner shows it (never "
+                    "for a push monitor).",
+                }
+            ),
+            "uptime": every({"24h": UPTIME, "30d": UPTIME, "90d": UPTIME}),
+            "latency_ms": null({**INT, "description": "The last check's response time."}),
+            "latency_avg_24h_ms": null({"type": "number"}),
+            "latency_24h": {
+                "type": "array",
+                "minItems": HOURS,
+                "maxItems": HOURS,
+                "description": "The average response time per hour, oldest first, "
+                "the current hour last; null: no data.",
+                "items": every({"hour": TIME, "avg_ms": null({"type": "number"})}),
+            },
+            "days": {
+                "type": "array",
+                "minItems": DAYS,
+                "maxItems": DAYS,
+                "items": day,
+                "description": f"{DAYS} UTC days, oldest first, today (so far) last.",
+            },
+        }
+    )
+    return every({
+        "slug": STR, "title": STR, "description": STR, "logo_url": null(STR), "note": STR,
+        "state": {"enum": [s.value for s in PageState], "description": "major_outage: more "
+                  "than half of the monitors up or down are down; partial_outage: fewer; "
+                  "maintenance: none down, one in maintenance."},
+        "updated_at": {**TIME, "description": "When the data was read (it is reused for a few "
+                       "seconds)."},
+        "groups": {"type": "array", "items": every({
+            "name": {**STR, "description": "Empty: the page's unnamed group."},
+            "monitors": {"type": "array", "items": monitor}})},
+        "incidents": {"type": "array", "description": "Open incidents, oldest first.",
+                      "items": every({"monitor": STR, "started_at": TIME})},
+        "maintenance": {"type": "array", "description": "Windows running now or starting "
+                        "within 7 days that cover monitors of the page.",
+                        "items": every({"starts_at": TIME, "ends_at": TIME,
+                                        "active": {"type": "boolean"},
+                                        "monitors": {"type": "array", "items": STR}})},
+    }) | {"description": "A public status page, as /status/{slug} shows it. Nothing private: "
+          "no owner, ids, error texts or maintenance reasons."}  # fmt: skip
+
+
 SCHEMAS = {
     "Error": obj({"error": obj({"code": STR, "message": STR,
                                 "fields": {"type": "object", "additionalProperties": STR}},
@@ -430,6 +501,7 @@ SCHEMAS = {
     "WindowList": listing("Window"),
     "UserList": listing("User"),
     "WebhookEvent": webhook_event_schema(),
+    "StatusPage": status_page_schema(),
 }  # fmt: skip
 
 
@@ -444,6 +516,16 @@ def listed(name: str) -> dict:
 
 
 INCIDENT_STATE = param("state", "query", {"enum": ["open", "resolved"]})
+SLUG_PARAM = param("slug", "path", {"type": "string", "minLength": MIN_SLUG,
+                                    "maxLength": MAX_SLUG, "pattern": "^[a-z0-9-]+$"},
+                   "The page's slug.")  # fmt: skip
+LANG = param("lang", "query", {"enum": list(LANGUAGES)}, "The language of the page (and of "
+             "errors); default: the best of Accept-Language, else en.")  # fmt: skip
+
+
+def html_answer(description: str) -> dict:
+    return {"description": description,
+            "content": {"text/html": {"schema": {"type": "string"}}}}  # fmt: skip
 
 
 def text_answer(description: str) -> dict:
@@ -658,6 +740,25 @@ PATHS = {
         "delete": op("Delete a status page (its monitors stay)", {"204": answer("Deleted")}, 404),
     },
     **{f"/badge/{{token}}/{kind}.svg": badge_path(kind) for kind in BADGE_KINDS},
+    "/status/{slug}": {
+        "parameters": [SLUG_PARAM, LANG],
+        "get": {"summary": "A public status page as HTML (no key; cached: ETag, If-None-Match "
+                "gives 304, Cache-Control: public, max-age=30)", "security": [],
+                "responses": {"200": html_answer("The page"),
+                              "304": answer("Not modified (If-None-Match)"),
+                              "404": html_answer("No such page (the same for every slug)"),
+                              "503": html_answer("The data cannot be read now")}},
+    },
+    "/status/{slug}.json": {
+        "parameters": [SLUG_PARAM, LANG],
+        "get": {"summary": "A public status page's data (no key; cached like the page)",
+                "security": [],
+                "responses": {"200": answer("The page's data", ref("StatusPage")),
+                              "304": answer("Not modified (If-None-Match)"),
+                              "404": answer("No such page (the same for every slug)",
+                                            ref("Error")),
+                              "503": answer("The data cannot be read now", ref("Error"))}},
+    },
     "/api/v1/openapi.json": {
         "get": {"summary": "This document", "security": [], "responses": {
             "200": answer("OpenAPI 3.1", {"type": "object"})}},

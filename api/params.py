@@ -36,6 +36,7 @@ from aiohttp import web
 from api.errors import ApiError
 from core.i18n import _
 from core.monitor_rules import RuleError
+from core.status_pages import MAX_SLUG, MIN_SLUG, SLUG_CHARACTERS
 from core.timezones import parse_zone, tz_of
 
 DEFAULT_LIMIT = 50
@@ -55,6 +56,8 @@ PATH_ID_MAX = {"id": INT_MAX, "telegram_id": BIGINT_MAX}
 PATH_TEXT_PARAMS = {
     "token": "api/ping.py (32 characters), api/badges.py (22), URL-safe base64",
     "action": "api/ping.py",
+    "slug": "api/status_page.py (path_slug: the form core/status_pages gives slugs)",
+    "asset": "api/status_page.py (a static file's name, looked up in web/assets.py)",
 }
 
 
@@ -389,6 +392,15 @@ def path_id(request: web.Request, name: str = "id") -> int:
     if value is None:
         raise ApiError(404, "not_found", _("Not found."))
     return value
+
+
+def path_slug(request: web.Request) -> str | None:
+    """The path's status page slug if it has the form of one (core.status_pages: 3 to 64
+    of a-z, 0-9 and "-"), else None: it names no page, and no query is made for it."""
+    slug = request.match_info["slug"]
+    if MIN_SLUG <= len(slug) <= MAX_SLUG and set(slug) <= SLUG_CHARACTERS:
+        return slug
+    return None
 
 
 def ascii_header(request: web.Request, name: str) -> str | None:

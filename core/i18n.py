@@ -14,6 +14,7 @@ from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
+from core.accept import weighted
 from core.settings import PROJECT_ROOT
 
 LANGUAGES = {"en": "English", "ru": "Русский", "es": "Español", "de": "Deutsch"}
@@ -30,6 +31,18 @@ def supported(code: str | None) -> str | None:
     return base if base in LANGUAGES else None
 
 
+def preferred_language(accept_language: str | None) -> str | None:
+    """Our language that an Accept-Language header prefers most, or None. Quality
+    values count ("en;q=0.5, de" prefers German; q=0 refuses a language); among equal
+    ones the header's order decides; "*" names nothing in particular."""
+    ranked = [
+        (-quality, position, language)
+        for position, (tag, quality) in enumerate(weighted(accept_language))
+        if quality > 0 and (language := supported(tag)) is not None
+    ]
+    return min(ranked)[2] if ranked else None
+
+
 def language_of(chosen: str | None, telegram: str | None) -> str:
     """The user's choice, else Telegram's language_code, else English."""
     return supported(chosen) or supported(telegram) or DEFAULT_LANGUAGE
@@ -42,4 +55,7 @@ def use_locale(lang: str) -> Iterator[None]:
         yield
 
 
-__all__ = ["LANGUAGES", "_", "__", "i18n", "language_of", "ngettext", "supported", "use_locale"]
+__all__ = [
+    "LANGUAGES", "_", "__", "i18n", "language_of", "ngettext", "preferred_language", "supported",
+    "use_locale",
+]  # fmt: skip

@@ -192,6 +192,10 @@ def _problem(reply: Reply, target: str = "/api/") -> str | None:
     if reply.status >= 400 and target.startswith("/badge/"):  # a badge: a plain-text reason
         if not (isinstance(reply.body, str) and reply.body.strip()):
             return f"{reply.status} without a reason: {reply.body!r}"
+    elif target.startswith("/status/") and reply.headers.get("Content-Type", "").startswith(
+        "text/html"
+    ):  # a status page's error is a page
+        return None
     elif reply.status >= 400:
         error = reply.body.get("error") if isinstance(reply.body, dict) else None
         if not (isinstance(error, dict) and error.get("code") and error.get("message")):
@@ -209,7 +213,8 @@ async def test_hostile_values_in_every_slot_are_4xx_that_change_nothing(fuzzed) 
     channel = await Channel.create(owner=owner, kind="webhook", target=PUBLIC_URL)
     page = await StatusPage.create(owner=owner, slug="seed", title="Seed")
     ids = {"id": monitor.id, "telegram_id": 1, "window": window.id, "channel": channel.id,
-           "page": page.id, "badge_token": await badge_token_of(monitor)}  # fmt: skip
+           "page": page.id, "badge_token": await badge_token_of(monitor),
+           "slug": page.slug}  # fmt: skip
     doc = document(settings.min_interval_seconds)
 
     problems, count = [], 0

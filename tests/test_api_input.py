@@ -257,7 +257,7 @@ def test_a_route_with_a_parameter_of_unknown_range_is_refused_at_start():
     assert app  # the real routes all pass
     extra = web.RouteTableDef()
 
-    @extra.get("/api/v1/things/{slug}")
+    @extra.get("/api/v1/things/{nickname}")
     async def thing(request: web.Request) -> web.Response:  # pragma: no cover
         return web.Response()
 
@@ -265,5 +265,5 @@ def test_a_route_with_a_parameter_of_unknown_range_is_refused_at_start():
 
     probe_app = web.Application()
     probe_app.add_routes(extra)
-    with pytest.raises(RuntimeError, match="slug"):
+    with pytest.raises(RuntimeError, match="nickname"):
         app_module._check_path_parameters(probe_app)

@@ -35,8 +35,9 @@ ADMIN_KEY = "schemathesis-admin-key"
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "15"))
 MIN_INTERVAL = 30
 DOCUMENT = document(MIN_INTERVAL)
-# The routes the document describes: the API, and the public badges.
-DOCUMENTED_PREFIXES = ("/api/v1", "/badge/")
+# The routes the document describes: the API, the public badges and the public status
+# pages (/status and /status/ without a slug are only a 404 page).
+DOCUMENTED_PREFIXES = ("/api/v1", "/badge/", "/status/{slug}")
 
 
 def test_every_route_is_documented_and_nothing_else() -> None:

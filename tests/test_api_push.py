@@ -9,15 +9,13 @@ import json
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-import jsonschema_rs
 import pytest
 from pydantic import SecretStr
 
-from api.openapi import document
 from core import push_schedule
 from core.push_tokens import TOKEN_LENGTH, token_hash
 from db.models import Monitor, Ping, User
-from tests.support.api import ADMIN_KEY, ApiClient, Reply, serving
+from tests.support.api import ADMIN_KEY, ApiClient, Reply, conforms, serving
 from tests.support.bot_harness import ADMIN, PUBLIC_URL, tr
 from tests.test_api import user_with_key
 from tests.test_api_fuzz import HOSTILE_JSON_VALUES, _problem
@@ -50,14 +48,6 @@ async def api(db, public, probe):
 
 def when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text is not None else None
-
-
-def conforms(schema_name: str, body: dict) -> None:
-    """`body` matches the OpenAPI document's schema `schema_name`."""
-    doc = document(60)
-    schema = {"$ref": f"#/components/schemas/{schema_name}", "components": doc["components"]}
-    errors = [str(e) for e in jsonschema_rs.Draft202012Validator(schema).iter_errors(body)]
-    assert not errors, errors[:3]
 
 
 async def create(api: ApiClient, key: str, **fields) -> Reply:

@@ -24,6 +24,20 @@ def test_compose_passes_only_real_settings_to_the_app() -> None:
     assert environment["API_HOST"] == "0.0.0.0"
 
 
+def test_compose_runs_a_front_and_checkers_from_one_image_and_one_environment() -> None:
+    """`docker compose up --scale checker=N`: the front never checks, each checker only
+    checks, and both get the same settings but ROLES."""
+    services = compose()["services"]
+    app, checker = services["app"], services["checker"]
+    assert checker["image"] == app["image"] and "build" in app
+    assert load_settings(_env_file=None, roles="api,bot,outbox").checker_processes_beside() == 0
+    assert app["environment"].pop("ROLES") == "${ROLES:-api,bot,outbox}"
+    assert checker["environment"].pop("ROLES") == "checker"
+    assert checker["environment"] == app["environment"]
+    assert "ports" not in checker and checker["healthcheck"]["disable"] is True
+    assert checker["depends_on"]["db"]["condition"] == "service_healthy"
+
+
 def test_compose_app_waits_for_a_healthy_database_with_a_volume() -> None:
     services = compose()["services"]
     assert services["app"]["depends_on"]["db"]["condition"] == "service_healthy"

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import jsonschema_rs
 from aiohttp import web
 
 from api.app import create_app
+from api.openapi import document
 from core.probe import Probe
 from core.runtime import Runtime
 from core.settings import Settings
@@ -107,6 +109,14 @@ async def raw_request(
     except ValueError:
         parsed = text
     return Reply(status, parsed, response_headers)
+
+
+def conforms(schema_name: str, body: Any) -> None:
+    """`body` matches the OpenAPI document's schema `schema_name`."""
+    doc = document(60)
+    schema = {"$ref": f"#/components/schemas/{schema_name}", "components": doc["components"]}
+    errors = [str(e) for e in jsonschema_rs.Draft202012Validator(schema).iter_errors(body)]
+    assert not errors, errors[:3]
 
 
 def app_of(
