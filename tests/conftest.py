@@ -6,6 +6,10 @@ postgres://postgres@127.0.0.1:5432/test); each pytest run creates its own databa
 with a random suffix and drops them at the end, so two runs never collide. When the
 server does not answer, the PostgreSQL cases are skipped with the reason, unless
 REQUIRE_POSTGRES=1 makes that a failure.
+
+Browser: a test that asks for `browser` gets a headless Chromium (tests/support/cdp.py).
+Where /usr/bin/chromium is missing it is skipped with the reason, unless
+REQUIRE_BROWSER=1 makes that a failure.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from core.runtime import Runtime  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from db.config import tortoise_config  # noqa: E402
 from db.due_queue import apply_schema_extras  # noqa: E402
+from tests.support import cdp  # noqa: E402
 from tests.support.bot_harness import ADMIN, running_bot  # noqa: E402
 from tests.support.fake_telegram import FakeTelegram  # noqa: E402
 from tests.support.outbox import fake, worker  # noqa: E402, F401  (fixtures)
@@ -56,6 +61,15 @@ def postgres_server() -> Iterator[PostgresServer]:
 def postgres_shared_url(postgres_server: PostgresServer) -> str:
     """One database per run for ordinary tests; `db` empties it before each test."""
     return postgres_server.create_database()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[cdp.Browser]:
+    """Headless Chromium for this test, killed after it; or a skip (a failure with
+    REQUIRE_BROWSER=1)."""
+    cdp.require()
+    async with cdp.launch() as launched:
+        yield launched
 
 
 @pytest.fixture(params=DIALECTS)
