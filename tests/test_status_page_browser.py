@@ -147,6 +147,24 @@ async def colours(page: cdp.Page, selector: str) -> tuple[str, str]:
     )
 
 
+# Where a focused bar's tooltip (its ::after box) starts and ends, for the first and the
+# last bar shown in the first monitor's row, and the window's width.
+TOOLTIP_EDGES = """(() => {
+  const shown = [...document.querySelector('ol.bars').children]
+    .filter(bar => getComputedStyle(bar).display !== 'none');
+  const tips = [shown[0], shown.at(-1)].map(bar => {
+    bar.focus();
+    const box = bar.getBoundingClientRect(), tip = getComputedStyle(bar, '::after');
+    const width = parseFloat(tip.width);
+    const left = tip.left === 'auto'
+      ? box.right - parseFloat(tip.right) - width
+      : box.left + parseFloat(tip.left) - (tip.transform === 'none' ? 0 : width / 2);
+    return [left, left + width];
+  });
+  return {tips, width: innerWidth};
+})()"""
+
+
 async def assert_page_shows_everything(page: cdp.Page, base: str, visible_bars: int) -> None:
     assert page.errors == []
     assert await page.evaluate("document.getElementById('banner').dataset.state") == (
@@ -205,6 +223,11 @@ async def test_phone_and_desktop(db, settings, dialect, browser, scheme: str) ->
                 "})([...document.querySelectorAll('ol.bars > li.bar')].at(-1))"
             )
             assert tip[0] == f'"{tip[1]}"' and "2026" in tip[1], tip
+            # The tooltips of the first and last bars shown stay inside the window.
+            edges = await page.evaluate(TOOLTIP_EDGES)
+            assert all(left >= 0 and right <= edges["width"] for left, right in edges["tips"]), (
+                edges
+            )
             await page.close()
 
 
