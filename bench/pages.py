@@ -65,6 +65,7 @@ from bench._target_server import TargetProcess, start_target_process  # noqa: E4
 from bench.pings import (  # noqa: E402
     PACE_S,
     START_LEAD_S,
+    ChildChecker,
     LocalChecker,
     Meter,
     _copies,
@@ -90,6 +91,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--interval", type=int, default=60, help="of the HTTP monitors")
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--baseline", type=float, default=3, help="seconds, scheduler alone")
+    parser.add_argument(
+        "--checker-process",
+        action="store_true",
+        help="the checks in a process of their own (as CHECKER_PROCESSES runs them)",
+    )
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--uvloop", action="store_true")
     parser.add_argument("--seed", type=int, default=1)
@@ -304,10 +310,15 @@ async def measure(args: argparse.Namespace, runtime, paths: list[str], ca_file: 
         target=client_process, args=(child, [base + path for path in paths], args)
     )
     client.start()
-    checker = LocalChecker(runtime)
+    checker = (
+        ChildChecker(runtime.settings.database_url, ca_file, args)
+        if args.checker_process
+        else LocalChecker(runtime)
+    )
     pages = app[STATUS_PAGES_KEY]
     try:
         await _received(parent, 120)  # "ready": its pool is open, the page built once
+        await checker.launch()  # a process takes seconds to start: before the lead
         await spread_checks(args.interval)
         await checker.start()
         freeze_startup_objects()
@@ -389,6 +400,7 @@ def figures(
         "rss_peak_mb": round(peak_rss_mb(), 1),
         "connections": args.connections,
         "loop": "uvloop" if args.uvloop else "asyncio",
+        "app_processes": 2 if args.checker_process else 1,
         "cpus": os.cpu_count(),
     }
 
