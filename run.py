@@ -177,6 +177,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         if stopped in done:
             break
     log.info("shutting down")
+    if checkers is not None:  # they shut down beside this process, from now on
+        await checkers.terminate()
 
     loop = asyncio.get_running_loop()
     deadline = loop.time() + SHUTDOWN_SECONDS - 0.5
@@ -199,8 +201,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         await _step("updates in flight", finish_updates(dispatcher, left(0.3)), left(0.5))
     if engine is not None:
         await _step("engine", engine.stop(timeout=left(0.6)), left(0.7))
-    if checkers is not None:
-        await _step("checker processes", checkers.stop(timeout=left(0.6)), left(0.7))
+    if checkers is not None:  # each ends within its own SHUTDOWN_SECONDS of the SIGTERM
+        await _step("checker processes", checkers.stop(timeout=left(1.0) + 1.0), left(1.0) + 1.5)
     if outbox is not None:
         await _step("outbox", outbox.stop(timeout=left(0.5)), left(0.6))
     await _step("probe", probe.close(), left(0.3))

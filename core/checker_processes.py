@@ -15,9 +15,9 @@ Supervision, one task per checker:
    while it keeps dying young, and starts over once it has run for HEALTHY_AFTER, so a
    checker that cannot start (the database gone) does not spin. Its claims are not
    lost: their rows are already scheduled again (db/claims.py).
-3. At shutdown, SIGTERM every checker (each shuts down as run.py does: unstarted
-   claims go back, buffered results are written), and SIGKILL one that has not ended
-   by the deadline.
+3. At shutdown, SIGTERM every checker first, so they shut down while the main process
+   does (each as run.py does: unstarted claims go back, buffered results are written,
+   within its own SHUTDOWN_SECONDS), and SIGKILL one that has not ended by then.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class CheckerProcesses:
 
     @property
     def pids(self) -> list[int]:
-        return [p.pid for p in self.processes if p is not None and p.returncode is None]
+        return [p.pid for p in self._running()]
 
     async def start(self) -> None:
         for slot in range(self.count):
@@ -123,16 +123,24 @@ class CheckerProcesses:
             self.restarts += 1
             log.info("checker process %d started in place of %d", new.pid, process.pid)
 
-    async def stop(self, timeout: float) -> None:
-        """Step 3 of the module doc."""
+    async def terminate(self) -> None:
+        """Step 3's start: stop restarting and send every checker SIGTERM, so that they
+        shut down while the main process does."""
+        if self._stopping:
+            return
         self._stopping = True
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        running = [p for p in self.processes if p is not None and p.returncode is None]
-        for process in running:
+        for process in self._running():
             with contextlib.suppress(ProcessLookupError):
                 process.send_signal(signal.SIGTERM)
+
+    async def stop(self, timeout: float) -> None:
+        """Step 3 of the module doc: SIGTERM (unless `terminate` sent it), then wait
+        `timeout` seconds before killing what still runs."""
+        await self.terminate()
+        running = self._running()
         waiting = asyncio.gather(*(p.wait() for p in running))
         try:
             await asyncio.wait_for(asyncio.shield(waiting), timeout)
@@ -143,3 +151,6 @@ class CheckerProcesses:
                     with contextlib.suppress(ProcessLookupError):
                         process.kill()
             await waiting
+
+    def _running(self) -> list[asyncio.subprocess.Process]:
+        return [p for p in self.processes if p is not None and p.returncode is None]
