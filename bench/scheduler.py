@@ -27,6 +27,9 @@ address. Prints one JSON line:
                                     the share of what a plain loop could deliver for
                                     this demand (1.0 = no overhead visible)
   ratio_to_raw_max                  checks_per_s / raw_checks_per_s
+  raw_cpu_ms_per_req                the plain loop's CPU per request, in ms
+  cpu_ratio_to_raw                  (app + database CPU per check) / raw_cpu_ms_per_req:
+                                    what a check costs over a bare request, on any machine
   resume_s (with --restart)         from the restart (half-way, after --downtime seconds
                                     down) until the last monitor was checked again
   resume_peak_per_s                 the busiest second after the restart (a thundering
@@ -161,8 +164,8 @@ async def fill(url: str, args: argparse.Namespace, target: TargetProcess) -> Non
     try:
         owner = await conn.fetchval(
             "INSERT INTO users (telegram_id, display_name, email_verified, email_code_attempts,"
-            " blocked_bot, telegram_alerts, email_alerts, reminder_interval_minutes, created_at)"
-            " VALUES (1, 'bench', false, 0, false, true, true, 0, now()) RETURNING id"
+            " blocked_bot, reminder_interval_minutes, created_at)"
+            " VALUES (1, 'bench', false, 0, false, 0, now()) RETURNING id"
         )
         await conn.execute(
             """
@@ -313,9 +316,10 @@ async def run_engine(args: argparse.Namespace, url: str, ca_file: str) -> dict:
     return figures
 
 
-async def raw_loop(args: argparse.Namespace, target: TargetProcess) -> float:
+async def raw_loop(args: argparse.Namespace, target: TargetProcess) -> tuple[float, float]:
     """A plain loop of the kind's request: fresh connections, same concurrency, same
-    targets (for http the same URL mix), no scheduler, no database."""
+    targets (for http the same URL mix), no scheduler, no database. Returns its rate
+    (requests/s) and its CPU per request (ms, this process's)."""
     from core.probe import make_ssl_context
 
     https_every = round(1 / args.https_share) if args.https_share > 0 else 0
@@ -359,9 +363,10 @@ async def raw_loop(args: argparse.Namespace, target: TargetProcess) -> float:
                 done += 1
                 g += args.concurrency
 
-        started = time.monotonic()
+        started, cpu_before = time.monotonic(), own_cpu_seconds()
         await asyncio.gather(*(worker(i) for i in range(args.concurrency)))
-        return done / (time.monotonic() - started)
+        cpu_ms = (own_cpu_seconds() - cpu_before) * 1000
+        return done / (time.monotonic() - started), cpu_ms / max(done, 1)
 
 
 async def main_async(args: argparse.Namespace) -> dict:
@@ -379,7 +384,7 @@ async def main_async(args: argparse.Namespace) -> dict:
         await upgrade(url)
         await fill(url, args, target)
         figures = await run_engine(args, url, target.ca_file)
-        raw = await raw_loop(args, target)
+        raw, raw_cpu_ms = await raw_loop(args, target)
     finally:
         target.stop()
         await drop_database(server_url, url)
@@ -390,6 +395,12 @@ async def main_async(args: argparse.Namespace) -> dict:
         raw_checks_per_s=round(raw, 1),
         ratio_to_raw=round(figures["checks_per_s"] / min(raw, demanded), 3),
         ratio_to_raw_max=round(figures["checks_per_s"] / raw, 3),
+        raw_cpu_ms_per_req=round(raw_cpu_ms, 3),
+        # app + database CPU per check (s per 1,000 = ms per check) over the loop's
+        cpu_ratio_to_raw=round(
+            (figures["cpu_s_per_1000_checks"] + figures["db_cpu_s_per_1000_checks"]) / raw_cpu_ms,
+            2,
+        ),
         rss_peak_mb=round(peak_rss_mb(), 1),
         monitors=args.monitors,
         interval_s=args.interval,
