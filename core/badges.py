@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from babel.numbers import format_decimal
@@ -46,11 +46,10 @@ from core.clock import Clock
 from core.i18n import _, i18n
 from core.maintenance import under_maintenance
 from core.page_cache import PageCache
-from core.series import HOUR, floor_day, floor_hour
-from core.stats import WINDOWS
+from core.stats import rollup_window_start
 from db.bulk import Row, select_monitor_rows
 from db.connection import current_connection
-from db.models import DailyRollup, HourlyRollup, Monitor, MonitorState, User
+from db.models import Monitor, MonitorState, User
 
 TOKEN_BYTES = 16
 TOKEN_LENGTH = 22  # characters of URL-safe base64 for TOKEN_BYTES
@@ -201,18 +200,10 @@ def _locale() -> str:
 # --- the figures --------------------------------------------------------------------------
 
 
-def window_start(window: str, now: datetime) -> tuple[type[HourlyRollup | DailyRollup], datetime]:
-    """Which rollups a window sums and the first period it takes (see the module doc)."""
-    length = WINDOWS[window]
-    if length <= timedelta(days=1):
-        return HourlyRollup, floor_hour(now) - (length - HOUR)
-    return DailyRollup, floor_day(now) - (length - timedelta(days=1))
-
-
 async def window_sums(monitor_id: int, window: str, now: datetime) -> Aggregate:
     """The monitor's checks over `window` up to `now`, summed by the database from the
     rollups (no latency histogram: a badge shows no percentile)."""
-    model, first = window_start(window, now)
+    model, first = rollup_window_start(window, now)
     rows = (
         await model.filter(monitor_id=monitor_id, period_start__gte=first)
         .annotate(

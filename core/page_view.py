@@ -46,15 +46,16 @@ from typing import Any, NamedTuple
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from core.aggregates import Aggregate
-from core.series import DAY, HOUR, floor_day, floor_hour
+from core.series import DAY, HOUR, floor_day
+from core.stats import WINDOWS, rollup_window_start
 from db.bulk import id_list, is_postgres
 from db.claims import db_time, sqlite_time
 from db.connection import current_connection
 from db.models import MonitorState, StatusPage
 
-DAYS = 90  # daily bars
+BARS_WINDOW = "90d"  # a daily bar for each day of it, and the 90 d uptime
+DAYS = WINDOWS[BARS_WINDOW].days
 HOURS = 24  # hourly response times, and the 24 h uptime
-UPTIME_DAYS = (30, 90)  # the longer uptime figures, in days
 UPCOMING = timedelta(days=7)  # maintenance shown this far ahead
 YIELD_EVERY = 10  # monitors assembled between two turns of the event loop
 YIELD_ROWS = 1000  # rollup rows read between two turns
@@ -181,9 +182,8 @@ async def page_view(slug: str, now: datetime | None = None) -> PageView | None:
     )
     items = [dict(item) for item in items]
     ids = [item["id"] for item in items]
-    today = floor_day(now)
-    first_day = today - (DAYS - 1) * DAY
-    first_hour = floor_hour(now) - (HOURS - 1) * HOUR
+    first_day = rollup_window_start(BARS_WINDOW, now)[1]
+    first_hour = rollup_window_start("24h", now)[1]
     history = await _history(conn, ids, first_day, first_hour, now)
     windows = await _windows(conn, items, now)
     active = [w for w in windows if w.starts_at <= now]
@@ -364,7 +364,6 @@ def _monitor(
     elif in_maintenance:
         state = MAINTENANCE
     push = item["kind"] == PUSH_KIND
-    today = first_day + (DAYS - 1) * DAY
     hours = [hourly.get(first_hour + n * HOUR) for n in range(HOURS)]
     last_24h = _total(h for h in hours if h is not None)
     return MonitorView(
@@ -373,8 +372,8 @@ def _monitor(
         url=item["url"] if item["show_url"] and not push else None,
         days=_days(daily, history.incidents.get(monitor_id, []), first_day, now),
         uptime_24h=last_24h.uptime,
-        uptime_30d=_since(daily, today - (UPTIME_DAYS[0] - 1) * DAY).uptime,
-        uptime_90d=_since(daily, today - (UPTIME_DAYS[1] - 1) * DAY).uptime,
+        uptime_30d=_since(daily, rollup_window_start("30d", now)[1]).uptime,
+        uptime_90d=_since(daily, first_day).uptime,
         latency_ms=None if push else item["last_latency_ms"],
         latency_avg_24h_ms=None if push else last_24h.avg_latency_ms,
         latency_hours=[

@@ -21,8 +21,8 @@ from typing import Literal
 from tortoise.expressions import Q
 
 from core.aggregates import Aggregate
-from core.series import DEFAULT_RAW_RETENTION_DAYS, span, spans
-from db.models import Incident, Monitor
+from core.series import DEFAULT_RAW_RETENTION_DAYS, HOUR, floor_day, floor_hour, span, spans
+from db.models import DailyRollup, HourlyRollup, Incident, Monitor
 
 # The names of WINDOWS, for callback data to reject any other (bot.callbacks.StatsCb).
 Window = Literal["24h", "7d", "30d", "90d"]
@@ -32,6 +32,20 @@ WINDOWS: dict[str, timedelta] = {
     "30d": timedelta(days=30),
     "90d": timedelta(days=90),
 }
+
+
+def rollup_window_start(
+    window: str, now: datetime
+) -> tuple[type[HourlyRollup | DailyRollup], datetime]:
+    """Which rollups a window of WINDOWS sums when read from the rollups alone (public
+    pages and badges), and the first period it takes: 24h is the current hour and the
+    23 before it, the others today (UTC) and the days before it. The current hour and
+    day count with what they hold so far, so an outage shows within a rollup run or
+    two, at the price of a window reaching between N - 1 and N periods back."""
+    length = WINDOWS[window]
+    if length <= timedelta(days=1):
+        return HourlyRollup, floor_hour(now) - (length - HOUR)
+    return DailyRollup, floor_day(now) - (length - timedelta(days=1))
 
 
 @dataclass

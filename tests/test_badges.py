@@ -19,6 +19,7 @@ from core.badge_svg import BLUE, GREEN, GREY, ORANGE, RED, YELLOW, YELLOWGREEN, 
 from core.clock import ManualClock
 from core.i18n import use_locale
 from core.probe import Probe
+from core.stats import WINDOWS
 from db.models import DailyRollup, HourlyRollup, MaintenanceWindow, Monitor, MonitorState, User
 from tests.support.api import ApiClient, serving
 from tests.support.bot_harness import tr
@@ -214,7 +215,7 @@ async def test_windows_sum_the_rollups_up_to_now(db) -> None:
     await day(monitor, TODAY - 90 * DAY, 100, failures=100)  # before every window
     await day(other, TODAY, 100, failures=100)
 
-    got = {w: await badges.window_sums(monitor.id, w, NOW) for w in badges.WINDOWS}
+    got = {w: await badges.window_sums(monitor.id, w, NOW) for w in WINDOWS}
     assert (got["24h"].counted, got["24h"].failures) == (110, 3)
     assert got["24h"].avg_latency_ms == (59 * 100 + 48 * 300) / (59 + 48)
     assert (got["7d"].counted, got["7d"].failures) == (150, 3)
