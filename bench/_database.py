@@ -96,6 +96,17 @@ def use_uvloop(wanted: bool) -> None:
         uvloop.install()
 
 
+def print_report(parse_args, main_async, argv: list[str] | None) -> None:
+    """A benchmark's command line: its arguments (uvloop if --uvloop), one run, the
+    report as one JSON line."""
+    import json
+    import sys
+
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    use_uvloop(args.uvloop)
+    print(json.dumps(asyncio.run(main_async(args))))
+
+
 def bench_settings(url: str, concurrency: int):
     """The settings every benchmark's app runs with: its database, loopback targets
     allowed, and the check slots asked for."""

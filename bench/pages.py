@@ -60,8 +60,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("AERICH_NO_TORTOISE_V1_WARNING", "1")
 
-from bench._database import bench_settings, percentile, use_uvloop  # noqa: E402
-from bench._target_server import TargetProcess, start_target_process  # noqa: E402
+from bench._database import bench_settings, percentile, print_report, use_uvloop  # noqa: E402
+from bench._target_server import TargetProcess  # noqa: E402
 from bench.pings import (  # noqa: E402
     PACE_S,
     START_LEAD_S,
@@ -70,7 +70,7 @@ from bench.pings import (  # noqa: E402
     Meter,
     _copies,
     _received,
-    bench_database,
+    against_target,
     spread_checks,
 )
 from bench.scheduler import own_cpu_seconds, peak_rss_mb  # noqa: E402
@@ -422,18 +422,11 @@ async def run(args: argparse.Namespace, url: str, target: TargetProcess) -> dict
 
 
 async def main_async(args: argparse.Namespace) -> dict:
-    target = start_target_process()
-    try:
-        async with bench_database(args) as url:
-            return await run(args, url, target)
-    finally:
-        target.stop()
+    return await against_target(args, run)
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    use_uvloop(args.uvloop)
-    print(json.dumps(asyncio.run(main_async(args))))
+    print_report(parse_args, main_async, argv)
 
 
 if __name__ == "__main__":

@@ -65,7 +65,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import multiprocessing as mp
 import os
 import random
@@ -91,6 +90,7 @@ from bench._database import (  # noqa: E402
     migrated_sqlite_database,
     percentile,
     postgres_answers,
+    print_report,
     use_uvloop,
 )
 from bench._target_server import TargetProcess, start_target_process  # noqa: E402
@@ -773,7 +773,9 @@ def figures(
     }
 
 
-async def main_async(args: argparse.Namespace) -> dict:
+async def against_target(args: argparse.Namespace, run) -> dict:
+    """`run(args, url, target)` with the target server process started and the
+    benchmark's database open (bench_database), the target stopped whatever happens."""
     target = start_target_process()
     try:
         async with bench_database(args) as url:
@@ -782,10 +784,12 @@ async def main_async(args: argparse.Namespace) -> dict:
         target.stop()
 
 
+async def main_async(args: argparse.Namespace) -> dict:
+    return await against_target(args, run)
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    use_uvloop(args.uvloop)
-    print(json.dumps(asyncio.run(main_async(args))))
+    print_report(parse_args, main_async, argv)
 
 
 if __name__ == "__main__":
